@@ -1,0 +1,145 @@
+/* arena.c — bump allocator with block merging (see include/redes/arena.h). */
+#include "redes/arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ARENA_ALIGNMENT = 64, ARENA_MAX_BLOCKS = 48 };
+
+typedef struct arena_block {
+    unsigned char *memory;
+    size_t capacity;
+} arena_block;
+
+struct rn_arena {
+    arena_block blocks[ARENA_MAX_BLOCKS];
+    int n_blocks;
+    int current; /* index of the block being filled */
+    size_t offset; /* bytes used in the current block */
+    size_t used_before_current; /* bytes used in earlier blocks */
+    size_t used_before[ARENA_MAX_BLOCKS]; /* used_before_current when block i became current */
+    size_t peak;
+    size_t block_allocations;
+};
+
+static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+static int add_block(rn_arena *arena, size_t capacity)
+{
+    if (arena->n_blocks == ARENA_MAX_BLOCKS) return 0;
+    void *memory = NULL;
+    capacity = round_up(capacity, ARENA_ALIGNMENT);
+    if (posix_memalign(&memory, ARENA_ALIGNMENT, capacity) != 0) return 0;
+    arena->blocks[arena->n_blocks].memory = memory;
+    arena->blocks[arena->n_blocks].capacity = capacity;
+    arena->n_blocks++;
+    arena->block_allocations++;
+    return 1;
+}
+
+rn_arena *rn_arena_create(size_t initial_bytes)
+{
+    rn_arena *arena = calloc(1, sizeof *arena);
+    if (!arena) {
+        rn_error(RN_ERR_MEMORY, "arena: cannot allocate the arena header");
+        return NULL;
+    }
+    if (initial_bytes == 0) initial_bytes = (size_t)1 << 20;
+    if (!add_block(arena, initial_bytes)) {
+        free(arena);
+        rn_error(RN_ERR_MEMORY, "arena: cannot allocate %zu bytes", initial_bytes);
+        return NULL;
+    }
+    return arena;
+}
+
+void rn_arena_destroy(rn_arena *arena)
+{
+    if (!arena) return;
+    for (int i = 0; i < arena->n_blocks; i++) free(arena->blocks[i].memory);
+    free(arena);
+}
+
+void *rn_arena_alloc(rn_arena *arena, size_t bytes)
+{
+    size_t size = round_up(bytes ? bytes : 1, ARENA_ALIGNMENT);
+    for (;;) {
+        arena_block *block = &arena->blocks[arena->current];
+        if (arena->offset + size <= block->capacity) {
+            void *p = block->memory + arena->offset;
+            arena->offset += size;
+            size_t used = arena->used_before_current + arena->offset;
+            if (used > arena->peak) arena->peak = used;
+            return p;
+        }
+        /* Move on to the next block, creating one that is at least twice
+         * the last and large enough for this request. */
+        if (arena->current + 1 == arena->n_blocks) {
+            size_t grow = block->capacity * 2;
+            if (grow < size) grow = size;
+            if (!add_block(arena, grow)) {
+                rn_error(RN_ERR_MEMORY, "arena: cannot grow by %zu bytes", grow);
+                return NULL;
+            }
+        }
+        arena->used_before_current += arena->offset;
+        arena->current++;
+        arena->used_before[arena->current] = arena->used_before_current;
+        arena->offset = 0;
+    }
+}
+
+void *rn_arena_calloc(rn_arena *arena, size_t bytes)
+{
+    void *p = rn_arena_alloc(arena, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+float *rn_arena_floats(rn_arena *arena, size_t count)
+{
+    return rn_arena_alloc(arena, count * sizeof(float));
+}
+
+rn_arena_mark rn_arena_get_mark(const rn_arena *arena)
+{
+    rn_arena_mark mark = {arena->current, arena->offset};
+    return mark;
+}
+
+void rn_arena_rewind(rn_arena *arena, rn_arena_mark mark)
+{
+    arena->current = mark.block;
+    arena->offset = mark.offset;
+    arena->used_before_current = arena->used_before[mark.block];
+}
+
+void rn_arena_reset(rn_arena *arena)
+{
+    if (arena->n_blocks > 1) {
+        size_t total = 0;
+        for (int i = 0; i < arena->n_blocks; i++) {
+            total += arena->blocks[i].capacity;
+            free(arena->blocks[i].memory);
+        }
+        arena->n_blocks = 0;
+        if (!add_block(arena, total)) {
+            /* Could not merge; fall back to a block of the original size so
+             * the arena stays usable. The next allocation reports failure. */
+            add_block(arena, ARENA_ALIGNMENT);
+        }
+    }
+    arena->current = 0;
+    arena->offset = 0;
+    arena->used_before_current = 0;
+}
+
+size_t rn_arena_bytes_used(const rn_arena *arena)
+{
+    return arena->used_before_current + arena->offset;
+}
+
+size_t rn_arena_peak_bytes(const rn_arena *arena) { return arena->peak; }
+
+size_t rn_arena_block_allocations(const rn_arena *arena) { return arena->block_allocations; }
