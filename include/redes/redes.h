@@ -5,10 +5,15 @@
 #define REDES_VERSION "0.1.0"
 
 #include "redes/arena.h"
+#include "redes/batch.h"
 #include "redes/clock.h"
+#include "redes/csv.h"
+#include "redes/dataset.h"
 #include "redes/gemm.h"
+#include "redes/idx.h"
 #include "redes/parallel.h"
 #include "redes/rng.h"
+#include "redes/split.h"
 #include "redes/status.h"
 #include "redes/tensor.h"
 
