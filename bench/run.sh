@@ -11,3 +11,7 @@ section() { printf '\n== %s ==\n' "$1"; }
 
 section "gemm: portable blocked GEMM vs OpenBLAS (GFLOP/s)"
 "$BUILD/bench/bench_bench_gemm" 15
+
+section "conv2d: LeNet-5 and 2-conv MNIST layers, batch 64 (ms): redes, then PyTorch"
+"$BUILD/bench/bench_bench_conv" 21
+/usr/bin/python3 "$ROOT/bench/bench_conv_torch.py" 21

@@ -6,8 +6,10 @@
 
 #include "redes/arena.h"
 #include "redes/clock.h"
+#include "redes/conv.h"
 #include "redes/gemm.h"
 #include "redes/parallel.h"
+#include "redes/pool.h"
 #include "redes/rng.h"
 #include "redes/status.h"
 #include "redes/tensor.h"

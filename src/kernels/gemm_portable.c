@@ -36,7 +36,7 @@
 
 #if defined(__AVX512F__)
 #define VEC_BYTES 64
-#define MR 12 /* 12 x 2 = 24 accumulators of the 32 zmm registers */
+#define MR 6 /* 6 x 2 = 12 accumulators: enough to hide FMA latency (4 cycles x 2 ports) */
 #elif defined(__AVX__)
 #define VEC_BYTES 32
 #define MR 6 /* 6 x 2 = 12 accumulators of the 16 ymm registers */
