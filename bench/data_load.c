@@ -41,7 +41,8 @@ int main(int argc, char **argv)
     }
     enum { BATCH = 64 };
     int *train = malloc((size_t)mnist.n_official_train * sizeof *train);
-    for (int i = 0; i < mnist.n_official_train; i++) train[i] = i;
+    for (int i = 0; i < mnist.n_official_train; i++)
+        train[i] = i;
     rn_batcher batcher;
     if (rn_batcher_init(&batcher, &mnist, train, mnist.n_official_train, BATCH, true, 1) != RN_OK) return 1;
     float *x = malloc((size_t)BATCH * (size_t)mnist.n_features * sizeof *x);
@@ -49,7 +50,8 @@ int main(int argc, char **argv)
     double checksum = 0;
     for (int r = 0; r < repeats; r++) {
         double start = rn_seconds();
-        while (rn_batcher_next(&batcher, x, y) > 0) checksum += x[0] + y[0];
+        while (rn_batcher_next(&batcher, x, y) > 0)
+            checksum += x[0] + y[0];
         epoch_ms[r] = 1e3 * (rn_seconds() - start);
     }
     printf("redes  load mnist %8.1f ms   epoch of batches (60000, B=%d) %7.1f ms   (checksum %.0f)\n",

@@ -32,7 +32,8 @@ static bool is_idx_file(const char *path)
 static json_t *json_strings(char **values, int count)
 {
     json_t *array = json_array();
-    for (int i = 0; i < count; i++) json_array_append_new(array, json_string(values[i]));
+    for (int i = 0; i < count; i++)
+        json_array_append_new(array, json_string(values[i]));
     return array;
 }
 
@@ -93,7 +94,8 @@ static int info_idx(const rn_cli_args *args, const char *path)
         if (n_values) json_object_set_new(object, "value_counts", rn_json_ints(value_counts, n_values));
         rn_cli_print_json(object);
     } else {
-        rn_cli_say(args, "%s: IDX %s %s, magic %d", path, rn_idx_type_name(idx.type), shape, idx.type << 8 | idx.ndim);
+        rn_cli_say(args, "%s: IDX %s %s, magic %d", path, rn_idx_type_name(idx.type), shape,
+                   idx.type << 8 | idx.ndim);
         if (n_values) {
             char counts[2048];
             format_counts(value_counts, n_values, counts, sizeof counts);
@@ -165,8 +167,10 @@ static int info(const rn_cli_args *args, const char *name, const csv_choice *csv
     }
     int *train_counts = counts + d.n_classes, *test_counts = counts + 2 * d.n_classes;
     rn_dataset_class_counts(&d, NULL, 0, counts);
-    for (int i = 0; i < d.n_official_train; i++) train_counts[d.labels[i]]++;
-    for (int i = d.n_official_train; d.n_official_train && i < d.n_examples; i++) test_counts[d.labels[i]]++;
+    for (int i = 0; i < d.n_official_train; i++)
+        train_counts[d.labels[i]]++;
+    for (int i = d.n_official_train; d.n_official_train && i < d.n_examples; i++)
+        test_counts[d.labels[i]]++;
     if (args->json)
         print_info_json(&d, counts, train_counts, test_counts);
     else
@@ -182,7 +186,8 @@ static int split(const rn_cli_args *args, const char *name, const csv_choice *cs
                  double val_fraction, bool official)
 {
     if (!official && train_fraction + val_fraction > 1 + 1e-9)
-        return rn_cli_fail(args, "--train + --val must be at most 1, got %g + %g", train_fraction, val_fraction);
+        return rn_cli_fail(args, "--train + --val must be at most 1, got %g + %g", train_fraction,
+                           val_fraction);
     rn_dataset d;
     rn_status status = load(name, csv, &d);
     if (status != RN_OK) return rn_cli_fail_status(args, status);
@@ -241,19 +246,24 @@ int rn_cmd_data(int argc, char **argv)
     csv_choice csv = {0, "auto"};
     const rn_cli_option options[] = {
         {"train", RN_OPT_DOUBLE, &train_fraction, "split: fraction of examples for training", 0, 1, NULL},
-        {"val", RN_OPT_DOUBLE, &val_fraction, "split: fraction for validation (the rest is test)", 0, 1, NULL},
+        {"val", RN_OPT_DOUBLE, &val_fraction, "split: fraction for validation (the rest is test)", 0, 1,
+         NULL},
         {"official", RN_OPT_FLAG, &official,
          "split: keep the official test set (MNIST, Fashion) and take --val of the training set", 0, 0, NULL},
-        {"label-column", RN_OPT_INT, &csv.label_column, "CSV files: the label's column, from 1 (0 = the last)", 0,
-         100000, NULL},
+        {"label-column", RN_OPT_INT, &csv.label_column,
+         "CSV files: the label's column, from 1 (0 = the last)", 0, 100000, NULL},
         {"header", RN_OPT_CHOICE, &csv.header, "CSV files: is the first line a header?", 0, 0, "auto|yes|no"},
         {0}};
     const rn_cli_spec spec = {
-        "data", "info NAME|FILE  |  split NAME [--train X --val X | --official --val X]",
-        "Inspect and split the data sets. NAME is mnist, fashion, iris, wine, breast-cancer or digits, a .csv "
+        "data",
+        "info NAME|FILE  |  split NAME [--train X --val X | --official --val X]",
+        "Inspect and split the data sets. NAME is mnist, fashion, iris, wine, breast-cancer or digits, a "
+        ".csv "
         "file (numeric columns, label last, optional header) or a folder of MNIST-format IDX files; FILE may "
         "also be one IDX file (.gz or plain). Splits are stratified: every part keeps the class proportions.",
-        options, 2, 2};
+        options,
+        2,
+        2};
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
