@@ -10,8 +10,12 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 section() { printf '\n== %s ==\n' "$1"; }
 
 section "gemm: portable blocked GEMM vs OpenBLAS (GFLOP/s)"
-"$BUILD/bench/bench_bench_gemm" 15
+"$BUILD/bench/bench_gemm" 15
 
 section "conv2d: LeNet-5 and 2-conv MNIST layers, batch 64 (ms): redes, then PyTorch"
-"$BUILD/bench/bench_bench_conv" 21
+"$BUILD/bench/bench_conv" 21
 /usr/bin/python3 "$ROOT/bench/bench_conv_torch.py" 21
+
+section "data: MNIST load and one epoch of batches (ms): redes, then numpy"
+"$BUILD/bench/bench_data_load" 7
+/usr/bin/python3 "$ROOT/bench/data_load_numpy.py" 7
