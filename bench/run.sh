@@ -15,3 +15,7 @@ section "gemm: portable blocked GEMM vs OpenBLAS (GFLOP/s)"
 section "conv2d: LeNet-5 and 2-conv MNIST layers, batch 64 (ms): redes, then PyTorch"
 "$BUILD/bench/bench_bench_conv" 21
 /usr/bin/python3 "$ROOT/bench/bench_conv_torch.py" 21
+
+section "autograd: MLP 784-256-128-10 forward+backward step, batch 64 (ms): redes, then PyTorch"
+"$BUILD/bench/bench_bench_autograd" 300
+/usr/bin/python3 "$ROOT/bench/bench_autograd_torch.py" 300
