@@ -17,5 +17,8 @@ section "conv2d: LeNet-5 and 2-conv MNIST layers, batch 64 (ms): redes, then PyT
 /usr/bin/python3 "$ROOT/bench/bench_conv_torch.py" 21
 
 section "autograd: MLP 784-256-128-10 forward+backward step, batch 64 (ms): redes, then PyTorch"
-"$BUILD/bench/bench_bench_autograd" 300
-/usr/bin/python3 "$ROOT/bench/bench_autograd_torch.py" 300
+autograd_ours=$("$BUILD/bench/bench_bench_autograd" 300); echo "$autograd_ours"
+autograd_torch=$(/usr/bin/python3 "$ROOT/bench/bench_autograd_torch.py" 300); echo "$autograd_torch"
+awk '/^autograd_mlp_step_ms/ {ours = $2} /^torch_mlp_step_ms/ {torch = $2}
+     END {if (ours > 0 && torch > 0) printf "ratio torch/redes %.2f (above 1: redes is faster)\n", torch / ours}' \
+    <<<"$autograd_ours"$'\n'"$autograd_torch"
