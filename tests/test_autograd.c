@@ -581,6 +581,36 @@ static void dropout_statistics(void **state)
     rn_tape_destroy(tape);
 }
 
+/* Batch norm on an input large enough to take the threaded path: each output
+ * channel has mean 0 and variance 1, and each channel's dx sums to 0 (the
+ * mean is subtracted), as the formulas require. */
+static void batch_norm_large_input(void **state)
+{
+    (void)state;
+    enum { B = 9, C = 4, H = 32, W = 32, S = H * W };
+    rn_tensor x = make_tensor(4, SHAPE(B, C, H, W), FILL_NORMAL);
+    rn_tape *tape = rn_tape_create(0);
+    rn_var *v = rn_tape_variable(tape, x);
+    rn_var *y = rn_batch_norm(tape, v, NULL, NULL, NULL);
+    rn_var *loss = rn_sum(tape, rn_mul(tape, y, rn_tape_variable(tape, x))); /* non-trivial dy */
+    assert_int_equal(rn_backward(tape, loss), RN_OK);
+    for (int c = 0; c < C; c++) {
+        double sum = 0, squares = 0, dx_sum = 0;
+        for (int b = 0; b < B; b++)
+            for (int s = 0; s < S; s++) {
+                size_t i = ((size_t)b * C + c) * S + s;
+                sum += y->value.data[i];
+                squares += (double)y->value.data[i] * y->value.data[i];
+                dx_sum += v->grad.data[i];
+            }
+        assert_float_equal(sum / (B * S), 0.0, 1e-5);
+        assert_float_equal(squares / (B * S), 1.0, 1e-4);
+        assert_float_equal(dx_sum, 0.0, 1e-2);
+    }
+    rn_tape_destroy(tape);
+    rn_tensor_free(&x);
+}
+
 static void forward_values(void **state)
 {
     (void)state;
@@ -684,6 +714,7 @@ int main(void)
         cmocka_unit_test(parameters_accumulate),
         cmocka_unit_test(more_errors_and_modes),
         cmocka_unit_test(dropout_statistics),
+        cmocka_unit_test(batch_norm_large_input),
         cmocka_unit_test(forward_values),
         cmocka_unit_test(steady_state_makes_no_heap_allocation),
     };
