@@ -594,7 +594,7 @@ static void write_plot_command(FILE *file, const plot_panel *panel, const char *
         if (s->classes) {
             for (int k = 0; k < s->n_classes; k++) {
                 fprintf(file, "%s'%s.dat' index %d using 1:($3 == %d ? $2 : NaN) with %s "
-                              "linetype %d title ",
+                              "linetype %d pointsize 1.5 title ",
                         separator, name, *block, k, style_words(s->style), k % 10 + 1);
                 write_quoted(file, s->class_labels[k]);
                 separator = ", \\\n     ";
@@ -649,7 +649,8 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
     for (int p = 0; p < n; p++) {
         const plot_panel *panel = &plot->panels[p];
         bool last = p == n - 1;
-        header[p] = panel->title ? 34.0 : (plot->share_x && p > 0 ? 0.0 : 14.0);
+        /* Shared axes: a 12 px gap keeps the end tick labels of neighbours apart. */
+        header[p] = panel->title ? 34.0 : (plot->share_x && p > 0 ? 12.0 : 14.0);
         footer[p] = plot->share_x && !last ? 0.0 : (panel->x_label ? 52.0 : 30.0);
         fixed += header[p] + footer[p];
         total_weight += panel->weight;
