@@ -722,13 +722,14 @@ static rn_status split_base(const char *base, plot_paths *out)
     out->base[length] = '\0';
     const char *slash = strrchr(out->base, '/');
     const char *name = slash ? slash + 1 : out->base;
-    if (strlen(name) >= sizeof out->name)
+    size_t name_length = strlen(name);
+    if (name_length >= sizeof out->name)
         return rn_error(RN_ERR_ARGUMENT, "plot: output name '%s' too long", base);
     for (const char *p = name; *p; p++)
         if (*p == '\'' || *p == '\n' || *p == '\\')
             return rn_error(RN_ERR_ARGUMENT, "plot: output name '%s' has a quote, backslash or newline",
                             base);
-    snprintf(out->name, sizeof out->name, "%s", name);
+    memcpy(out->name, name, name_length + 1);
     if (!slash)
         snprintf(out->directory, sizeof out->directory, ".");
     else if (slash == out->base)
@@ -773,12 +774,12 @@ static void read_messages(int fd, char *buffer, size_t size)
         ssize_t got = read(fd, chunk, sizeof chunk);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) break;
-        for (ssize_t i = 0; i < got; i++) {
-            const char *piece = chunk[i] == '\n' ? " | " : (char[]){chunk[i], '\0'};
-            size_t piece_length = strlen(piece);
-            if (used + piece_length + 1 < size) {
-                memcpy(buffer + used, piece, piece_length);
-                used += piece_length;
+        for (ssize_t i = 0; i < got && used + 4 < size; i++) {
+            if (chunk[i] == '\n') {
+                memcpy(buffer + used, " | ", 3);
+                used += 3;
+            } else {
+                buffer[used++] = chunk[i];
             }
         }
     }
