@@ -637,6 +637,19 @@ static bool shared_x_range(const rn_plot *plot, double *lo, double *hi)
     return *lo < *hi;
 }
 
+/* Characters in the longest legend entry of a panel. */
+static int longest_label(const plot_panel *panel)
+{
+    size_t longest = 0;
+    for (int i = 0; i < panel->n_series; i++) {
+        const plot_series *s = &panel->series[i];
+        if (s->label && strlen(s->label) > longest) longest = strlen(s->label);
+        for (int k = 0; s->classes && k < s->n_classes; k++)
+            if (strlen(s->class_labels[k]) > longest) longest = strlen(s->class_labels[k]);
+    }
+    return longest > 60 ? 60 : (int)longest;
+}
+
 /* Several panels stacked with `set multiplot`: every panel gets explicit
  * screen margins so the plot areas line up (same left and right edges) and
  * split the height in proportion to their weights. */
@@ -659,12 +672,20 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
     if (available < 40.0 * n) available = 40.0 * n;
     double shared_lo = 0, shared_hi = 0;
     bool has_shared = plot->share_x && shared_x_range(plot, &shared_lo, &shared_hi);
-    bool any_colorbox = false;
-    for (int p = 0; p < n; p++)
-        any_colorbox |= plot->panels[p].region && plot->panels[p].region->n_classes == 0;
+    /* Every panel gets the same right margin (so the plot areas line up):
+     * wide enough for a colour box or a legend placed outside on the right. */
+    int right_margin = 3;
+    for (int p = 0; p < n; p++) {
+        const plot_panel *panel = &plot->panels[p];
+        if (panel->region && panel->region->n_classes == 0 && right_margin < 12) right_margin = 12;
+        if (panel->legend && strstr(panel->legend, "outside")) {
+            int widest_label = longest_label(panel);
+            if (right_margin < widest_label + 13) right_margin = widest_label + 13;
+        }
+    }
 
     fprintf(file, "# %d panels, top to bottom; margins in screen coordinates (0 = bottom, 1 = top).\n", n);
-    fprintf(file, "set multiplot\nset lmargin 10\nset rmargin %d\n", any_colorbox ? 12 : 3);
+    fprintf(file, "set multiplot\nset lmargin 10\nset rmargin %d\n", right_margin);
     double y = height;
     int block = 0;
     for (int p = 0; p < n; p++) {
@@ -765,27 +786,57 @@ rn_status rn_plot_write_script(const rn_plot *plot, const char *base)
     return write_atomically(path, write_script, plot, paths.name);
 }
 
-/* gnuplot's stderr as one line: newlines become " | ", at most `size` bytes. */
-static void read_messages(int fd, char *buffer, size_t size)
+/* Appends one line of gnuplot's stderr to `out`, whitespace runs collapsed,
+ * separated from what is there by " | ". */
+static void append_line(char *out, size_t size, const char *line, size_t length)
 {
+    size_t used = strlen(out);
+    if (used > 0 && used + 3 < size) {
+        memcpy(out + used, " | ", 3);
+        used += 3;
+    }
+    bool space = false;
+    for (size_t i = 0; i < length && used + 1 < size; i++) {
+        bool blank = line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
+        if (blank && (space || used == 0 || out[used - 1] == ' ')) continue;
+        space = blank;
+        out[used++] = blank ? ' ' : line[i];
+    }
+    while (used > 0 && out[used - 1] == ' ') used--;
+    out[used] = '\0';
+}
+
+/* gnuplot's stderr, reduced to one line for an error message.  gnuplot
+ * echoes the failing command and a caret before the diagnosis
+ * ('"loss.gp" line 35: all points y value undefined!'); when such
+ * diagnoses are present only they are kept, otherwise every non-blank line. */
+static void read_messages(int fd, char *out, size_t size)
+{
+    char text[4096];
     size_t used = 0;
     char chunk[512];
     for (;;) {
         ssize_t got = read(fd, chunk, sizeof chunk);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) break;
-        for (ssize_t i = 0; i < got && used + 4 < size; i++) {
-            if (chunk[i] == '\n') {
-                memcpy(buffer + used, " | ", 3);
-                used += 3;
-            } else {
-                buffer[used++] = chunk[i];
-            }
-        }
+        size_t keep = (size_t)got < sizeof text - 1 - used ? (size_t)got : sizeof text - 1 - used;
+        memcpy(text + used, chunk, keep); /* the rest is drained and dropped */
+        used += keep;
     }
-    while (used >= 3 && strncmp(buffer + used - 3, " | ", 3) == 0) used -= 3;
-    while (used > 0 && buffer[used - 1] == ' ') used--;
-    buffer[used] = '\0';
+    text[used] = '\0';
+    out[0] = '\0';
+    bool has_diagnosis = strstr(text, " line ") != NULL;
+    for (char *line = text; *line;) {
+        char *end = strchr(line, '\n');
+        size_t length = end ? (size_t)(end - line) : strlen(line);
+        char saved = line[length];
+        line[length] = '\0';
+        bool diagnosis = strstr(line, " line ") != NULL && strchr(line, ':') != NULL;
+        bool blank = strspn(line, " \t\r^") == length;
+        if (!blank && (!has_diagnosis || diagnosis)) append_line(out, size, line, length);
+        line[length] = saved;
+        line += length + (end ? 1 : 0);
+    }
 }
 
 /* Doubles single quotes for a gnuplot single-quoted string. */
