@@ -501,6 +501,22 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     assert_true(fabs(cy - 14.0) <= 0.5);
     rn_tensor_free(&digit);
 
+    /* A thin pen stroke (2 px) on a 300 x 300 canvas still reaches full ink. */
+    rn_tensor canvas;
+    int canvas_shape[2] = {300, 300};
+    assert_int_equal(rn_tensor_alloc(&canvas, 2, canvas_shape), RN_OK);
+    rn_tensor_fill(&canvas, 1.0f);
+    for (int y = 40; y < 260; y++)
+        for (int x = 150 + (y - 40) / 4; x < 152 + (y - 40) / 4; x++) canvas.data[y * 300 + x] = 0.0f;
+    assert_int_equal(rn_mnist_preprocess(&canvas, &digit), RN_OK);
+    peak = 0;
+    for (int i = 0; i < 784; i++) peak = fmaxf(peak, digit.data[i]);
+    assert_float_equal(peak, 1.0f, 1e-6);
+    ink_box_of(&digit, &box_width, &box_height);
+    assert_int_equal(box_height, 20);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&canvas);
+
     /* A blank page has no digit. */
     for (int i = 0; i < 120; i++) small[i] = 1.0f;
     assert_int_equal(rn_mnist_preprocess(&picture, &digit), RN_ERR_ARGUMENT);

@@ -240,7 +240,9 @@ rn_status rn_png_read_grey(const char *path, rn_tensor *out);
  *      is inverted, so ink is high; then the contrast is stretched so that the
  *      background (the border's mean) becomes 0 and the brightest ink 1;
  *   2. the bounding box of the ink (pixels above 0.1 after step 1) is
- *      resampled by area averaging to fit 20 x 20, keeping the aspect ratio;
+ *      resampled by area averaging to fit 20 x 20, keeping the aspect ratio,
+ *      and scaled so that its brightest pixel is 1 (thin strokes on a large
+ *      canvas would otherwise average down to faint grey);
  *   3. the 20 x 20 box is placed in 28 x 28 so that the ink's centre of mass
  *      falls on the centre (14, 14) (pixel centres at i + 0.5), shifted by a
  *      whole number of pixels and kept inside the frame.

@@ -233,6 +233,13 @@ rn_status rn_mnist_preprocess(const rn_tensor *grey, rn_tensor *out)
     for (int x = 0; x < fit_width; x++)
         resample_line(rows_done + x, box.height, fit_width, fitted + x, fit_height, fit_width);
 
+    /* A thin stroke on a large canvas averages down to faint grey; MNIST
+     * digits reach full intensity, so the brightest pixel is made 1. */
+    float brightest = 0.0f;
+    for (int i = 0; i < fit_width * fit_height; i++) brightest = fmaxf(brightest, fitted[i]);
+    if (brightest > 0.0f)
+        for (int i = 0; i < fit_width * fit_height; i++) fitted[i] /= brightest;
+
     /* Centre of mass, pixel centres at i + 0.5. */
     double mass = 0.0, mx = 0.0, my = 0.0;
     for (int y = 0; y < fit_height; y++)
