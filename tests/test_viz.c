@@ -48,7 +48,10 @@ static const char *temp_path(const char *name)
     return path;
 }
 
-static bool file_exists(const char *path) { return access(path, F_OK) == 0; }
+static bool file_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
 
 static char *read_text(const char *path)
 {
@@ -84,8 +87,7 @@ static uint8_t *libpng_read(const char *path, png_uint_32 format, int *width, in
 
 /* Writes a PNG of any colour type and depth with libpng directly. */
 static void libpng_write(const char *path, int width, int height, int color_type, int bit_depth,
-                         const uint8_t *rows_data, size_t row_bytes, const png_color *palette,
-                         int n_palette)
+                         const uint8_t *rows_data, size_t row_bytes, const png_color *palette, int n_palette)
 {
     FILE *file = fopen(path, "wb");
     assert_non_null(file);
@@ -97,7 +99,8 @@ static void libpng_write(const char *path, int width, int height, int color_type
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     if (palette) png_set_PLTE(png, info, palette, n_palette);
     png_write_info(png, info);
-    for (int y = 0; y < height; y++) png_write_row(png, rows_data + (size_t)y * row_bytes);
+    for (int y = 0; y < height; y++)
+        png_write_row(png, rows_data + (size_t)y * row_bytes);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     fclose(file);
@@ -193,8 +196,8 @@ static void grid_layout_geometry(void **state)
     assert_int_equal(rn_grid_layout_of(0, 3, 2, &options, &layout), RN_ERR_ARGUMENT);
 
     /* Pixels: 3 tiles of 2x2, per-image normalisation, gap 1, scale 3. */
-    float tiles[3 * 4] = {0, 1, 2, 3, /* tile 0: 0..3 -> black .. white */
-                          5, 5, 5, 5, /* tile 1: constant -> mid grey */
+    float tiles[3 * 4] = {0,  1, 2, 3, /* tile 0: 0..3 -> black .. white */
+                          5,  5, 5, 5, /* tile 1: constant -> mid grey */
                           -1, 0, 0, 1};
     options = rn_grid_defaults();
     options.scale = 3;
@@ -204,12 +207,12 @@ static void grid_layout_geometry(void **state)
     assert_int_equal(image.width, 3 + 2 * (6 + 3));
     assert_int_equal(image.height, 3 + 2 * (6 + 3));
     assert_int_equal(image.channels, 1);
-    assert_int_equal(rn_image_get(&image, 0, 0).r, 128);      /* border gap */
-    assert_int_equal(rn_image_get(&image, 3, 3).r, 0);        /* tile 0, pixel (0,0) */
+    assert_int_equal(rn_image_get(&image, 0, 0).r, 128);         /* border gap */
+    assert_int_equal(rn_image_get(&image, 3, 3).r, 0);           /* tile 0, pixel (0,0) */
     assert_int_equal(rn_image_get(&image, 3 + 5, 3 + 5).r, 255); /* tile 0, pixel (1,1) scaled */
-    assert_int_equal(rn_image_get(&image, 3 + 3, 3).r, 85);   /* 1/3 of 255 */
-    assert_int_equal(rn_image_get(&image, 12, 3).r, 128);     /* tile 1: constant */
-    assert_int_equal(rn_image_get(&image, 3, 12 + 3).r, 128); /* tile 2 (row 1): 0 of [-1, 1] */
+    assert_int_equal(rn_image_get(&image, 3 + 3, 3).r, 85);      /* 1/3 of 255 */
+    assert_int_equal(rn_image_get(&image, 12, 3).r, 128);        /* tile 1: constant */
+    assert_int_equal(rn_image_get(&image, 3, 12 + 3).r, 128);    /* tile 2 (row 1): 0 of [-1, 1] */
     rn_image_free(&image);
 
     options.normalise = RN_NORMALISE_GLOBAL;
@@ -235,7 +238,7 @@ static void font_renders_known_pixels(void **state)
         for (int column = 0; column < 5; column++)
             assert_int_equal(rn_font_pixel('1', column, row), one[row][column] == '#');
     assert_false(rn_font_pixel('1', 2, 7));
-    assert_true(rn_font_pixel('g', 1, 8)); /* descender */
+    assert_true(rn_font_pixel('g', 1, 8));    /* descender */
     assert_true(rn_font_pixel('\x01', 0, 0)); /* unknown: a box */
 
     rn_image image;
@@ -303,7 +306,8 @@ static void hinton_squares_by_area_and_sign(void **state)
 
     /* The family-tree layout: 6 panels of 2 x 12, two to a row. */
     float family[6 * 24];
-    for (int i = 0; i < 6 * 24; i++) family[i] = (float)((i * 37) % 11) - 5.0f;
+    for (int i = 0; i < 6 * 24; i++)
+        family[i] = (float)((i * 37) % 11) - 5.0f;
     options = rn_hinton_defaults();
     options.panels = 6;
     options.panels_per_row = 2;
@@ -344,8 +348,7 @@ static void heatmap_cells_and_colorbar(void **state)
     assert_int_equal(rn_image_confusion(&image, counts, 3, labels, "test"), RN_OK);
     assert_true(image.width > 3 * 30 && image.height > 3 * 30);
     rn_image_free(&image);
-    assert_int_equal(rn_png_write_confusion(temp_path("confusion.png"), counts, 3, NULL, NULL),
-                     RN_OK);
+    assert_int_equal(rn_png_write_confusion(temp_path("confusion.png"), counts, 3, NULL, NULL), RN_OK);
     counts[4] = -1;
     assert_int_equal(rn_image_confusion(&image, counts, 3, NULL, NULL), RN_ERR_ARGUMENT);
 }
@@ -461,8 +464,8 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     rn_image page;
     assert_int_equal(rn_image_alloc(&page, W, H, 1), RN_OK);
     rn_image_fill(&page, (rn_rgb){240, 240, 240});
-    rn_image_fill_rect(&page, 10, 20, 40, 6, (rn_rgb){20, 20, 20}); /* top bar */
-    rn_image_fill_rect(&page, 44, 20, 6, 80, (rn_rgb){20, 20, 20}); /* stem */
+    rn_image_fill_rect(&page, 10, 20, 40, 6, (rn_rgb){20, 20, 20});  /* top bar */
+    rn_image_fill_rect(&page, 44, 20, 6, 80, (rn_rgb){20, 20, 20});  /* stem */
     rn_image_fill_rect(&page, 30, 80, 20, 20, (rn_rgb){20, 20, 20}); /* blob */
     assert_int_equal(rn_image_write_png(&page, temp_path("digit.png")), RN_OK);
     rn_image_free(&page);
@@ -474,7 +477,8 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     /* Inverted: background 0, ink up to 1. */
     assert_float_equal(digit.data[0], 0.0f, 1e-6);
     float peak = 0;
-    for (int i = 0; i < 784; i++) peak = fmaxf(peak, digit.data[i]);
+    for (int i = 0; i < 784; i++)
+        peak = fmaxf(peak, digit.data[i]);
     assert_float_equal(peak, 1.0f, 1e-5);
     double cx, cy;
     center_of_mass(&digit, &cx, &cy);
@@ -489,7 +493,8 @@ static void mnist_preprocessing_centres_and_fits(void **state)
 
     /* A light-on-dark small wide stroke (no inversion), upscaled. */
     float small[10 * 12] = {0};
-    for (int x = 1; x < 9; x++) small[4 * 12 + x] = small[5 * 12 + x] = 0.9f;
+    for (int x = 1; x < 9; x++)
+        small[4 * 12 + x] = small[5 * 12 + x] = 0.9f;
     small[3 * 12 + 8] = 0.9f;
     int shape[2] = {10, 12};
     rn_tensor picture = rn_tensor_view(small, 2, shape);
@@ -507,10 +512,12 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     assert_int_equal(rn_tensor_alloc(&canvas, 2, canvas_shape), RN_OK);
     rn_tensor_fill(&canvas, 1.0f);
     for (int y = 40; y < 260; y++)
-        for (int x = 150 + (y - 40) / 4; x < 152 + (y - 40) / 4; x++) canvas.data[y * 300 + x] = 0.0f;
+        for (int x = 150 + (y - 40) / 4; x < 152 + (y - 40) / 4; x++)
+            canvas.data[y * 300 + x] = 0.0f;
     assert_int_equal(rn_mnist_preprocess(&canvas, &digit), RN_OK);
     peak = 0;
-    for (int i = 0; i < 784; i++) peak = fmaxf(peak, digit.data[i]);
+    for (int i = 0; i < 784; i++)
+        peak = fmaxf(peak, digit.data[i]);
     assert_float_equal(peak, 1.0f, 1e-6);
     ink_box_of(&digit, &box_width, &box_height);
     assert_int_equal(box_height, 20);
@@ -518,7 +525,8 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     rn_tensor_free(&canvas);
 
     /* A blank page has no digit. */
-    for (int i = 0; i < 120; i++) small[i] = 1.0f;
+    for (int i = 0; i < 120; i++)
+        small[i] = 1.0f;
     assert_int_equal(rn_mnist_preprocess(&picture, &digit), RN_ERR_ARGUMENT);
     assert_non_null(strstr(rn_error_message(), "no ink"));
 }
@@ -563,8 +571,10 @@ static void plot_writes_data_script_and_png(void **state)
 
     char *data = read_text(temp_path("loss.dat"));
     assert_non_null(data);
-    assert_non_null(strstr(data, "# index 0: panel 1, series \"train\" (columns: x y)\n1 2.5\n2 0.5\n3 0.125\n"));
-    assert_non_null(strstr(data, "\n\n\n# index 1: panel 2, series \"other\" (columns: x y)\n0.5 -1\n1.5 NaN\n"));
+    assert_non_null(
+        strstr(data, "# index 0: panel 1, series \"train\" (columns: x y)\n1 2.5\n2 0.5\n3 0.125\n"));
+    assert_non_null(
+        strstr(data, "\n\n\n# index 1: panel 2, series \"other\" (columns: x y)\n0.5 -1\n1.5 NaN\n"));
     free(data);
     char *script = read_text(temp_path("loss.gp"));
     assert_non_null(script);
@@ -580,7 +590,8 @@ static void plot_writes_data_script_and_png(void **state)
     /* A decision region with classes on top, default size. */
     plot = rn_plot_create();
     float region[4 * 3];
-    for (int i = 0; i < 12; i++) region[i] = (float)(i % 2);
+    for (int i = 0; i < 12; i++)
+        region[i] = (float)(i % 2);
     const double px[4] = {0, 0, 1, 1}, py[4] = {0, 1, 0, 1};
     const int classes[4] = {0, 1, 1, 0};
     assert_int_equal(rn_plot_add_region(plot, region, 4, 3, -0.5, 1.5, -0.5, 1.5, 2), RN_OK);

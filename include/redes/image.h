@@ -122,15 +122,15 @@ typedef enum rn_normalise {
 } rn_normalise;
 
 typedef struct rn_grid_options {
-    int columns;            /* tiles per row; 0 = ceil(sqrt(count)) */
-    int gap;                /* pixels between tiles and around the border, before scaling */
-    int scale;              /* integer enlargement of every pixel (>= 1) */
+    int columns; /* tiles per row; 0 = ceil(sqrt(count)) */
+    int gap;     /* pixels between tiles and around the border, before scaling */
+    int scale;   /* integer enlargement of every pixel (>= 1) */
     rn_normalise normalise;
-    rn_colormap colormap;   /* for 1-channel tiles */
-    bool symmetric;         /* map [-m, m], m = max |v|, so 0 is the middle colour
-                               (default for RN_COLORMAP_DIVERGING) */
-    int channels;           /* 1 (tiles are H x W) or 3 (tiles are 3 x H x W, RGB planes) */
-    rn_rgb background;      /* colour of the gaps */
+    rn_colormap colormap; /* for 1-channel tiles */
+    bool symmetric;       /* map [-m, m], m = max |v|, so 0 is the middle colour
+                             (default for RN_COLORMAP_DIVERGING) */
+    int channels;         /* 1 (tiles are H x W) or 3 (tiles are 3 x H x W, RGB planes) */
+    rn_rgb background;    /* colour of the gaps */
 } rn_grid_options;
 
 /* columns 0, gap 1, scale 1, per-image grey, channels 1, mid-grey gaps. */
@@ -154,8 +154,8 @@ rn_status rn_grid_layout_of(int count, int height, int width, const rn_grid_opti
  * NaN/inf values are rejected with RN_ERR_NUMERIC.  options NULL = defaults. */
 rn_status rn_image_grid(rn_image *out, const float *images, int count, int height, int width,
                         const rn_grid_options *options);
-rn_status rn_png_write_grid(const char *path, const float *images, int count, int height,
-                            int width, const rn_grid_options *options);
+rn_status rn_png_write_grid(const char *path, const float *images, int count, int height, int width,
+                            const rn_grid_options *options);
 
 /* ------------------------------------------------------------------ heatmaps */
 
@@ -184,8 +184,8 @@ rn_status rn_png_write_heatmap(const char *path, const float *matrix, int rows, 
  * cell shows its count, shaded by the count as a fraction of its row (so
  * per-class recall is what the eye sees).  labels may be NULL (0, 1, ...),
  * title may be NULL.  Up to 100 classes. */
-rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
-                             const char *const *labels, const char *title);
+rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes, const char *const *labels,
+                             const char *title);
 rn_status rn_png_write_confusion(const char *path, const int64_t *counts, int classes,
                                  const char *const *labels, const char *title);
 
@@ -202,14 +202,14 @@ rn_status rn_png_write_confusion(const char *path, const int64_t *counts, int cl
  * 1986) each of the 6 hidden units is a panel of 2 x 12 weights: the 12
  * English people in the top row, their Italian counterparts beneath. */
 typedef struct rn_hinton_options {
-    int panels;                          /* >= 1 (default 1) */
-    int panels_per_row;                  /* 0 = all panels in one column */
-    int cell;                            /* pixels per weight (default 16) */
-    float max_abs;                       /* |w| that fills a cell; 0 = max |w| over all panels */
-    const char *const *panel_labels;     /* one per panel, drawn above it, or NULL */
-    const char *const *row_labels;       /* panel_rows labels drawn left of each panel, or NULL */
-    const char *const *column_labels;    /* panel_columns labels drawn under each panel, or NULL */
-    const char *title;                   /* or NULL */
+    int panels;                       /* >= 1 (default 1) */
+    int panels_per_row;               /* 0 = all panels in one column */
+    int cell;                         /* pixels per weight (default 16) */
+    float max_abs;                    /* |w| that fills a cell; 0 = max |w| over all panels */
+    const char *const *panel_labels;  /* one per panel, drawn above it, or NULL */
+    const char *const *row_labels;    /* panel_rows labels drawn left of each panel, or NULL */
+    const char *const *column_labels; /* panel_columns labels under the lowest panels, or NULL */
+    const char *title;                /* or NULL */
 } rn_hinton_options;
 
 rn_hinton_options rn_hinton_defaults(void);
@@ -217,10 +217,10 @@ rn_hinton_options rn_hinton_defaults(void);
 /* Side in pixels of the square drawn for weight w (0 for w = 0). */
 int rn_hinton_square_side(float w, float max_abs, int cell);
 
-rn_status rn_image_hinton(rn_image *out, const float *weights, int panel_rows,
-                          int panel_columns, const rn_hinton_options *options);
-rn_status rn_png_write_hinton(const char *path, const float *weights, int panel_rows,
-                              int panel_columns, const rn_hinton_options *options);
+rn_status rn_image_hinton(rn_image *out, const float *weights, int panel_rows, int panel_columns,
+                          const rn_hinton_options *options);
+rn_status rn_png_write_hinton(const char *path, const float *weights, int panel_rows, int panel_columns,
+                              const rn_hinton_options *options);
 
 /* ------------------------------------------------------------------ reading */
 

@@ -11,6 +11,7 @@
 
 enum { GLYPH_ROWS = 9 };
 
+/* clang-format off */
 static const char *const glyphs[128] = {
     [' '] = "....." "....." "....." "....." "....." "....." "....." "....." ".....",
     ['0'] = ".###." "#...#" "#..##" "#.#.#" "##..#" "#...#" ".###." "....." ".....",
@@ -101,6 +102,7 @@ static const char *const glyphs[128] = {
 
 static const char unknown_glyph[] =
     "#####" "#...#" "#...#" "#...#" "#...#" "#...#" "#####" "....." ".....";
+/* clang-format on */
 
 static const char *glyph_of(char character)
 {
@@ -166,7 +168,8 @@ int rn_text_height(const char *text, int scale)
     if (!text || !*text) return 0;
     if (scale < 1) scale = 1;
     int lines = 1;
-    for (const char *p = text; *p; p++) lines += *p == '\n';
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
     const char *last = strrchr(text, '\n');
     last = last ? last + 1 : text;
     bool descender = strpbrk(last, "gjpqy,;_") != NULL;
