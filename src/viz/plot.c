@@ -54,12 +54,16 @@ struct rn_plot {
 
 /* ---------------------------------------------------------------- building */
 
+/* A copy with control characters (newlines, tabs) turned into spaces: every
+ * string ends up on one line of the script or of a data-file comment. */
 static char *copy_string(const char *text)
 {
     if (!text) return NULL;
     size_t length = strlen(text);
     char *copy = malloc(length + 1);
-    if (copy) memcpy(copy, text, length + 1);
+    if (!copy) return NULL;
+    for (size_t i = 0; i <= length; i++)
+        copy[i] = (i < length && (unsigned char)text[i] < 0x20) ? ' ' : text[i];
     return copy;
 }
 

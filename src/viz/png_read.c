@@ -11,7 +11,8 @@
 #include "redes/image.h"
 #include "viz/viz_internal.h"
 
-enum { MAX_READ_SIDE = 16384 };
+/* 8192 x 8192 RGBA at 16 bits is 512 MB of rows: the most a digit photo needs. */
+enum { MAX_READ_SIDE = 8192 };
 
 typedef struct read_error_box {
     char message[256];
