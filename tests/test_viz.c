@@ -226,6 +226,24 @@ static void grid_layout_geometry(void **state)
     assert_true(zero.r == 255 && zero.g == 255 && zero.b == 255);
     rn_image_free(&image);
 
+    /* Captions add a text line under every tile row. */
+    const char *captions[3] = {"7>2", NULL, "9"};
+    options = rn_grid_defaults();
+    options.scale = 10;
+    options.captions = captions;
+    assert_int_equal(rn_grid_layout_of(3, 2, 2, &options, &layout), RN_OK);
+    assert_int_equal(layout.caption_height, 11);
+    assert_int_equal(layout.step_y, 20 + 10 + 11);
+    assert_int_equal(rn_image_grid(&image, tiles, 3, 2, 2, &options), RN_OK);
+    assert_int_equal(image.height, 10 + 2 * 41);
+    int ink[2] = {0, 0}; /* black caption pixels under tiles 0 and 1 */
+    for (int t = 0; t < 2; t++)
+        for (int y = 10 + 20; y < 10 + 20 + 11; y++)
+            for (int x = 0; x < 20; x++) ink[t] += rn_image_get(&image, 10 + t * 30 + x, y).r == 0;
+    assert_true(ink[0] > 10); /* "7>2", black on the mid-grey gap */
+    assert_int_equal(ink[1], 0);
+    rn_image_free(&image);
+
     tiles[5] = NAN;
     assert_int_equal(rn_image_grid(&image, tiles, 3, 2, 2, &options), RN_ERR_NUMERIC);
 }
@@ -574,7 +592,7 @@ static void plot_writes_data_script_and_png(void **state)
     rn_plot_set_log(plot, false, true);
     assert_int_equal(rn_plot_add_float(plot, NULL, loss, 3, "train", RN_PLOT_LINESPOINTS), RN_OK);
     assert_int_equal(rn_plot_add_panel(plot), RN_OK);
-    assert_int_equal(rn_plot_add(plot, x, y, 2, "other", RN_PLOT_POINTS), RN_OK);
+    assert_int_equal(rn_plot_add(plot, x, y, 2, "other\nline", RN_PLOT_POINTS), RN_OK);
     rn_plot_share_x(plot, true);
     assert_int_equal(rn_plot_set_size(plot, 640, 480), RN_OK);
     assert_int_equal(rn_plot_set_legend(plot, "x; system(1)"), RN_ERR_ARGUMENT);
@@ -587,7 +605,7 @@ static void plot_writes_data_script_and_png(void **state)
     assert_non_null(
         strstr(data, "# index 0: panel 1, series \"train\" (columns: x y)\n1 2.5\n2 0.5\n3 0.125\n"));
     assert_non_null(
-        strstr(data, "\n\n\n# index 1: panel 2, series \"other\" (columns: x y)\n0.5 -1\n1.5 NaN\n"));
+        strstr(data, "\n\n\n# index 1: panel 2, series \"other line\" (columns: x y)\n0.5 -1\n1.5 NaN\n"));
     free(data);
     char *script = read_text(temp_path("loss.gp"));
     assert_non_null(script);
@@ -595,7 +613,7 @@ static void plot_writes_data_script_and_png(void **state)
     assert_non_null(strstr(script, "set title 'It''s a loss'\n"));
     assert_non_null(strstr(script, "set multiplot\n"));
     assert_non_null(strstr(script, "plot 'loss.dat' index 0 using 1:2 with linespoints"));
-    assert_non_null(strstr(script, "'loss.dat' index 1 using 1:2 with points"));
+    assert_non_null(strstr(script, "'loss.dat' index 1 using 1:2 with points linetype 1 title 'other line'"));
     assert_non_null(strstr(script, "set xrange [0.5:3]\n")); /* shared x axis */
     free(script);
     rn_plot_destroy(plot);

@@ -131,9 +131,12 @@ typedef struct rn_grid_options {
                              (default for RN_COLORMAP_DIVERGING) */
     int channels;         /* 1 (tiles are H x W) or 3 (tiles are 3 x H x W, RGB planes) */
     rn_rgb background;    /* colour of the gaps */
+    /* NULL, or one short caption per tile drawn under it in the 5x7 font
+     * (e.g. "7>2" for a misclassified digit); a NULL entry draws nothing. */
+    const char *const *captions;
 } rn_grid_options;
 
-/* columns 0, gap 1, scale 1, per-image grey, channels 1, mid-grey gaps. */
+/* columns 0, gap 1, scale 1, per-image grey, channels 1, mid-grey gaps, no captions. */
 rn_grid_options rn_grid_defaults(void);
 
 /* Where tiles go.  Tile i sits in row i / columns, column i % columns, with
@@ -141,7 +144,8 @@ rn_grid_options rn_grid_defaults(void);
 typedef struct rn_grid_layout {
     int rows, columns;
     int tile_width, tile_height; /* W * scale, H * scale */
-    int step_x, step_y;          /* tile size + gap * scale */
+    int step_x, step_y;          /* tile size + gap * scale (+ caption_height down) */
+    int caption_height;          /* room under each tile for its caption (0 without) */
     int x0, y0;                  /* gap * scale */
     int width, height;           /* the whole picture */
 } rn_grid_layout;

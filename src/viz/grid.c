@@ -15,7 +15,8 @@ rn_grid_options rn_grid_defaults(void)
                              .colormap = RN_COLORMAP_GREY,
                              .symmetric = false,
                              .channels = 1,
-                             .background = {128, 128, 128}};
+                             .background = {128, 128, 128},
+                             .captions = NULL};
 }
 
 rn_status rn_grid_layout_of(int count, int height, int width, const rn_grid_options *options,
@@ -43,7 +44,9 @@ rn_status rn_grid_layout_of(int count, int height, int width, const rn_grid_opti
     out->tile_width = width * o.scale;
     out->tile_height = height * o.scale;
     out->step_x = out->tile_width + o.gap * o.scale;
-    out->step_y = out->tile_height + o.gap * o.scale;
+    /* A caption line: the font's 9 rows plus 2 pixels above. */
+    out->caption_height = o.captions ? RN_FONT_LINE + 2 : 0;
+    out->step_y = out->tile_height + o.gap * o.scale + out->caption_height;
     out->x0 = o.gap * o.scale;
     out->y0 = o.gap * o.scale;
     /* Border gap on both sides: n tiles need n + 1 gaps. */
@@ -98,6 +101,17 @@ static void draw_tile(rn_image *image, const rn_grid_layout *layout, const rn_gr
     }
 }
 
+/* Centred under its tile, black on light gaps and white on dark ones. */
+static void draw_caption(rn_image *image, const rn_grid_layout *layout, const rn_grid_options *o, int index,
+                         const char *caption)
+{
+    int x = layout->x0 + (index % layout->columns) * layout->step_x;
+    int y = layout->y0 + (index / layout->columns) * layout->step_y + layout->tile_height + 2;
+    int light = 299 * o->background.r + 587 * o->background.g + 114 * o->background.b > 500 * 255;
+    rn_image_text(image, x + (layout->tile_width - rn_text_width(caption, 1)) / 2, y, caption,
+                  light ? RN_BLACK : RN_WHITE, 1);
+}
+
 rn_status rn_image_grid(rn_image *out, const float *images, int count, int height, int width,
                         const rn_grid_options *options)
 {
@@ -124,6 +138,7 @@ rn_status rn_image_grid(rn_image *out, const float *images, int count, int heigh
             rn_viz_range(tile, tile_size, &lo, &hi, "image grid"); /* finite: checked above */
         tile_range(&o, lo, hi, &lo, &hi);
         draw_tile(out, &layout, &o, i, tile, height, width, lo, hi);
+        if (o.captions && o.captions[i]) draw_caption(out, &layout, &o, i, o.captions[i]);
     }
     return RN_OK;
 }
