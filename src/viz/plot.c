@@ -1,5 +1,6 @@
 /* plot.c — charts through gnuplot: NAME.dat + NAME.gp, then gnuplot makes
  * NAME.png (see include/redes/plot.h). */
+#define _GNU_SOURCE /* pipe2 */
 #include "redes/plot.h"
 
 #include <errno.h>
@@ -866,7 +867,9 @@ static rn_status run_gnuplot(const plot_paths *paths)
     char *argv[] = {"gnuplot", "-e", cd_command, "-e", output_command, script, NULL};
 
     int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) return rn_error(RN_ERR_IO, "plot: pipe: %s", strerror(errno));
+    /* Close-on-exec, so that gnuplots spawned by other threads do not hold
+     * this pipe open (dup2 onto stderr clears the flag for our child). */
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) return rn_error(RN_ERR_IO, "plot: pipe: %s", strerror(errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
