@@ -37,7 +37,9 @@
  *   rn_plot_add_classes(plot, x, y, label, 4, 2, names, RN_PLOT_POINTS);
  *
  * Setters return RN_OK, or RN_ERR_ARGUMENT / RN_ERR_MEMORY with a message;
- * a failed setter leaves the plot usable.  Strings are copied.
+ * a failed setter leaves the plot usable.  Strings are copied (control
+ * characters become spaces) and drawn literally: gnuplot's enhanced-text
+ * markup is off, so "x_1" shows an underscore and "e^z" a caret.
  */
 #ifndef REDES_PLOT_H
 #define REDES_PLOT_H
