@@ -278,6 +278,23 @@ static void font_renders_known_pixels(void **state)
     assert_int_equal(rn_text_width("12\n345", 2), 34);
     assert_int_equal(rn_text_height("A", 1), 7);
     assert_int_equal(rn_text_height("A\ng", 1), 18);
+    /* UTF-8: one cell per character, not per byte. */
+    assert_int_equal(rn_text_width("Hodgkin\u2013Huxley", 1), 14 * 6 - 1);
+    assert_int_equal(rn_text_width("\u03b7 = 0.1", 1), 7 * 6 - 1);
+    assert_int_equal(rn_text_height("\u03b7", 1), 9); /* eta has a descender */
+    /* 'ñ' is drawn with its tilde (row 0), the en dash exactly as '-'. */
+    rn_image a, b;
+    assert_int_equal(rn_image_alloc(&a, 6, 9, 1), RN_OK);
+    assert_int_equal(rn_image_alloc(&b, 6, 9, 1), RN_OK);
+    rn_image_text(&a, 0, 0, "\u2013", RN_WHITE, 1);
+    rn_image_text(&b, 0, 0, "-", RN_WHITE, 1);
+    assert_memory_equal(a.pixels, b.pixels, 6 * 9);
+    rn_image_fill(&a, RN_BLACK);
+    rn_image_text(&a, 0, 0, "\u00f1", RN_WHITE, 1);
+    assert_int_equal(rn_image_get(&a, 1, 0).r, 255);
+    assert_int_equal(rn_image_get(&a, 0, 6).r, 255);
+    rn_image_free(&a);
+    rn_image_free(&b);
 }
 
 /* ---------------------------------------------------------------- Hinton */

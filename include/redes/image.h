@@ -97,14 +97,16 @@ rn_rgb rn_class_color(int k);
 
 /* ------------------------------------------------------------------ text */
 
-/* The built-in 5x7 bitmap font: digits, upper- and lower-case ASCII letters
- * and the symbols  . , : ; - + = _ / ( ) [ ] % # < > ! ? ' * | and space.
- * Every glyph occupies a 6x9 cell at scale 1 (5x7 plus spacing; lower-case
- * descenders use rows 7-8).  Unknown characters are drawn as a box. */
+/* The built-in 5x7 bitmap font.  Text is UTF-8: all printable ASCII, the
+ * Spanish letters á é í ó ú ü ñ ¿ ¡ (capitals with accents are drawn without
+ * them), the Greek letters α β δ ε η θ λ μ π σ τ φ ω Σ Δ and ° ² · × →;
+ * dashes and typographic quotes are drawn as their ASCII look-alikes, other
+ * characters as a box.  Every glyph occupies a 6x9 cell at scale 1 (5x7 plus
+ * spacing; descenders use rows 7-8). */
 enum { RN_FONT_WIDTH = 5, RN_FONT_HEIGHT = 7, RN_FONT_ADVANCE = 6, RN_FONT_LINE = 9 };
 
-/* Whether pixel (column, row) of a glyph is set, column 0..4, row 0..8
- * (rows 7 and 8 are the descender area). */
+/* Whether pixel (column, row) of an ASCII character's glyph is set, column
+ * 0..4, row 0..8 (rows 7 and 8 are the descender area). */
 bool rn_font_pixel(char character, int column, int row);
 /* Draws text with its top-left corner at (x, y); each font pixel becomes a
  * scale x scale block.  Newlines start a new line.  Clipped. */
