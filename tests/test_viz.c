@@ -293,6 +293,15 @@ static void font_renders_known_pixels(void **state)
     rn_image_text(&a, 0, 0, "\u00f1", RN_WHITE, 1);
     assert_int_equal(rn_image_get(&a, 1, 0).r, 255);
     assert_int_equal(rn_image_get(&a, 0, 6).r, 255);
+    /* Vertical text: the glyph turned so that its rows run left to right:
+     * pixel (column, row) of '1' lands at (row, 8 - column) for y_bottom 8. */
+    rn_image_fill(&a, RN_BLACK);
+    rn_image_free(&b);
+    assert_int_equal(rn_image_alloc(&b, 9, 9, 1), RN_OK);
+    rn_image_text_vertical(&b, 0, 8, "1", RN_WHITE, 1);
+    for (int row = 0; row < 9; row++)
+        for (int column = 0; column < 5; column++)
+            assert_int_equal(rn_image_get(&b, row, 8 - column).r, rn_font_pixel('1', column, row) ? 255 : 0);
     rn_image_free(&a);
     rn_image_free(&b);
 }

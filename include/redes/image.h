@@ -111,6 +111,11 @@ bool rn_font_pixel(char character, int column, int row);
 /* Draws text with its top-left corner at (x, y); each font pixel becomes a
  * scale x scale block.  Newlines start a new line.  Clipped. */
 void rn_image_text(rn_image *image, int x, int y, const char *text, rn_rgb colour, int scale);
+/* One line of text read bottom to top (turned 90 degrees counter-clockwise),
+ * for labels under narrow columns: the first character's bottom-left corner
+ * (before turning) is at (x, y_bottom); the text occupies
+ * [x, x + 9 scale) x (y_bottom - rn_text_width(text, scale), y_bottom]. */
+void rn_image_text_vertical(rn_image *image, int x, int y_bottom, const char *text, rn_rgb colour, int scale);
 /* Size in pixels the text occupies at `scale` (widest line, all lines). */
 int rn_text_width(const char *text, int scale);
 int rn_text_height(const char *text, int scale);

@@ -242,6 +242,26 @@ void rn_image_text(rn_image *image, int x, int y, const char *text, rn_rgb colou
     }
 }
 
+/* Turned 90 degrees counter-clockwise: glyph pixel (column, row) lands at
+ * (x + row, y_bottom - column), and the pen moves up. */
+void rn_image_text_vertical(rn_image *image, int x, int y_bottom, const char *text, rn_rgb colour, int scale)
+{
+    if (!text) return;
+    if (scale < 1) scale = 1;
+    int pen = y_bottom;
+    while (*text) {
+        uint32_t code = next_code(&text);
+        if (code == '\n') break; /* one line only */
+        const char *art = glyph_of(code);
+        for (int row = 0; row < GLYPH_ROWS; row++)
+            for (int column = 0; column < RN_FONT_WIDTH; column++)
+                if (art[row * RN_FONT_WIDTH + column] == '#')
+                    rn_image_fill_rect(image, x + row * scale, pen - (column + 1) * scale + 1, scale, scale,
+                                       colour);
+        pen -= RN_FONT_ADVANCE * scale;
+    }
+}
+
 /* Widths ignore the blank column after the last glyph of a line. */
 int rn_text_width(const char *text, int scale)
 {

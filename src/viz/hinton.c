@@ -33,20 +33,6 @@ int rn_hinton_square_side(float w, float max_abs, int cell)
     return (int)lrintf((float)(cell - 2) * sqrtf(fraction));
 }
 
-/* Text turned 90 degrees counter-clockwise (read bottom to top), its first
- * character's baseline corner at (x, y_bottom): used for column labels that
- * are longer than a cell is wide. */
-static void text_vertical(rn_image *image, int x, int y_bottom, const char *text, rn_rgb colour)
-{
-    int pen = y_bottom;
-    for (const char *p = text; *p; p++) {
-        for (int row = 0; row < RN_FONT_LINE; row++)
-            for (int column = 0; column < RN_FONT_WIDTH; column++)
-                if (rn_font_pixel(*p, column, row)) rn_image_set(image, x + row, pen - column, colour);
-        pen -= RN_FONT_ADVANCE;
-    }
-}
-
 static int widest(const char *const *labels, int n)
 {
     int w = 0;
@@ -133,7 +119,7 @@ static void draw_panel(rn_image *image, const hinton_layout *L, const rn_hinton_
         if (!label) continue;
         if (L->vertical_columns) {
             int x_text = grid_x + j * L->cell + (L->cell - RN_FONT_HEIGHT) / 2;
-            text_vertical(image, x_text, below + rn_text_width(label, 1) - 1, label, TEXT_COLOUR);
+            rn_image_text_vertical(image, x_text, below + rn_text_width(label, 1) - 1, label, TEXT_COLOUR, 1);
         } else {
             int w = rn_text_width(label, 1);
             rn_image_text(image, grid_x + j * L->cell + (L->cell - w) / 2, below, label, TEXT_COLOUR, 1);
