@@ -702,6 +702,12 @@ static void plot_reports_gnuplot_errors_and_absence(void **state)
 
     plot = rn_plot_create();
     assert_int_equal(rn_plot_write(plot, temp_path("empty")), RN_ERR_ARGUMENT);
+    assert_int_equal(rn_plot_add(plot, NULL, y, 2, "a", RN_PLOT_LINES), RN_OK);
+    assert_int_equal(rn_plot_add_panel(plot), RN_OK);
+    assert_int_equal(rn_plot_write(plot, temp_path("half")), RN_ERR_ARGUMENT);
+    assert_non_null(strstr(rn_error_message(), "panel 2 of 2 has nothing to draw"));
+    assert_int_equal(rn_plot_select_panel(plot, 2), RN_ERR_ARGUMENT);
+    assert_int_equal(rn_plot_write(plot, temp_path("empty/")), RN_ERR_ARGUMENT);
     rn_plot_destroy(plot);
 }
 

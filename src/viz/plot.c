@@ -783,6 +783,10 @@ rn_status rn_plot_write_script(const rn_plot *plot, const char *base)
     RN_CHECK(split_base(base, &paths));
     if (plot_is_empty(plot))
         return rn_error(RN_ERR_ARGUMENT, "plot %s: nothing to draw (no series)", paths.base);
+    for (int p = 0; p < plot->n_panels; p++)
+        if (plot->panels[p].n_series == 0 && !plot->panels[p].region)
+            return rn_error(RN_ERR_ARGUMENT, "plot %s: panel %d of %d has nothing to draw", paths.base, p + 1,
+                            plot->n_panels);
     char path[4200];
     snprintf(path, sizeof path, "%s.dat", paths.base);
     RN_CHECK(write_atomically(path, write_data, plot, paths.name));
