@@ -287,7 +287,7 @@ void rn_cli_say(const rn_cli_args *args, const char *format, ...)
 
 void rn_cli_print_json(json_t *object)
 {
-    char *text = json_dumps(object, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    char *text = json_dumps(object, JSON_REAL_PRECISION(10)) /* one line, "key": value */;
     if (text) {
         printf("%s\n", text);
         free(text);
