@@ -7,6 +7,7 @@
 #include "redes/arena.h"
 #include "redes/clock.h"
 #include "redes/gemm.h"
+#include "redes/metrics.h"
 #include "redes/parallel.h"
 #include "redes/rng.h"
 #include "redes/status.h"
