@@ -5,13 +5,18 @@
 #define REDES_VERSION "0.1.0"
 
 #include "redes/arena.h"
+#include "redes/batch.h"
 #include "redes/clock.h"
+#include "redes/csv.h"
+#include "redes/dataset.h"
 #include "redes/gemm.h"
+#include "redes/idx.h"
 #include "redes/logic_gates.h"
 #include "redes/metrics.h"
 #include "redes/parallel.h"
 #include "redes/perceptron.h"
 #include "redes/rng.h"
+#include "redes/split.h"
 #include "redes/status.h"
 #include "redes/tensor.h"
 
