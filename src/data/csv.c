@@ -152,7 +152,8 @@ static bool looks_like_header(char **fields, int n_columns, int label_column)
 {
     for (int c = 0; c < n_columns; c++) {
         double value;
-        if (c != label_column && !parse_number(fields[c], &value)) return true;
+        /* A name, not a missing value: "1,,x" is a data row with a hole. */
+        if (c != label_column && fields[c][0] && !parse_number(fields[c], &value)) return true;
     }
     return false;
 }
