@@ -175,7 +175,7 @@ rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
     /* Counts at scale 2 where they fit a reasonable picture, else scale 1. */
     snprintf(buffer, sizeof buffer, "%" PRId64, largest);
     int count_scale = classes <= 16 ? 2 : 1;
-    int cell = rn_text_width(buffer, count_scale) + 10;
+    int cell = rn_text_width(buffer, count_scale) + 16;
     if (cell < 8 * count_scale + 20) cell = 8 * count_scale + 20;
     /* Labels at scale 2 if the widest fits a cell, otherwise scale 1. */
     int widest_label = 0;
@@ -185,11 +185,13 @@ rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
     }
     int label_scale = 2 * widest_label + 6 <= cell ? 2 : 1;
     if (widest_label + 6 > cell) cell = widest_label + 6;
+    /* Row labels sit left of the grid where there is room: as large as the counts. */
+    int row_scale = count_scale;
     if ((long long)cell * classes > 16000)
         return rn_error(RN_ERR_ARGUMENT, "confusion matrix: too large to draw");
 
     const char *axis_true = "true", *axis_predicted = "predicted";
-    int row_label_width = widest_label * label_scale;
+    int row_label_width = widest_label * row_scale;
     if (rn_text_width(axis_true, TEXT_SCALE) > row_label_width)
         row_label_width = rn_text_width(axis_true, TEXT_SCALE);
     int title_height = title ? rn_text_height(title, TEXT_SCALE) + MARGIN : 0;
@@ -216,9 +218,9 @@ rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
         int w = rn_text_width(label, label_scale);
         rn_image_text(out, grid_x + k * cell + (cell - w) / 2, grid_y - column_label_height, label,
                       TEXT_COLOUR, label_scale);
-        rn_image_text(out, grid_x - LABEL_GAP - w,
-                      grid_y + k * cell + (cell - RN_FONT_HEIGHT * label_scale) / 2, label,
-                      TEXT_COLOUR, label_scale);
+        rn_image_text(out, grid_x - LABEL_GAP - rn_text_width(label, row_scale),
+                      grid_y + k * cell + (cell - RN_FONT_HEIGHT * row_scale) / 2, label,
+                      TEXT_COLOUR, row_scale);
     }
     for (int i = 0; i < classes; i++) {
         int64_t row_total = 0;

@@ -85,10 +85,13 @@ static rn_status layout_of(int panel_rows, int panel_columns, const rn_hinton_op
         L->label_below = LABEL_GAP + (L->vertical_columns ? column_width : RN_FONT_LINE);
     int gap = L->cell > MARGIN ? L->cell : MARGIN;
     L->step_x = L->label_left + L->panel_width + gap;
-    L->step_y = L->label_above + L->panel_height + L->label_below + gap;
+    /* Column labels are drawn once, under the lowest panel of each column of
+     * panels, so rows of panels need no room for them in between. */
+    L->step_y = L->label_above + L->panel_height + gap;
     L->title_height = o->title ? rn_text_height(o->title, TITLE_SCALE) + MARGIN : 0;
     long long width = 2LL * MARGIN + (long long)L->panels_per_row * L->step_x - gap;
-    long long height = 2LL * MARGIN + L->title_height + (long long)L->panel_grid_rows * L->step_y - gap;
+    long long height = 2LL * MARGIN + L->title_height +
+                       (long long)L->panel_grid_rows * L->step_y - gap + L->label_below;
     if (o->title) {
         long long title_width = rn_text_width(o->title, TITLE_SCALE) + 2LL * MARGIN;
         if (title_width > width) width = title_width;
@@ -125,7 +128,8 @@ static void draw_panel(rn_image *image, const hinton_layout *L, const rn_hinton_
                                side, side, w > 0 ? RN_WHITE : RN_BLACK);
         }
     }
-    if (!o->column_labels) return;
+    bool lowest_in_column = panel + L->panels_per_row >= o->panels;
+    if (!o->column_labels || !lowest_in_column) return;
     int below = grid_y + L->panel_height + LABEL_GAP;
     for (int j = 0; j < panel_columns; j++) {
         const char *label = o->column_labels[j];

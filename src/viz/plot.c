@@ -594,7 +594,7 @@ static void write_plot_command(FILE *file, const plot_panel *panel, const char *
         if (s->classes) {
             for (int k = 0; k < s->n_classes; k++) {
                 fprintf(file, "%s'%s.dat' index %d using 1:($3 == %d ? $2 : NaN) with %s "
-                              "linetype %d title ",
+                              "linetype %d pointsize 1.5 title ",
                         separator, name, *block, k, style_words(s->style), k % 10 + 1);
                 write_quoted(file, s->class_labels[k]);
                 separator = ", \\\n     ";
@@ -637,6 +637,19 @@ static bool shared_x_range(const rn_plot *plot, double *lo, double *hi)
     return *lo < *hi;
 }
 
+/* Characters in the longest legend entry of a panel. */
+static int longest_label(const plot_panel *panel)
+{
+    size_t longest = 0;
+    for (int i = 0; i < panel->n_series; i++) {
+        const plot_series *s = &panel->series[i];
+        if (s->label && strlen(s->label) > longest) longest = strlen(s->label);
+        for (int k = 0; s->classes && k < s->n_classes; k++)
+            if (strlen(s->class_labels[k]) > longest) longest = strlen(s->class_labels[k]);
+    }
+    return longest > 60 ? 60 : (int)longest;
+}
+
 /* Several panels stacked with `set multiplot`: every panel gets explicit
  * screen margins so the plot areas line up (same left and right edges) and
  * split the height in proportion to their weights. */
@@ -649,7 +662,8 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
     for (int p = 0; p < n; p++) {
         const plot_panel *panel = &plot->panels[p];
         bool last = p == n - 1;
-        header[p] = panel->title ? 34.0 : (plot->share_x && p > 0 ? 0.0 : 14.0);
+        /* Shared axes: a 12 px gap keeps the end tick labels of neighbours apart. */
+        header[p] = panel->title ? 34.0 : (plot->share_x && p > 0 ? 12.0 : 14.0);
         footer[p] = plot->share_x && !last ? 0.0 : (panel->x_label ? 52.0 : 30.0);
         fixed += header[p] + footer[p];
         total_weight += panel->weight;
@@ -658,12 +672,20 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
     if (available < 40.0 * n) available = 40.0 * n;
     double shared_lo = 0, shared_hi = 0;
     bool has_shared = plot->share_x && shared_x_range(plot, &shared_lo, &shared_hi);
-    bool any_colorbox = false;
-    for (int p = 0; p < n; p++)
-        any_colorbox |= plot->panels[p].region && plot->panels[p].region->n_classes == 0;
+    /* Every panel gets the same right margin (so the plot areas line up):
+     * wide enough for a colour box or a legend placed outside on the right. */
+    int right_margin = 3;
+    for (int p = 0; p < n; p++) {
+        const plot_panel *panel = &plot->panels[p];
+        if (panel->region && panel->region->n_classes == 0 && right_margin < 12) right_margin = 12;
+        if (panel->legend && strstr(panel->legend, "outside")) {
+            int widest_label = longest_label(panel);
+            if (right_margin < widest_label + 13) right_margin = widest_label + 13;
+        }
+    }
 
     fprintf(file, "# %d panels, top to bottom; margins in screen coordinates (0 = bottom, 1 = top).\n", n);
-    fprintf(file, "set multiplot\nset lmargin 10\nset rmargin %d\n", any_colorbox ? 12 : 3);
+    fprintf(file, "set multiplot\nset lmargin 10\nset rmargin %d\n", right_margin);
     double y = height;
     int block = 0;
     for (int p = 0; p < n; p++) {
@@ -721,13 +743,14 @@ static rn_status split_base(const char *base, plot_paths *out)
     out->base[length] = '\0';
     const char *slash = strrchr(out->base, '/');
     const char *name = slash ? slash + 1 : out->base;
-    if (strlen(name) >= sizeof out->name)
+    size_t name_length = strlen(name);
+    if (name_length >= sizeof out->name)
         return rn_error(RN_ERR_ARGUMENT, "plot: output name '%s' too long", base);
     for (const char *p = name; *p; p++)
         if (*p == '\'' || *p == '\n' || *p == '\\')
             return rn_error(RN_ERR_ARGUMENT, "plot: output name '%s' has a quote, backslash or newline",
                             base);
-    memcpy(out->name, name, strlen(name) + 1); /* length checked above */
+    memcpy(out->name, name, name_length + 1);
     if (!slash)
         snprintf(out->directory, sizeof out->directory, ".");
     else if (slash == out->base)
@@ -763,27 +786,57 @@ rn_status rn_plot_write_script(const rn_plot *plot, const char *base)
     return write_atomically(path, write_script, plot, paths.name);
 }
 
-/* gnuplot's stderr as one line: newlines become " | ", at most `size` bytes. */
-static void read_messages(int fd, char *buffer, size_t size)
+/* Appends one line of gnuplot's stderr to `out`, whitespace runs collapsed,
+ * separated from what is there by " | ". */
+static void append_line(char *out, size_t size, const char *line, size_t length)
 {
+    size_t used = strlen(out);
+    if (used > 0 && used + 3 < size) {
+        memcpy(out + used, " | ", 3);
+        used += 3;
+    }
+    bool space = false;
+    for (size_t i = 0; i < length && used + 1 < size; i++) {
+        bool blank = line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
+        if (blank && (space || used == 0 || out[used - 1] == ' ')) continue;
+        space = blank;
+        out[used++] = blank ? ' ' : line[i];
+    }
+    while (used > 0 && out[used - 1] == ' ') used--;
+    out[used] = '\0';
+}
+
+/* gnuplot's stderr, reduced to one line for an error message.  gnuplot
+ * echoes the failing command and a caret before the diagnosis
+ * ('"loss.gp" line 35: all points y value undefined!'); when such
+ * diagnoses are present only they are kept, otherwise every non-blank line. */
+static void read_messages(int fd, char *out, size_t size)
+{
+    char text[4096];
     size_t used = 0;
     char chunk[512];
     for (;;) {
         ssize_t got = read(fd, chunk, sizeof chunk);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) break;
-        for (ssize_t i = 0; i < got; i++) {
-            const char *piece = chunk[i] == '\n' ? " | " : (char[]){chunk[i], '\0'};
-            size_t piece_length = strlen(piece);
-            if (used + piece_length + 1 < size) {
-                memcpy(buffer + used, piece, piece_length);
-                used += piece_length;
-            }
-        }
+        size_t keep = (size_t)got < sizeof text - 1 - used ? (size_t)got : sizeof text - 1 - used;
+        memcpy(text + used, chunk, keep); /* the rest is drained and dropped */
+        used += keep;
     }
-    while (used >= 3 && strncmp(buffer + used - 3, " | ", 3) == 0) used -= 3;
-    while (used > 0 && buffer[used - 1] == ' ') used--;
-    buffer[used] = '\0';
+    text[used] = '\0';
+    out[0] = '\0';
+    bool has_diagnosis = strstr(text, " line ") != NULL;
+    for (char *line = text; *line;) {
+        char *end = strchr(line, '\n');
+        size_t length = end ? (size_t)(end - line) : strlen(line);
+        char saved = line[length];
+        line[length] = '\0';
+        bool diagnosis = strstr(line, " line ") != NULL && strchr(line, ':') != NULL;
+        bool blank = strspn(line, " \t\r^") == length;
+        if (!blank && (!has_diagnosis || diagnosis)) append_line(out, size, line, length);
+        line[length] = saved;
+        line += length + (end ? 1 : 0);
+    }
 }
 
 /* Doubles single quotes for a gnuplot single-quoted string. */
