@@ -17,13 +17,17 @@ typedef struct md5_state {
     uint64_t total_bytes;
 } md5_state;
 
-static inline uint32_t md5_rotl(uint32_t x, int c) { return x << c | x >> (32 - c); }
+static inline uint32_t md5_rotl(uint32_t x, int c)
+{
+    return x << c | x >> (32 - c);
+}
 
 static inline void md5_init(md5_state *s)
 {
     static const uint32_t h0[4] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
     memcpy(s->h, h0, sizeof h0);
-    for (int i = 0; i < 64; i++) s->k[i] = (uint32_t)(fabs(sin(i + 1.0)) * 4294967296.0);
+    for (int i = 0; i < 64; i++)
+        s->k[i] = (uint32_t)(fabs(sin(i + 1.0)) * 4294967296.0);
     s->block_used = 0;
     s->total_bytes = 0;
 }
@@ -39,10 +43,14 @@ static inline void md5_block(md5_state *s, const unsigned char *p)
     for (int i = 0; i < 64; i++) {
         uint32_t f;
         int g, round = i / 16;
-        if (round == 0) f = (b & c) | (~b & d), g = i;
-        else if (round == 1) f = (d & b) | (~d & c), g = (5 * i + 1) % 16;
-        else if (round == 2) f = b ^ c ^ d, g = (3 * i + 5) % 16;
-        else f = c ^ (b | ~d), g = (7 * i) % 16;
+        if (round == 0)
+            f = (b & c) | (~b & d), g = i;
+        else if (round == 1)
+            f = (d & b) | (~d & c), g = (5 * i + 1) % 16;
+        else if (round == 2)
+            f = b ^ c ^ d, g = (3 * i + 5) % 16;
+        else
+            f = c ^ (b | ~d), g = (7 * i) % 16;
         uint32_t rotated = md5_rotl(a + f + s->k[i] + m[g], shift[round][i % 4]);
         a = d;
         d = c;
@@ -78,10 +86,13 @@ static inline void md5_final(md5_state *s, char hex[33])
     uint64_t bits = s->total_bytes * 8;
     unsigned char pad = 0x80, zero = 0, length[8];
     md5_update(s, &pad, 1);
-    while (s->block_used != 56) md5_update(s, &zero, 1);
-    for (int i = 0; i < 8; i++) length[i] = (unsigned char)(bits >> (8 * i));
+    while (s->block_used != 56)
+        md5_update(s, &zero, 1);
+    for (int i = 0; i < 8; i++)
+        length[i] = (unsigned char)(bits >> (8 * i));
     md5_update(s, length, 8);
-    for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", (unsigned)(s->h[i / 4] >> (8 * (i % 4))) & 0xFF);
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", (unsigned)(s->h[i / 4] >> (8 * (i % 4))) & 0xFF);
 }
 
 #endif

@@ -55,7 +55,10 @@ static void write_bytes(const char *path, const void *bytes, size_t n)
     assert_int_equal(gzclose(file), Z_OK);
 }
 
-static void write_text(const char *path, const char *text) { write_bytes(path, text, strlen(text)); }
+static void write_text(const char *path, const char *text)
+{
+    write_bytes(path, text, strlen(text));
+}
 
 /* Asserts that `status` failed with `code` and a message containing `part`. */
 static void assert_error(rn_status status, rn_status code, const char *part)
@@ -70,7 +73,8 @@ static size_t idx3_header(unsigned char *out, int magic, int n, int rows, int co
 {
     const int values[4] = {magic, n, rows, cols};
     for (int v = 0; v < 4; v++)
-        for (int b = 0; b < 4; b++) out[4 * v + b] = (unsigned char)((unsigned)values[v] >> (24 - 8 * b));
+        for (int b = 0; b < 4; b++)
+            out[4 * v + b] = (unsigned char)((unsigned)values[v] >> (24 - 8 * b));
     return 16;
 }
 
@@ -81,7 +85,8 @@ static void idx_round_trip_all_types(void **state)
     (void)state;
     /* uint8 images, plain and gzip. */
     uint8_t pixels[2 * 3 * 4];
-    for (int i = 0; i < 24; i++) pixels[i] = (uint8_t)(i * 11);
+    for (int i = 0; i < 24; i++)
+        pixels[i] = (uint8_t)(i * 11);
     rn_idx images = {RN_IDX_UINT8, 3, {2, 3, 4}, 24, 1, pixels};
     const char *names[2] = {"images.idx", "images.idx.gz"};
     for (int f = 0; f < 2; f++) {
@@ -134,7 +139,8 @@ static void idx_rejects_corrupt_files(void **state)
     /* A valid 5 x 4 x 4 image file to damage in several ways. */
     unsigned char file[16 + 80];
     idx3_header(file, RN_IDX_MAGIC_IMAGES, 5, 4, 4);
-    for (int i = 0; i < 80; i++) file[16 + i] = (unsigned char)i;
+    for (int i = 0; i < 80; i++)
+        file[16 + i] = (unsigned char)i;
     rn_idx idx;
     for (int gz = 0; gz < 2; gz++) {
         const char *path = temp_path(gz ? "bad.idx.gz" : "bad.idx");
@@ -162,8 +168,9 @@ static void idx_rejects_corrupt_files(void **state)
         assert_error(rn_idx_read(path, RN_IDX_MAGIC_ANY, &idx), RN_ERR_FORMAT, "empty file");
         /* Labels asked for, images found. */
         write_bytes(path, file, sizeof file);
-        assert_error(rn_idx_read(path, RN_IDX_MAGIC_LABELS, &idx), RN_ERR_FORMAT,
-                     "expected magic 2049 (IDX uint8 with 1 dimension), found 2051 (IDX uint8 with 3 dimensions)");
+        assert_error(
+            rn_idx_read(path, RN_IDX_MAGIC_LABELS, &idx), RN_ERR_FORMAT,
+            "expected magic 2049 (IDX uint8 with 1 dimension), found 2051 (IDX uint8 with 3 dimensions)");
         /* Not IDX at all: first bytes nonzero, or an unknown type code. */
         unsigned char damaged[sizeof file];
         memcpy(damaged, file, sizeof file);
@@ -188,7 +195,8 @@ static void idx_rejects_corrupt_files(void **state)
     /* A gzip stream cut short, and one with damaged compressed bytes. */
     unsigned char big[16 + 4000];
     idx3_header(big, RN_IDX_MAGIC_IMAGES, 10, 20, 20);
-    for (int i = 0; i < 4000; i++) big[16 + i] = (unsigned char)(i * 7 % 251);
+    for (int i = 0; i < 4000; i++)
+        big[16 + i] = (unsigned char)(i * 7 % 251);
     const char *path = temp_path("big.idx.gz");
     write_bytes(path, big, sizeof big);
     FILE *f = fopen(path, "rb");
@@ -200,14 +208,16 @@ static void idx_rejects_corrupt_files(void **state)
     fwrite(compressed, 1, n / 2, f);
     fclose(f);
     assert_error(rn_idx_read(path, RN_IDX_MAGIC_IMAGES, &idx), RN_ERR_FORMAT, "(truncated?)");
-    for (size_t i = 20; i < 60; i++) compressed[i] ^= 0x5A;
+    for (size_t i = 20; i < 60; i++)
+        compressed[i] ^= 0x5A;
     f = fopen(path, "wb");
     fwrite(compressed, 1, n, f);
     fclose(f);
     assert_int_equal(rn_idx_read(path, RN_IDX_MAGIC_IMAGES, &idx), RN_ERR_FORMAT);
     assert_null(idx.data);
     /* Missing file: an I/O error naming it. */
-    assert_error(rn_idx_read(temp_path("missing.idx"), RN_IDX_MAGIC_ANY, &idx), RN_ERR_IO, "missing.idx: cannot open");
+    assert_error(rn_idx_read(temp_path("missing.idx"), RN_IDX_MAGIC_ANY, &idx), RN_ERR_IO,
+                 "missing.idx: cannot open");
 }
 
 /* ------------------------------------------------------------------ MNIST */
@@ -222,7 +232,8 @@ static void md5_of_gz(const char *path, char hex[33])
     md5_state state;
     md5_init(&state);
     int got;
-    while ((got = gzread(file, buffer, sizeof buffer)) > 0) md5_update(&state, buffer, (size_t)got);
+    while ((got = gzread(file, buffer, sizeof buffer)) > 0)
+        md5_update(&state, buffer, (size_t)got);
     assert_int_equal(got, 0);
     gzclose(file);
     md5_final(&state, hex);
@@ -233,10 +244,11 @@ static void mnist_checksums_match_the_published_ones(void **state)
     (void)state;
     /* MD5 of the uncompressed files as distributed by LeCun, Cortes and
      * Burges (see data/mnist/README.md). */
-    static const char *const files[4][2] = {{"train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb"},
-                                            {"train-labels-idx1-ubyte.gz", "a25bea736e30d166cdddb491f175f624"},
-                                            {"t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea"},
-                                            {"t10k-labels-idx1-ubyte.gz", "27ae3e4e09519cfbb04c329615203637"}};
+    static const char *const files[4][2] = {
+        {"train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb"},
+        {"train-labels-idx1-ubyte.gz", "a25bea736e30d166cdddb491f175f624"},
+        {"t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea"},
+        {"t10k-labels-idx1-ubyte.gz", "27ae3e4e09519cfbb04c329615203637"}};
     for (int f = 0; f < 4; f++) {
         char path[1024], hex[33];
         snprintf(path, sizeof path, "%s/data/mnist/%s", REDES_SOURCE_DIR, files[f][0]);
@@ -306,7 +318,8 @@ static void fashion_loads_or_names_the_package(void **state)
     assert_string_equal(fashion.class_names[9], "Ankle boot");
     int counts[10];
     rn_dataset_class_counts(&fashion, NULL, 0, counts);
-    for (int k = 0; k < 10; k++) assert_int_equal(counts[k], 7000);
+    for (int k = 0; k < 10; k++)
+        assert_int_equal(counts[k], 7000);
     rn_dataset_free(&fashion);
 }
 
@@ -359,7 +372,8 @@ static void sklearn_sets_load_with_known_counts(void **state)
     assert_int_equal(digits.height, 8);
     assert_int_equal(digits.width, 8);
     float largest = 0;
-    for (int i = 0; i < 1797 * 64; i++) largest = fmaxf(largest, digits.features[i]);
+    for (int i = 0; i < 1797 * 64; i++)
+        largest = fmaxf(largest, digits.features[i]);
     assert_float_equal(largest, 16.0f, 0);
     rn_dataset_free(&digits);
 }
@@ -496,7 +510,8 @@ static void csv_errors_name_line_and_column(void **state)
     write_text(path, "3,2,a,b\n1,2,0\n3,4,1\n");
     assert_error(rn_csv_load_sklearn(path, "x", true, &d), RN_ERR_FORMAT, "announces 3 rows, found 2");
     write_text(path, "2,2,a,b\n1,2,0\n3,4,2\n");
-    assert_error(rn_csv_load_sklearn(path, "x", true, &d), RN_ERR_FORMAT, ":3: column 3: label '2' is not a class index 0..1");
+    assert_error(rn_csv_load_sklearn(path, "x", true, &d), RN_ERR_FORMAT,
+                 ":3: column 3: label '2' is not a class index 0..1");
 }
 
 /* ------------------------------------------------------------------ splits */
@@ -528,7 +543,8 @@ static void stratified_split_keeps_proportions(void **state)
             seen[parts[p][i]]++;
             if (i) assert_true(parts[p][i - 1] < parts[p][i]);
         }
-    for (int i = 0; i < 178; i++) assert_int_equal(seen[i], 1);
+    for (int i = 0; i < 178; i++)
+        assert_int_equal(seen[i], 1);
 
     /* Same seed, same split; another seed, another split. */
     rn_split again, other;
@@ -545,7 +561,8 @@ static void stratified_split_keeps_proportions(void **state)
 
     /* Bad fractions; no official split for wine. */
     assert_error(rn_split_stratified(&wine, 0.9, 0.2, &rng, &split), RN_ERR_ARGUMENT, "train + val <= 1");
-    assert_error(rn_split_official(&wine, 0.1, &rng, &split), RN_ERR_ARGUMENT, "no official train/test split");
+    assert_error(rn_split_official(&wine, 0.1, &rng, &split), RN_ERR_ARGUMENT,
+                 "no official train/test split");
     /* All training. */
     assert_int_equal(rn_split_stratified(&wine, 1.0, 0.0, &rng, &split), RN_OK);
     assert_int_equal(split.n_train, 178);
@@ -578,7 +595,8 @@ static void batcher_visits_each_example_once_per_epoch(void **state)
     rn_dataset d;
     make_indexed_set(&d, N);
     int indices[N];
-    for (int i = 0; i < N; i++) indices[i] = i;
+    for (int i = 0; i < N; i++)
+        indices[i] = i;
     rn_batcher a, b;
     assert_int_equal(rn_batcher_init(&a, &d, indices, N, B, true, 7), RN_OK);
     assert_int_equal(rn_batcher_init(&b, &d, indices, N, B, true, 7), RN_OK);
@@ -605,7 +623,8 @@ static void batcher_visits_each_example_once_per_epoch(void **state)
         assert_int_equal(rn_batcher_next(&b, xb, yb), 0);
         assert_int_equal(total, N);
         assert_int_equal(batches, 5);
-        for (int i = 0; i < N; i++) assert_int_equal(seen[i], 1);
+        for (int i = 0; i < N; i++)
+            assert_int_equal(seen[i], 1);
         assert_int_equal(a.epoch, epoch + 1);
     }
     /* Shuffled, and differently each epoch. */
@@ -646,9 +665,11 @@ static void standardizer_fits_on_train_only(void **state)
     rn_gather(&wine, &scaler, split.train, split.n_train, x, NULL);
     for (int j = 0; j < 13; j++) {
         double sum = 0, sum_sq = 0;
-        for (int i = 0; i < split.n_train; i++) sum += x[i * 13 + j];
+        for (int i = 0; i < split.n_train; i++)
+            sum += x[i * 13 + j];
         double mean = sum / split.n_train;
-        for (int i = 0; i < split.n_train; i++) sum_sq += (x[i * 13 + j] - mean) * (x[i * 13 + j] - mean);
+        for (int i = 0; i < split.n_train; i++)
+            sum_sq += (x[i * 13 + j] - mean) * (x[i * 13 + j] - mean);
         assert_float_equal(mean, 0.0, 1e-5);
         assert_float_equal(sqrt(sum_sq / split.n_train), 1.0, 1e-5);
     }
@@ -671,7 +692,8 @@ static void standardizer_fits_on_train_only(void **state)
     /* A constant feature keeps std 1 (no division by zero). */
     rn_dataset d;
     make_indexed_set(&d, 4);
-    for (int i = 0; i < 4; i++) d.features[i] = 3.0f;
+    for (int i = 0; i < 4; i++)
+        d.features[i] = 3.0f;
     int all[4] = {0, 1, 2, 3};
     assert_int_equal(rn_standardizer_fit(&scaler, &d, all, 4, true), RN_OK);
     assert_float_equal(scaler.std[0], 1.0f, 0);

@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 typedef struct rn_dataset {
-    char name[64];   /* "mnist", "iris", or the file name for a user CSV */
+    char name[64];    /* "mnist", "iris", or the file name for a user CSV */
     char source[512]; /* where it was read from (a file or folder) */
     int n_examples;
     int n_features;
@@ -53,9 +53,9 @@ typedef struct rn_dataset {
     char **class_names; /* n_classes strings, heap-owned */
     /* Image geometry (C, H, W) with C*H*W == n_features; all 0 for tabular sets. */
     int channels, height, width;
-    uint8_t *pixels; /* n_examples x n_features, image sets only (else NULL) */
-    float *features; /* n_examples x n_features, tabular sets only (else NULL) */
-    int *labels;     /* n_examples class indices */
+    uint8_t *pixels;      /* n_examples x n_features, image sets only (else NULL) */
+    float *features;      /* n_examples x n_features, tabular sets only (else NULL) */
+    int *labels;          /* n_examples class indices */
     int n_official_train; /* examples [0, n) are the official training set; 0 = none */
 } rn_dataset;
 

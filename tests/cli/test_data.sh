@@ -41,6 +41,9 @@ expect_status 2 "$REDES" data info "$tmp/bad.csv"
 expect_stderr "bad.csv:3: column 2: 'oops' is not a number" "$REDES" data info "$tmp/bad.csv"
 printf 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n' >"$tmp/good.csv"
 expect_output '"class_names":\["x","y"\]' "$REDES" data info "$tmp/good.csv" --json
+printf '3,0.5\n1,1.5\n3,2.5\n' >"$tmp/first.csv"
+expect_output '"class_counts":\[1,2\]' "$REDES" data info "$tmp/first.csv" --label-column 1 --header no --json
+expect_stderr "label column 4 does not exist" "$REDES" data info "$tmp/first.csv" --label-column 4
 
 # Bad input.
 expect_stderr "unknown data set 'nope'" "$REDES" data info nope
