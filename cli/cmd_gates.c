@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "redes/logic_gates.h"
+#include "redes/plot.h"
 
 
 typedef struct gate_row {
@@ -168,6 +169,84 @@ static json_t *all_functions(const rn_cli_args *args, int *exit_code)
                      "functions", functions);
 }
 
+/* Adds the line w1 x1 + w2 x2 + b = 0 of a two-input unit across the box
+ * [-0.5, 1.5]^2 (all our units have w2 != 0). */
+static rn_status add_unit_line(rn_plot *plot, const rn_threshold_unit *unit, const char *label)
+{
+    double x[2] = {-0.5, 1.5}, y[2];
+    for (int i = 0; i < 2; i++) y[i] = -(unit->weights[0] * x[i] + unit->bias) / unit->weights[1];
+    return rn_plot_add(plot, x, y, 2, label, RN_PLOT_LINES);
+}
+
+/* gates-NAME.png: the plane coloured by the gate's answer (one unit, or the
+ * two-layer network for XOR), the four inputs, and each unit's line. */
+static rn_status plot_gate(const char *folder, rn_gate gate, char *png, size_t size)
+{
+    enum { GRID = 160 };
+    static float region[GRID * GRID];
+    rn_threshold_unit unit;
+    rn_xor_network network = rn_xor_network_default();
+    if (gate != RN_GATE_XOR) RN_CHECK(rn_gate_unit(gate, &unit));
+    for (int row = 0; row < GRID; row++)
+        for (int column = 0; column < GRID; column++) {
+            /* The units accept any real input; step(w . x + b) on the grid point. */
+            double x1 = -0.5 + 2.0 * (column + 0.5) / GRID, x2 = -0.5 + 2.0 * (row + 0.5) / GRID;
+            int y;
+            if (gate == RN_GATE_XOR) {
+                double h1 = network.hidden[0].weights[0] * x1 + network.hidden[0].weights[1] * x2 + network.hidden[0].bias;
+                double h2 = network.hidden[1].weights[0] * x1 + network.hidden[1].weights[1] * x2 + network.hidden[1].bias;
+                int h[2] = {h1 >= 0, h2 >= 0};
+                y = rn_threshold_unit_fire(&network.output, h);
+            } else {
+                y = unit.weights[0] * x1 + unit.weights[1] * x2 + unit.bias >= 0;
+            }
+            region[row * GRID + column] = (float)(1 - y); /* class 0 of the picture = output 1 */
+        }
+    double px[4], py[4];
+    int classes[4];
+    for (int r = 0; r < 4; r++) {
+        int x[2] = {r >> 1, r & 1};
+        px[r] = x[0], py[r] = x[1], classes[r] = 1 - rn_gate_truth(gate, x);
+    }
+    rn_plot *plot = rn_plot_create();
+    if (!plot) return rn_error(RN_ERR_MEMORY, "out of memory for a plot");
+    char title[96];
+    snprintf(title, sizeof title, gate == RN_GATE_XOR ? "XOR = AND(OR, NAND): two layers" : "%s: one threshold unit",
+             rn_gate_name(gate));
+    const char *names[2] = {"output 1", "output 0"};
+    rn_status status = rn_plot_set_title(plot, title);
+    if (status == RN_OK) status = rn_plot_set_size(plot, 860, 480);
+    if (status == RN_OK) status = rn_plot_set_labels(plot, "x1", "x2");
+    if (status == RN_OK) status = rn_plot_add_region(plot, region, GRID, GRID, -0.5, 1.5, -0.5, 1.5, 2);
+    if (status == RN_OK) status = rn_plot_add_classes(plot, px, py, classes, 4, 2, names, RN_PLOT_POINTS);
+    if (status == RN_OK && gate == RN_GATE_XOR) {
+        status = add_unit_line(plot, &network.hidden[0], "h1 = OR: x1 + x2 = 0.5");
+        if (status == RN_OK) status = add_unit_line(plot, &network.hidden[1], "h2 = NAND: x1 + x2 = 1.5");
+    } else if (status == RN_OK) {
+        status = add_unit_line(plot, &unit, "w.x + b = 0");
+    }
+    if (status == RN_OK) status = rn_plot_set_legend(plot, "outside right");
+    snprintf(png, size, "%s/gates-%s.png", folder, rn_gate_name(gate));
+    if (status == RN_OK) status = rn_plot_write(plot, png);
+    rn_plot_destroy(plot);
+    return status;
+}
+
+static rn_status plot_gates(const rn_cli_args *args, const char *only, json_t **pictures)
+{
+    char folder[4096], png[4200];
+    RN_CHECK(rn_cli_out_dir(args, folder, sizeof folder));
+    *pictures = json_array();
+    const rn_gate gates[] = {RN_GATE_AND, RN_GATE_OR, RN_GATE_NAND, RN_GATE_NOR, RN_GATE_XOR};
+    for (size_t g = 0; g < sizeof gates / sizeof gates[0]; g++) {
+        if (strcmp(only, "all") != 0 && strcmp(only, rn_gate_name(gates[g])) != 0) continue;
+        RN_CHECK(plot_gate(folder, gates[g], png, sizeof png));
+        json_array_append_new(*pictures, json_string(png));
+        rn_cli_say(args, "wrote %s", png);
+    }
+    return RN_OK;
+}
+
 int rn_cmd_gates(int argc, char **argv)
 {
     const char *only = "all";
@@ -177,7 +256,8 @@ int rn_cmd_gates(int argc, char **argv)
     const rn_cli_spec spec = {"gates", "[--gate NAME]",
                               "Logic gates from McCulloch-Pitts threshold units y = step(w.x + b) with hand-set "
                               "weights: AND, OR, NAND, NOR, NOT in one unit each; XOR is not linearly separable "
-                              "(shown by an exact Fourier-Motzkin check) and is built from two layers.",
+                              "(shown by an exact Fourier-Motzkin check) and is built from two layers. Writes gates-NAME.png: "
+                              "the plane coloured by the gate's answer with each unit's line.",
                               options, 0, 0};
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
@@ -196,7 +276,14 @@ int rn_cmd_gates(int argc, char **argv)
         if (proof) json_object_set_new(gates, "xor", xor_gate(&args, &all_correct));
     }
     if (exit_code == 0 && strcmp(only, "all") == 0) functions = all_functions(&args, &exit_code);
+    json_t *pictures = NULL;
+    if (exit_code == 0) {
+        rn_status status = plot_gates(&args, only, &pictures);
+        if (status != RN_OK) exit_code = rn_cli_fail_status(&args, status);
+    }
     if (exit_code != 0) {
+        json_decref(pictures);
+        json_decref(functions);
         json_decref(gates);
         json_decref(proof);
         return exit_code;
@@ -205,8 +292,10 @@ int rn_cmd_gates(int argc, char **argv)
         json_t *out = json_pack("{s:o,s:b}", "gates", gates, "all_correct", all_correct);
         if (proof) json_object_set_new(out, "xor_single_unit", proof);
         if (functions) json_object_set_new(out, "boolean_functions_2_inputs", functions);
+        json_object_set_new(out, "pngs", pictures);
         rn_cli_print_json(out);
     } else {
+        json_decref(pictures);
         json_decref(gates);
         json_decref(proof);
         json_decref(functions);

@@ -52,12 +52,14 @@ expect_status 2 "$REDES" perceptron --data "$OUT/missing.csv"
 expect_status 2 "$REDES" perceptron --gate maybe
 
 # --- gates
-run_capture "$REDES" gates --json
+run_capture "$REDES" gates --json --out "$OUT/gates"
 json_check 'j["all_correct"] and [r["y"] for r in j["gates"]["and"]["truth_table"]] == [0,0,0,1] and [r["y"] for r in j["gates"]["xor"]["truth_table"]] == [0,1,1,0]' "gate truth tables"
 json_check '[r["y"] for r in j["gates"]["nand"]["truth_table"]] == [1,1,1,0] and [r["y"] for r in j["gates"]["nor"]["truth_table"]] == [1,0,0,0] and [r["y"] for r in j["gates"]["not"]["truth_table"]] == [1,0]' "nand nor not"
 json_check 'j["xor_single_unit"]["separable"] is False and j["xor_single_unit"]["certificate"] == [1,1,1,1] and j["gates"]["xor"]["layers"] == 2' "xor proof"
 json_check 'j["boolean_functions_2_inputs"]["separable"] == 14 and sorted(j["boolean_functions_2_inputs"]["not_separable"]) == ["xnor","xor"]' "14 of 16"
-expect_output "XOR in two layers" "$REDES" gates
+json_check 'len(j["pngs"]) == 5' "five gate pictures"
+[ -s "$OUT/gates/gates-xor.png" ] && report ok || report fail "gates-xor.png"
+expect_output "XOR in two layers" "$REDES" gates --out "$OUT/gates"
 expect_stderr "must be one of" "$REDES" gates --gate maybe
 
 # --- activations
