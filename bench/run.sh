@@ -15,3 +15,7 @@ section "gemm: portable blocked GEMM vs OpenBLAS (GFLOP/s)"
 section "conv2d: LeNet-5 and 2-conv MNIST layers, batch 64 (ms): redes, then PyTorch"
 "$BUILD/bench/bench_bench_conv" 21
 /usr/bin/python3 "$ROOT/bench/bench_conv_torch.py" 21
+
+section "chapter 2: metrics report of 1e6 labels, perceptron 100 epochs on breast-cancer (ms): redes, then scikit-learn"
+"$BUILD/bench/bench_bench_ch2" 11
+/usr/bin/python3 "$ROOT/bench/bench_ch2_sklearn.py" 11
