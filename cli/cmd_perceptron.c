@@ -178,9 +178,12 @@ static rn_status dataset_problem(const data_choice *choice, rn_rng *rng, problem
         if (data.n_classes == 2 && data.class_names)
             snprintf(p->negative_name, sizeof p->negative_name, "%.63s", data.class_names[1 - positive]);
         snprintf(p->title, sizeof p->title, "%.63s: %s vs %s", data.name, p->positive_name, p->negative_name);
-        /* auto: breast-cancer's 30 features span five orders of magnitude. */
+        /* auto: the sets whose features are in different units, spanning
+         * orders of magnitude (breast-cancer: areas ~1e3 next to
+         * smoothness ~1e-1; wine: proline ~1e3 next to hue ~1). */
         bool scale = strcmp(choice->scale, "standard") == 0 ||
-                     (strcmp(choice->scale, "auto") == 0 && strcmp(data.name, "breast-cancer") == 0);
+                     (strcmp(choice->scale, "auto") == 0 &&
+                      (strcmp(data.name, "breast-cancer") == 0 || strcmp(data.name, "wine") == 0));
         if (scale) standardise(p);
     }
     rn_split_free(&split);
@@ -335,7 +338,7 @@ int rn_cmd_perceptron(int argc, char **argv)
         {"pocket", RN_OPT_FLAG, &pocket, "keep the weights with the fewest training mistakes (Gallant)", 0, 0, NULL},
         {"test", RN_OPT_DOUBLE, &test_fraction, "fraction of a data set held out for testing (stratified)", 0, 0.9,
          NULL},
-        {"scale", RN_OPT_CHOICE, &scale, "feature scaling (auto: standardise breast-cancer)", 0, 0,
+        {"scale", RN_OPT_CHOICE, &scale, "feature scaling (auto: standardise breast-cancer and wine)", 0, 0,
          "auto|none|standard"},
         {0}};
     const rn_cli_spec spec = {"perceptron", "[--data gates --gate and | --data iris --class setosa | ...]",
