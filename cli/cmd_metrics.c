@@ -133,7 +133,7 @@ int rn_cmd_metrics(int argc, char **argv)
     const rn_cli_spec spec = {"metrics", "--true FILE --pred FILE [--beta X]",
                               "Confusion matrix, accuracy, precision, recall and F-score (per class; macro, micro "
                               "and weighted averages), equal to scikit-learn's. Classes are the labels found in "
-                              "either file, sorted (numerically if all are integers). Writes confusion.png.",
+                              "either file, sorted (numerically if all are numbers). Writes confusion.png.",
                               options, 0, 0};
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
