@@ -51,7 +51,8 @@ typedef struct rn_dataset {
     int n_features;
     int n_classes;
     char **class_names; /* n_classes strings, heap-owned */
-    /* Image geometry (C, H, W) with C*H*W == n_features; all 0 for tabular sets. */
+    /* Image geometry (C, H, W) with C*H*W == n_features: MNIST, Fashion and
+     * digits (whose 8x8 images are stored as floats 0..16); all 0 otherwise. */
     int channels, height, width;
     uint8_t *pixels;      /* n_examples x n_features, image sets only (else NULL) */
     float *features;      /* n_examples x n_features, tabular sets only (else NULL) */
@@ -88,8 +89,9 @@ void rn_dataset_class_counts(const rn_dataset *dataset, const int *indices, int 
  * (N, C, H, W) uint8 and labels (N) uint8, a training pair and optionally a
  * test pair (test paths NULL: no official split).  class_names is NULL
  * (then n_classes = largest label + 1, named "0", "1", ...) or a
- * NULL-terminated array of names, one per class.  The registry uses it; public so that other IDX collections
- * (KMNIST, EMNIST, your own) load the same way. */
+ * NULL-terminated array of names, one per class.  The registry uses it;
+ * public so that other IDX collections (KMNIST, EMNIST, your own) load the
+ * same way. */
 rn_status rn_dataset_load_idx(const char *name, const char *train_images, const char *train_labels,
                               const char *test_images, const char *test_labels,
                               const char *const *class_names, rn_dataset *out);
