@@ -26,3 +26,7 @@ autograd_torch=$(/usr/bin/python3 "$ROOT/bench/bench_autograd_torch.py" 300); ec
 awk '/^autograd_mlp_step_ms/ {ours = $2} /^torch_mlp_step_ms/ {torch = $2}
      END {if (ours > 0 && torch > 0) printf "ratio torch/redes %.2f (above 1: redes is faster)\n", torch / ours}' \
     <<<"$autograd_ours"$'\n'"$autograd_torch"
+
+section "chapter 2: metrics report of 1e6 labels, perceptron 100 epochs on breast-cancer (ms): redes, then scikit-learn"
+"$BUILD/bench/bench_ch2" 11
+/usr/bin/python3 "$ROOT/bench/bench_ch2_sklearn.py" 11
