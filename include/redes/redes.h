@@ -6,7 +6,10 @@
 
 #include "redes/arena.h"
 #include "redes/clock.h"
+#include "redes/current_stimulus.h"
 #include "redes/gemm.h"
+#include "redes/hh_analysis.h"
+#include "redes/hodgkin_huxley.h"
 #include "redes/parallel.h"
 #include "redes/rng.h"
 #include "redes/status.h"
