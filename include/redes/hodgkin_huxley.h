@@ -137,8 +137,12 @@ typedef struct rn_hh_spike_detector {
     bool rising_spike;
 } rn_hh_spike_detector;
 
-/* Threshold 0 mV, rate window [window_start, window_end). */
-void rn_hh_spikes_init(rn_hh_spike_detector *spikes, double window_start_ms, double window_end_ms);
+/* The usual spike threshold: 0 mV in the modern convention, which is
+ * V_ref + 65 mV (65 mV above rest in the 1952 convention). */
+double rn_hh_spike_threshold(const rn_hh_params *params);
+/* Rate window [window_start, window_end); no buffers. */
+void rn_hh_spikes_init(rn_hh_spike_detector *spikes, double threshold_mv, double window_start_ms,
+                       double window_end_ms);
 /* Clears the results (keeps the settings and buffers). */
 void rn_hh_spikes_reset(rn_hh_spike_detector *spikes);
 /* Feeds the sample V(t); samples come at increasing times. */

@@ -21,7 +21,7 @@ static rn_status test_fires(const firing_test *test, const double *scales, int c
 {
     rn_hh_spike_detector spikes[SEARCH_POINTS];
     rn_hh_outcome outcomes[SEARCH_POINTS];
-    for (int k = 0; k < count; k++) rn_hh_spikes_init(&spikes[k], test->window_start_ms, test->window_end_ms);
+    for (int k = 0; k < count; k++) rn_hh_spikes_init(&spikes[k], rn_hh_spike_threshold(test->params), test->window_start_ms, test->window_end_ms);
     RN_CHECK(rn_hh_simulate_scaled(test->params, &test->integration, &test->rest, test->shape, scales, count, spikes,
                                    outcomes));
     for (int k = 0; k < count; k++) {
@@ -133,7 +133,7 @@ rn_status rn_hh_fi_curve(const rn_hh_params *params, const rn_hh_integration *in
         free(outcomes);
         return rn_error(RN_ERR_MEMORY, "hodgkin-huxley: out of memory");
     }
-    for (int k = 0; k < count; k++) rn_hh_spikes_init(&spikes[k], rate_from_ms, duration_ms + 1.0);
+    for (int k = 0; k < count; k++) rn_hh_spikes_init(&spikes[k], rn_hh_spike_threshold(params), rate_from_ms, duration_ms + 1.0);
     rn_status status =
         rn_hh_simulate_scaled(params, &test.integration, &test.rest, &unit_step, currents, count, spikes, outcomes);
     for (int k = 0; status == RN_OK && k < count; k++) {
@@ -164,7 +164,7 @@ static rn_status two_pulse_spikes(const firing_test *test, double pulse_ms, doub
     integration.duration_ms = FIRST_PULSE_MS + interval_ms + pulse_ms + 30.0;
     rn_hh_spike_detector spikes;
     rn_hh_outcome outcome;
-    rn_hh_spikes_init(&spikes, 0, INFINITY);
+    rn_hh_spikes_init(&spikes, rn_hh_spike_threshold(test->params), 0, INFINITY);
     RN_CHECK(rn_hh_simulate(test->params, &integration, &test->rest, &stimulus, NULL, &spikes, &outcome));
     if (outcome.divergence != RN_HH_BOUNDED)
         return rn_error(RN_ERR_NUMERIC, "hodgkin-huxley: diverged at %g ms (%s); use a smaller --dt",

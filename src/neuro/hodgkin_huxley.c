@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #define RN_PRAGMA(x) _Pragma(#x)
@@ -239,10 +240,15 @@ void rn_hh_spikes_reset(rn_hh_spike_detector *s)
     s->rising_spike = false;
 }
 
-void rn_hh_spikes_init(rn_hh_spike_detector *s, double window_start_ms, double window_end_ms)
+double rn_hh_spike_threshold(const rn_hh_params *params)
+{
+    return params->v_reference + 65.0;
+}
+
+void rn_hh_spikes_init(rn_hh_spike_detector *s, double threshold_mv, double window_start_ms, double window_end_ms)
 {
     memset(s, 0, sizeof *s);
-    s->threshold_mv = 0.0;
+    s->threshold_mv = threshold_mv;
     s->window_start_ms = window_start_ms;
     s->window_end_ms = window_end_ms;
     rn_hh_spikes_reset(s);
@@ -619,6 +625,7 @@ rn_status rn_hh_trace_write_csv(const rn_hh_trace *trace, const char *path)
                 trace->i_stim[i]);
     bool failed = ferror(file) != 0;
     failed |= fflush(file) != 0;
+    failed |= fsync(fileno(file)) != 0;
     failed |= fclose(file) != 0;
     if (failed) {
         remove(temporary);
