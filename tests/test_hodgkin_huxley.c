@@ -87,8 +87,8 @@ static void rates_match_the_formulas_and_their_limits(void **state)
     rn_hh_rates near;
     rn_hh_rates_at(&params, -55.0 + 1e-7, &near);
     assert_near(near.alpha_n, 0.1 + 0.005 * 1e-7, 1e-15); /* slope +0.005 ms⁻¹ per mV */
-    rn_hh_rates_at(&params, -55.0 + 0.1 - 1e-12, &r);
-    rn_hh_rates_at(&params, -55.0 + 0.1 + 1e-12, &near); /* across the switch at |x| = 0.01 */
+    rn_hh_rates_at(&params, -56.0 - 1e-12, &r);
+    rn_hh_rates_at(&params, -56.0 + 1e-12, &near); /* across the switch at x = 0.1 */
     assert_near(r.alpha_n, near.alpha_n, 1e-14);
     /* Everywhere else, the textbook formulas with libm (relative error). */
     double worst = 0;

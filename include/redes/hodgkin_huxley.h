@@ -15,7 +15,7 @@
  *
  * α_n and α_m are 0/0 at u = 10 and u = 25 (modern V = −55 and −40 mV); they
  * are computed as 0.1·x/(eˣ − 1) and x/(eˣ − 1), x = (10 − u)/10 or (25 − u)/10,
- * with the series 1 − x/2 + x²/12 − x⁴/720 near x = 0, so they are exact
+ * with their Taylor series (to x⁸) for |x| < 0.1, so they are exact
  * (limits 0.1 and 1 ms⁻¹) everywhere.
  *
  * Two conventions, same dynamics:
