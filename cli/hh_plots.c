@@ -8,7 +8,7 @@
 
 #include "redes/plot.h"
 
-/* Runs `build` on a fresh plot and writes BASE.{dat,gp,png}. */
+/* Writes BASE.{dat,gp,png} if building the plot succeeded, and frees it. */
 static rn_status finish(rn_plot *plot, rn_status status, const char *base)
 {
     if (status == RN_OK) status = rn_plot_write(plot, base);
