@@ -107,6 +107,9 @@ static void add_common_json(json_t *json, const char *analysis, const hh_options
 static int command_run(const rn_cli_args *args, const hh_options *o, const rn_hh_params *params,
                        const rn_hh_integration *integration)
 {
+    if (o->rate_from >= integration->duration_ms)
+        return rn_cli_fail(args, "--rate-from %g must be before the end of the run (%g ms)", o->rate_from,
+                           integration->duration_ms);
     rn_hh_state rest;
     rn_status status = rn_hh_resting_state(params, &rest);
     if (status != RN_OK) return rn_cli_fail_status(args, status);

@@ -68,5 +68,6 @@ expect_stderr "No such file" "$REDES" hh --stimulus csv --csv "$out/missing.csv"
 printf '0,0\n5,1\n2,3\n' >"$out/bad.csv"
 expect_stderr "times must increase" "$REDES" hh --stimulus csv --csv "$out/bad.csv" --out "$out/bad"
 expect_stderr "expected START:WIDTH:AMP" "$REDES" hh --stimulus pulses --pulses 5:x --out "$out/bad"
+expect_stderr "rate-from 200 must be before" "$REDES" hh --rate-from 200 --duration 100 --out "$out/bad"
 expect_status 0 "$REDES" hh --help
 finish
