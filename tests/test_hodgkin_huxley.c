@@ -354,7 +354,25 @@ static void euler_diverges_above_0_08_ms(void **state)
         /* The last good state is finite with gates in [0, 1]. */
         assert_true(isfinite(outcome.final_state.v) && outcome.final_state.m >= 0 && outcome.final_state.m <= 1);
     }
-    rn_hh_integration in = integration(RN_HH_EULER, 0.06, 100);
+    /* In a batch, a diverged lane stops alone: at rest (I = 0) Euler is fine. */
+    rn_hh_state rest;
+    rn_hh_resting_state(&params, &rest);
+    rn_stimulus unit;
+    rn_stimulus_init(&unit);
+    rn_stimulus_add_pulse(&unit, 0, 200, 1.0);
+    const double scales[3] = {0.0, 10.0, 0.0};
+    rn_hh_spike_detector batch[3];
+    rn_hh_outcome outcomes[3];
+    for (int k = 0; k < 3; k++) rn_hh_spikes_init(&batch[k], 0, 0, 100);
+    rn_hh_integration in = integration(RN_HH_EULER, 0.08, 100);
+    assert_int_equal(rn_hh_simulate_scaled(&params, &in, &rest, &unit, scales, 3, batch, outcomes), RN_OK);
+    assert_int_equal(outcomes[0].divergence, RN_HH_BOUNDED);
+    assert_int_equal(outcomes[1].divergence, RN_HH_GATE_OUT_OF_RANGE);
+    assert_near(outcomes[1].diverged_at_ms, 2.96, 1e-9); /* numpy's forward Euler: m = 1.07 at 2.96 ms */
+    assert_int_equal(outcomes[2].divergence, RN_HH_BOUNDED);
+    assert_near(outcomes[2].final_state.v, rest.v, 1e-9);
+
+    in = integration(RN_HH_EULER, 0.06, 100);
     assert_int_equal(step_run(&params, &in, 10.0, 0, &spikes).divergence, RN_HH_BOUNDED);
     assert_int_equal(spikes.count, 7);
     in = integration(RN_HH_EXPONENTIAL, 0.1, 100);

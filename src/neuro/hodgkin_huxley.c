@@ -485,6 +485,33 @@ static void record_sample(const rn_hh_params *params, rn_hh_trace *trace, double
     trace->i_stim[i] = stim;
 }
 
+/* After a step that left the valid region in some lane: each newly diverged
+ * lane records why and when, and every inactive lane (diverged or unused) is
+ * put back to its last good state so that it stays finite.  Returns the
+ * number of lanes still running. */
+static int retire_diverged_lanes(hh_lanes *state, const hh_lanes *previous, bool *active, rn_hh_outcome *outcomes,
+                                 long step, double t_next, double v_bound)
+{
+    int n_active = 0;
+    for (int k = 0; k < LANES; k++) {
+        if (active[k]) {
+            rn_hh_divergence reason = check_state(state->v[k], state->m[k], state->h[k], state->n[k], v_bound);
+            if (reason == RN_HH_BOUNDED) {
+                n_active++;
+                continue;
+            }
+            outcomes[k].divergence = reason;
+            outcomes[k].diverged_at_ms = t_next;
+            outcomes[k].steps = step + 1;
+            outcomes[k].final_state = (rn_hh_state){previous->v[k], previous->m[k], previous->h[k], previous->n[k]};
+            active[k] = false;
+        }
+        state->v[k] = previous->v[k], state->m[k] = previous->m[k];
+        state->h[k] = previous->h[k], state->n[k] = previous->n[k];
+    }
+    return n_active;
+}
+
 /* Runs lanes [0, used) of one block (unused lanes copy lane 0 and are ignored). */
 static void run_block(const rn_hh_params *params, const hh_constants *c, const rn_hh_integration *integration,
                       long n_steps, const rn_hh_state *initial, const rn_stimulus *stimulus,
@@ -536,32 +563,10 @@ static void run_block(const rn_hh_params *params, const hh_constants *c, const r
         for (int k = 0; k < LANES; k++)
             any_bad |= !(fabs(state.v[k]) <= bound) | !(state.m[k] >= 0.0 && state.m[k] <= 1.0) |
                        !(state.h[k] >= 0.0 && state.h[k] <= 1.0) | !(state.n[k] >= 0.0 && state.n[k] <= 1.0);
-        if (!any_bad && n_active == LANES) {
-            if (spikes)
-                for (int k = 0; k < LANES; k++) rn_hh_spikes_observe(&spikes[k], t_next, state.v[k]);
-        } else
-        for (int k = 0; k < used; k++) {
-            if (!active[k]) {
-                /* Keep a diverged lane finite (its frozen last good state). */
-                state.v[k] = previous.v[k], state.m[k] = previous.m[k];
-                state.h[k] = previous.h[k], state.n[k] = previous.n[k];
-                continue;
-            }
-            rn_hh_divergence reason =
-                check_state(state.v[k], state.m[k], state.h[k], state.n[k], integration->v_bound_mv);
-            if (reason != RN_HH_BOUNDED) {
-                outcomes[k].divergence = reason;
-                outcomes[k].diverged_at_ms = t_next;
-                outcomes[k].steps = step + 1;
-                outcomes[k].final_state = (rn_hh_state){previous.v[k], previous.m[k], previous.h[k], previous.n[k]};
-                state.v[k] = previous.v[k], state.m[k] = previous.m[k];
-                state.h[k] = previous.h[k], state.n[k] = previous.n[k];
-                active[k] = false;
-                n_active--;
-                continue;
-            }
-            if (spikes) rn_hh_spikes_observe(&spikes[k], t_next, state.v[k]);
-        }
+        if (any_bad) n_active = retire_diverged_lanes(&state, &previous, active, outcomes, step, t_next, bound);
+        if (spikes)
+            for (int k = 0; k < used; k++)
+                if (active[k]) rn_hh_spikes_observe(&spikes[k], t_next, state.v[k]);
         if (trace && active[0] && (step + 1) % trace->every == 0) {
             rn_hh_state s0 = {state.v[0], state.m[0], state.h[0], state.n[0]};
             record_sample(params, trace, t_next, &s0, scales[0] * rn_stimulus_at(stimulus, t_next));
