@@ -423,10 +423,22 @@ static void course_preset_peaks_near_100_8(void **state)
     rn_hh_spikes_init(&spikes, rn_hh_spike_threshold(&params), 0, 50);
     assert_near(spikes.threshold_mv, 65.0, 0);
     rn_hh_outcome outcome;
-    assert_int_equal(rn_hh_simulate(&params, &in, &rest, &stimulus, NULL, &spikes, &outcome), RN_OK);
+    rn_hh_trace trace;
+    assert_int_equal(rn_hh_trace_alloc(&trace, &in, 1), RN_OK);
+    assert_int_equal(rn_hh_simulate(&params, &in, &rest, &stimulus, &trace, &spikes, &outcome), RN_OK);
     assert_int_equal(spikes.count, 1);
     assert_near(spikes.first_peak_mv, 100.8, 0.1);
     assert_near(spikes.first_peak_time_ms, 16.65, 0.05);
+    /* The same forward Euler as a plain numpy loop: the same samples. */
+    int top = 0;
+    for (int i = 1; i < trace.count; i++)
+        if (trace.v[i] > trace.v[top]) top = i;
+    json_t *root = golden();
+    assert_near(rest.v, golden_number(root, "course", "rest", NULL), 1e-12);
+    assert_near(trace.v[top], golden_number(root, "course", "max_v", NULL), 1e-8);
+    assert_near(trace.t[top], golden_number(root, "course", "max_t", NULL), 1e-9);
+    json_decref(root);
+    rn_hh_trace_free(&trace);
 }
 
 /* ------------------------------------------------------------ stimuli and errors */

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Reference numbers for tests/test_hodgkin_huxley.c, computed independently of redes.
 
+Also the course preset (1952 convention, forward Euler) as a plain numpy loop.
+
 The Hodgkin-Huxley equations (modern convention) integrated by scipy's LSODA
 with rtol = atol = 1e-10 and event location for the 0 mV crossings and the
 peaks.  Writes tests/golden/hh_reference.json.  Run: /usr/bin/python3 tests/golden/make_hh_reference.py
@@ -68,6 +70,30 @@ for current in (10.0, 20.0, 50.0):
                                        "n_spikes": int(len(crossings)), "rate_hz": len(window) / 0.5}
 out["rheobase"] = bisect(lambda i: len(spikes(i, 200.0, False)[0]) >= 1, 2.0, 2.5)
 out["repetitive_onset"] = bisect(lambda i: np.any(spikes(i, 1000.0, False)[0] >= 800), 6.0, 6.5, 1e-3)
+# The course's preset: 1952 convention (V from rest: E_Na 115, E_K -12, E_L 10.613), forward Euler
+# at dt 0.01 ms over 50 ms from the resting state, 2.4 uA/cm^2 for 10 <= t < 16 ms.  Same rates
+# with u = V.  Largest sample of V and its time.
+E_NA_1952, E_K_1952, E_L_1952 = 115.0, -12.0, 10.613
+def ionic_1952(v, m, h, n):
+    return G_NA * m**3 * h * (v - E_NA_1952) + G_K * n**4 * (v - E_K_1952) + G_L * (v - E_L_1952)
+rates_1952 = lambda v: rates(v - 65.0)
+def steady_1952(v):
+    am, bm, ah, bh, an, bn = rates_1952(v)
+    return am / (am + bm), ah / (ah + bh), an / (an + bn)
+v = brentq(lambda v: ionic_1952(v, *steady_1952(v)), -5, 5, xtol=1e-14)
+rest_1952 = v
+m, h, n = steady_1952(v)
+best_v, best_t, dt = -1e9, 0.0, 0.01
+for k in range(5000):
+    t = k * dt
+    current = 2.4 if 10 <= t < 16 else 0.0
+    am, bm, ah, bh, an, bn = rates_1952(v)
+    v, m, h, n = (v + dt * (current - ionic_1952(v, m, h, n)) / C, m + dt * (am * (1 - m) - bm * m),
+                  h + dt * (ah * (1 - h) - bh * h), n + dt * (an * (1 - n) - bn * n))
+    if v > best_v:
+        best_v, best_t = v, (k + 1) * dt
+out["course"] = {"rest": rest_1952, "max_v": best_v, "max_t": best_t}
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hh_reference.json")
 with open(path + ".tmp", "w") as file:
     json.dump(out, file, indent=1)
