@@ -30,3 +30,18 @@ awk '/^autograd_mlp_step_ms/ {ours = $2} /^torch_mlp_step_ms/ {torch = $2}
 section "chapter 2: metrics report of 1e6 labels, perceptron 100 epochs on breast-cancer (ms): redes, then scikit-learn"
 "$BUILD/bench/bench_ch2" 11
 /usr/bin/python3 "$ROOT/bench/bench_ch2_sklearn.py" 11
+
+section "hh: f-I sweep, 60 Hodgkin-Huxley neurons x 1 s at dt 0.01 ms (s): redes, then Brian2 (cython)"
+hh_ours=$("$BUILD/bench/bench_hh" 5)
+echo "$hh_ours"
+hh_brian=$(OMP_NUM_THREADS=1 /usr/bin/python3 "$ROOT/bench/bench_hh_brian2.py" 3 cython 2>/dev/null)
+echo "$hh_brian"
+for method in rk4 exponential; do
+    ours=$(awk -v k="redes_${method}_s" '$1 == k {print $2, $4}' <<<"$hh_ours")
+    theirs=$(awk -v k="brian2_${method}_s" '$1 == k {print $2, $4}' <<<"$hh_brian")
+    [ -n "$ours" ] && [ -n "$theirs" ] &&
+        awk -v m="$method" -v a="$ours" -v b="$theirs" 'BEGIN {
+            split(a, x, " "); split(b, y, " ");
+            printf "hh %-12s wall: redes %.4f s, Brian2 %.4f s, ratio %.1fx   CPU: redes %.4f s, Brian2 %.4f s, ratio %.1fx\n",
+                   m, x[1], y[1], y[1] / x[1], x[2], y[2], y[2] / x[2] }'
+done
