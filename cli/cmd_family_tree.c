@@ -319,11 +319,14 @@ int rn_cmd_family_tree(int argc, char **argv)
         status = rn_cli_out_dir(&args, out_dir, sizeof out_dir);
         if (status == RN_OK)
             status = rn_family_write_plots(out_dir, &nets[0].weights, &results[0].meaning, loss0, recipe.sweeps);
-        if (status != RN_OK) {
+        if (status == RN_ERR_UNSUPPORTED) {
+            rn_cli_say(&args, "no pictures: %s (the .dat and .gp files are in %s/)", rn_error_message(), out_dir);
+        } else if (status != RN_OK) {
             free(results), free(nets), free(loss0), free(scratch);
             return rn_cli_fail_status(&args, status);
+        } else {
+            rn_cli_say(&args, "pictures in %s/", out_dir);
         }
-        rn_cli_say(&args, "pictures in %s/", out_dir);
     }
 
     if (args.json) {
