@@ -57,7 +57,8 @@ static void run_once(const settings *s, uint64_t seed, rn_family_net *net, float
                                      result->test);
     if (result->status == RN_OK) {
         rn_family_net_init(net, &s->recipe, &init_rng);
-        result->status = rn_family_net_train(net, s->tree, train, n_train, &s->recipe, loss_history);
+        const rn_family_implementation how = strcmp(s->implementation, "autograd") == 0 ? RN_FAMILY_AUTOGRAD : RN_FAMILY_BY_HAND;
+        result->status = rn_family_net_train(net, s->tree, train, n_train, &s->recipe, how, loss_history);
     }
     if (result->status != RN_OK) {
         snprintf(result->error, sizeof result->error, "%s", rn_error_message());
@@ -234,7 +235,7 @@ int rn_cmd_family_tree(int argc, char **argv)
          0.49, NULL},
         {"loss", RN_OPT_CHOICE, &loss_name, "error measure outside the tolerance band", 0, 0,
          "tolerance|squared|squared-boundary"},
-        {"implementation", RN_OPT_CHOICE, &implementation, "by hand (arrays) or with autodiff", 0, 0, "hand"},
+        {"implementation", RN_OPT_CHOICE, &implementation, "by hand (arrays) or with the autodiff tape", 0, 0, "hand|autograd"},
         {"data", RN_OPT_STRING, &data_path, "facts file", 0, 0, NULL},
         {"no-plots", RN_OPT_FLAG, &no_plots, "skip the pictures (gnuplot)", 0, 0, NULL},
         {0}};
@@ -333,6 +334,7 @@ int rn_cmd_family_tree(int argc, char **argv)
         json_t *root = json_object();
         json_object_set_new(root, "recipe", json_string(recipe_name));
         json_object_set_new(root, "loss", json_string(rn_family_loss_name(recipe.loss)));
+        json_object_set_new(root, "implementation", json_string(implementation));
         json_object_set_new(root, "sweeps", json_integer(recipe.sweeps));
         json_object_set_new(root, "runs", json_integer(runs));
         json_object_set_new(root, "seed", json_integer((json_int_t)args.seed));

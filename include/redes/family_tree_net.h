@@ -34,6 +34,7 @@
 
 #include <stdbool.h>
 
+#include "redes/autograd.h"
 #include "redes/family_tree.h"
 #include "redes/rng.h"
 #include "redes/status.h"
@@ -148,10 +149,27 @@ float rn_family_net_gradient(rn_family_net *net, const rn_family_tree *tree, con
 float rn_family_net_sweep(rn_family_net *net, const rn_family_tree *tree, const int *case_indices,
                           int n_cases, const rn_family_recipe *recipe, int sweep);
 
+/* The same gradient from the library's layers and autodiff (autograd.h): the
+ * batch as matrices through rn_linear_act, rn_concat and the loss ops, then
+ * rn_backward into net->gradient.  *loss (may be NULL) receives E.  `tape`
+ * is reset before and after. */
+rn_status rn_family_net_gradient_autograd(rn_family_net *net, rn_tape *tape, const rn_family_tree *tree,
+                                          const int *case_indices, int n_cases, const rn_family_recipe *recipe,
+                                          float *loss);
+
+/* The momentum step and the decay of sweep `sweep` from net->gradient. */
+void rn_family_net_step(rn_family_net *net, const rn_family_recipe *recipe, int sweep);
+
+typedef enum rn_family_implementation {
+    RN_FAMILY_BY_HAND, /* rn_family_net_gradient: arrays and written-out backward equations */
+    RN_FAMILY_AUTOGRAD /* rn_family_net_gradient_autograd: layers and the tape */
+} rn_family_implementation;
+
 /* recipe->sweeps sweeps; loss_history (may be NULL) receives E of each sweep.
  * Fails with RN_ERR_NUMERIC if the loss becomes NaN or infinite. */
 rn_status rn_family_net_train(rn_family_net *net, const rn_family_tree *tree, const int *case_indices,
-                              int n_cases, const rn_family_recipe *recipe, float *loss_history);
+                              int n_cases, const rn_family_recipe *recipe, rn_family_implementation implementation,
+                              float *loss_history);
 
 /* A case is right when every answer's output is above 0.5 and every other
  * output below 0.5; ranked right when the answers are the n_answers largest. */

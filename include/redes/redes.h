@@ -9,6 +9,8 @@
 #include "redes/autograd.h"
 #include "redes/clock.h"
 #include "redes/elementwise.h"
+#include "redes/family_tree.h"
+#include "redes/family_tree_net.h"
 #include "redes/gemm.h"
 #include "redes/gradcheck.h"
 #include "redes/loss.h"

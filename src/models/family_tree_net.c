@@ -276,10 +276,8 @@ static void decay_weights(rn_family_weights *w, float factor, bool biases_too)
     shrink(&w->output_weights[0][0], N_OUT * D, factor);
 }
 
-float rn_family_net_sweep(rn_family_net *net, const rn_family_tree *tree, const int *case_indices,
-                          int n_cases, const rn_family_recipe *recipe, int sweep)
+void rn_family_net_step(rn_family_net *net, const rn_family_recipe *recipe, int sweep)
 {
-    const float E_total = rn_family_net_gradient(net, tree, case_indices, n_cases, recipe);
     /* Δw(t) = -ε ∂E/∂w + α Δw(t-1);  w += Δw */
     const float alpha = (float)(sweep < recipe->momentum_switch ? recipe->momentum_initial
                                                                  : recipe->momentum_final);
@@ -291,23 +289,46 @@ float rn_family_net_sweep(rn_family_net *net, const rn_family_tree *tree, const 
         v[i] = alpha * v[i] - epsilon * g[i];
         w[i] += v[i];
     }
+    /* Then w *= (1 - decay rate), from sweep decay_start on. */
     if (sweep >= recipe->decay_start && recipe->decay_rate > 0)
         decay_weights(&net->weights, (float)(1.0 - recipe->decay_rate), recipe->decay_biases);
+}
+
+float rn_family_net_sweep(rn_family_net *net, const rn_family_tree *tree, const int *case_indices,
+                          int n_cases, const rn_family_recipe *recipe, int sweep)
+{
+    const float E_total = rn_family_net_gradient(net, tree, case_indices, n_cases, recipe);
+    rn_family_net_step(net, recipe, sweep);
     return E_total;
 }
 
 rn_status rn_family_net_train(rn_family_net *net, const rn_family_tree *tree, const int *case_indices,
-                              int n_cases, const rn_family_recipe *recipe, float *loss_history)
+                              int n_cases, const rn_family_recipe *recipe, rn_family_implementation implementation,
+                              float *loss_history)
 {
     RN_CHECK(rn_family_recipe_check(recipe));
-    for (int sweep = 0; sweep < recipe->sweeps; sweep++) {
-        const float E_total = rn_family_net_sweep(net, tree, case_indices, n_cases, recipe, sweep);
+    /* The tape's arena grows to one sweep's size in the first sweep and is
+     * then reused: no allocation in the loop. */
+    rn_tape *tape = implementation == RN_FAMILY_AUTOGRAD ? rn_tape_create(64 * 1024) : NULL;
+    if (implementation == RN_FAMILY_AUTOGRAD && !tape) return rn_error_context(RN_ERR_MEMORY, "family tree");
+    rn_status status = RN_OK;
+    for (int sweep = 0; sweep < recipe->sweeps && status == RN_OK; sweep++) {
+        float E_total;
+        if (tape) {
+            status = rn_family_net_gradient_autograd(net, tape, tree, case_indices, n_cases, recipe, &E_total);
+            if (status != RN_OK) break;
+            rn_family_net_step(net, recipe, sweep);
+        } else {
+            E_total = rn_family_net_sweep(net, tree, case_indices, n_cases, recipe, sweep);
+        }
         if (!isfinite(E_total))
-            return rn_error(RN_ERR_NUMERIC, "family tree: loss is %g at sweep %d (learning rate too high?)",
-                            (double)E_total, sweep);
-        if (loss_history) loss_history[sweep] = E_total;
+            status = rn_error(RN_ERR_NUMERIC, "family tree: loss is %g at sweep %d (learning rate too high?)",
+                              (double)E_total, sweep);
+        else if (loss_history)
+            loss_history[sweep] = E_total;
     }
-    return RN_OK;
+    rn_tape_destroy(tape);
+    return status;
 }
 
 /* ------------------------------------------------------------------ evaluation */
