@@ -29,6 +29,7 @@ typedef struct run_result {
     rn_family_unit_meaning meaning;
     double nationality_score;
     int nationality_unit;
+    double code_spread; /* largest standard deviation of a person unit over the 24 people */
     rn_status status;
     char error[256];
 } run_result;
@@ -40,6 +41,22 @@ typedef struct settings {
     const int *fixed_holdout; /* NULL: a seeded split per run */
     const char *implementation;
 } settings;
+
+/* How different the person codes are: a collapsed encoder gives every person
+ * the same code, whatever its correlations say. */
+static double code_spread(const rn_family_weights *weights)
+{
+    float codes[RN_FAMILY_PEOPLE][RN_FAMILY_PERSON_UNITS];
+    rn_family_person_codes(weights, codes);
+    double largest = 0;
+    for (int u = 0; u < RN_FAMILY_PERSON_UNITS; u++) {
+        double mean = 0, sum_sq = 0;
+        for (int p = 0; p < RN_FAMILY_PEOPLE; p++) mean += codes[p][u] / (double)RN_FAMILY_PEOPLE;
+        for (int p = 0; p < RN_FAMILY_PEOPLE; p++) sum_sq += (codes[p][u] - mean) * (codes[p][u] - mean);
+        largest = fmax(largest, sqrt(sum_sq / RN_FAMILY_PEOPLE));
+    }
+    return largest;
+}
 
 /* One run: split, initialise, train, evaluate.  Thread-safe (no globals). */
 static void run_once(const settings *s, uint64_t seed, rn_family_net *net, float *loss_history,
@@ -70,6 +87,7 @@ static void run_once(const settings *s, uint64_t seed, rn_family_net *net, float
                            &result->test_ranked);
     rn_family_unit_meaning_compute(&net->weights, &result->meaning);
     result->nationality_score = rn_family_nationality_score(&result->meaning, &result->nationality_unit);
+    result->code_spread = code_spread(&net->weights);
 }
 
 /* "4" (a count) or "Colin:aunt,Emilio:father" (names). */
@@ -296,10 +314,10 @@ int rn_cmd_family_tree(int argc, char **argv)
         const run_result *r = &results[i];
         learned_all += r->train_right == 1.0;
         nationality_units += r->nationality_score >= 0.9;
-        rn_cli_say(&args, "seed %-4llu train %5.1f%%  test right %d/%d, ranked %d/%d  loss %8.3f  nationality unit %d |r| %.2f",
+        rn_cli_say(&args, "seed %-4llu train %5.1f%%  test right %d/%d, ranked %d/%d  loss %8.3f  nationality unit %d |r| %.2f  spread %.3f",
                    (unsigned long long)r->seed, 100 * r->train_right, (int)lround(r->test_right * r->n_test),
                    r->n_test, (int)lround(r->test_ranked * r->n_test), r->n_test, (double)r->final_loss,
-                   r->nationality_unit + 1, r->nationality_score);
+                   r->nationality_unit + 1, r->nationality_score, r->code_spread);
         if (runs <= 5) say_heldout(&args, &tree, &nets[i], r);
     }
     double test_mean, test_sd, ranked_mean, ranked_sd, train_mean, train_sd;
@@ -338,7 +356,7 @@ int rn_cmd_family_tree(int argc, char **argv)
         json_object_set_new(root, "sweeps", json_integer(recipe.sweeps));
         json_object_set_new(root, "runs", json_integer(runs));
         json_object_set_new(root, "seed", json_integer((json_int_t)args.seed));
-        double train[runs], test[runs], ranked[runs], nationality[runs], loss[runs];
+        double train[runs], test[runs], ranked[runs], nationality[runs], loss[runs], spread[runs];
         json_t *seeds = json_array(), *heldout = json_array(), *meanings = json_array();
         for (int i = 0; i < runs; i++) {
             train[i] = results[i].train_right;
@@ -346,6 +364,7 @@ int rn_cmd_family_tree(int argc, char **argv)
             ranked[i] = results[i].test_ranked;
             nationality[i] = results[i].nationality_score;
             loss[i] = results[i].final_loss;
+            spread[i] = results[i].code_spread;
             json_array_append_new(seeds, json_integer((json_int_t)results[i].seed));
             json_array_append_new(heldout, heldout_json(&tree, &nets[i], &results[i]));
             json_array_append_new(meanings, meaning_json(&results[i].meaning));
@@ -356,6 +375,7 @@ int rn_cmd_family_tree(int argc, char **argv)
         json_object_set_new(root, "test_ranked_accuracy", rn_json_doubles(ranked, runs));
         json_object_set_new(root, "nationality_correlation", rn_json_doubles(nationality, runs));
         json_object_set_new(root, "final_loss", rn_json_doubles(loss, runs));
+        json_object_set_new(root, "person_code_spread", rn_json_doubles(spread, runs));
         json_object_set_new(root, "learned_all", json_integer(learned_all));
         json_object_set_new(root, "nationality_units", json_integer(nationality_units));
         json_object_set_new(root, "train_accuracy_mean", json_real(train_mean));

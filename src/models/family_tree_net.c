@@ -123,12 +123,14 @@ void rn_family_net_init(rn_family_net *net, const rn_family_recipe *recipe, rn_r
 /* ------------------------------------------------------------------ forward */
 
 /* a = σ(W a_in + b) for one dense layer: W is (n_out, n_in) row-major.  Inlined so
- * that n_in and n_out are constants the compiler can unroll (measured ~20 % faster). */
+ * that n_in and n_out are constants the compiler can unroll, and `omp simd` because
+ * at -O2 GCC will not vectorise 12-long loops by itself (together ~2x faster). */
 static inline __attribute__((always_inline)) void dense_forward(const float *W, const float *b, const float *a_in, int n_in, int n_out,
                           float *a_out)
 {
     for (int i = 0; i < n_out; i++) {
         float z = b[i];
+#pragma omp simd reduction(+ : z)
         for (int k = 0; k < n_in; k++) z += W[i * n_in + k] * a_in[k];
         a_out[i] = logistic(z);
     }
@@ -198,8 +200,10 @@ static inline __attribute__((always_inline)) void dense_backward(const float *W,
     for (int i = 0; i < n_out; i++) {
         const float delta = dE_da_out[i] * a_out[i] * (1.0f - a_out[i]);
         db[i] += delta;
+#pragma omp simd
         for (int k = 0; k < n_in; k++) dW[i * n_in + k] += delta * a_in[k];
         if (dE_da_in)
+#pragma omp simd
             for (int k = 0; k < n_in; k++) dE_da_in[k] += W[i * n_in + k] * delta;
     }
 }
