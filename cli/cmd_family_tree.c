@@ -302,10 +302,11 @@ int rn_cmd_family_tree(int argc, char **argv)
     const double seconds = rn_seconds() - start;
     for (int i = 0; i < runs; i++)
         if (results[i].status != RN_OK) {
-            exit_code = rn_cli_fail(&args, "run with seed %llu: %s", (unsigned long long)results[i].seed,
-                                    results[i].error);
+            rn_cli_fail(&args, "run with seed %llu: %s", (unsigned long long)results[i].seed, results[i].error);
+            /* Divergence is a failure of the run (1); anything else was bad input (2). */
+            exit_code = results[i].status == RN_ERR_NUMERIC ? 1 : 2;
             free(results), free(nets), free(loss0), free(scratch);
-            return results[i].status == RN_ERR_NUMERIC ? 1 : exit_code;
+            return exit_code;
         }
 
     /* ---- per-run lines and the summary */

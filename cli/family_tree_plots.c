@@ -72,6 +72,17 @@ static rn_status run_gnuplot(const char *folder, const char *script)
 
 /* ------------------------------------------------------------------ Hinton diagrams */
 
+/* The largest |w| among the person weights and biases: it fills a cell. */
+static float largest_person_weight(const rn_family_weights *w)
+{
+    float max_abs = 1e-12f;
+    for (int u = 0; u < UNITS; u++) {
+        for (int p = 0; p < RN_FAMILY_PEOPLE; p++) max_abs = fmaxf(max_abs, fabsf(w->person_weights[u][p]));
+        max_abs = fmaxf(max_abs, fabsf(w->person_bias[u]));
+    }
+    return max_abs;
+}
+
 /* hinton_person_units.dat: per unit, one line per weight:
  *   unit  x  y  half_side  colour   (x: column 0..11, and 13 for the bias; y: 1 English, 0 Italian) */
 static rn_status write_hinton_data(const char *folder, const rn_family_weights *w)
@@ -79,11 +90,7 @@ static rn_status write_hinton_data(const char *folder, const rn_family_weights *
     char tmp[4200];
     FILE *f = start_file(folder, "hinton_person_units.dat", tmp, sizeof tmp);
     if (!f) return rn_error(RN_ERR_IO, "%s: %s", tmp, strerror(errno));
-    float max_abs = 1e-12f;
-    for (int u = 0; u < UNITS; u++) {
-        for (int p = 0; p < RN_FAMILY_PEOPLE; p++) max_abs = fmaxf(max_abs, fabsf(w->person_weights[u][p]));
-        max_abs = fmaxf(max_abs, fabsf(w->person_bias[u]));
-    }
+    const float max_abs = largest_person_weight(w);
     fprintf(f, "# Hinton diagram of the person units (W_p and b_p); area of a square ~ |w|, "
                "white > 0, black < 0; largest |w| = %g\n# unit x y half_side colour weight\n",
             (double)max_abs);
@@ -101,7 +108,8 @@ static rn_status write_hinton_data(const char *folder, const rn_family_weights *
     return finish_file(f, tmp);
 }
 
-static rn_status write_hinton_script(const char *folder, const rn_family_unit_meaning *m)
+static rn_status write_hinton_script(const char *folder, const rn_family_weights *w,
+                                     const rn_family_unit_meaning *m)
 {
     char tmp[4200];
     FILE *f = start_file(folder, "hinton_person_units.gp", tmp, sizeof tmp);
@@ -110,7 +118,8 @@ static rn_status write_hinton_script(const char *folder, const rn_family_unit_me
                "# top row of each block, their Italian counterparts beneath; the bias at the right.\n"
                "set terminal pngcairo size 1100,1700 font 'Sans,10'\n"
                "set output 'hinton_person_units.png'\n"
-               "set multiplot layout 6,1 margins 0.1,0.97,0.05,0.95 spacing 0,0.075 title 'Person units: weights from each person (white +, black -)' "
+               "set multiplot layout 6,1 margins 0.1,0.97,0.05,0.95 spacing 0,0.075 title "
+               "'Person units: weights from each person (white +, black -; a full cell is |w| = %.3g)' "
                "font 'Sans,13'\n"
                "set xrange [-0.6:13.6]\nset yrange [-0.6:1.6]\nset size ratio -1\n"
                "set object 1 rectangle from -0.5,-0.5 to 11.5,1.5 fillcolor rgb '#9a9a9a' fillstyle solid "
@@ -119,7 +128,8 @@ static rn_status write_hinton_script(const char *folder, const rn_family_unit_me
                "noborder behind\n"
                "set ytics ('English' 1, 'Italian' 0) scale 0\n"
                "set xtics rotate by 45 right scale 0 font 'Sans,8'\n"
-               "set xtics (");
+               "set xtics (",
+            (double)largest_person_weight(w));
     for (int p = 0; p < 12; p++)
         fprintf(f, "'%s/%s' %d, ", rn_family_person_name(p), rn_family_person_name(p + 12), p);
     fprintf(f, "'bias' 13)\nunset key\nset border 0\n");
@@ -284,7 +294,7 @@ rn_status rn_family_write_plots(const char *folder, const rn_family_weights *wei
                                 const rn_family_unit_meaning *meaning, const float *loss_history, int sweeps)
 {
     RN_CHECK(write_hinton_data(folder, weights));
-    RN_CHECK(write_hinton_script(folder, meaning));
+    RN_CHECK(write_hinton_script(folder, weights, meaning));
     RN_CHECK(write_people(folder, weights, meaning));
     if (sweeps > 0) RN_CHECK(write_loss(folder, loss_history, sweeps));
     RN_CHECK(run_gnuplot(folder, "hinton_person_units.gp"));
