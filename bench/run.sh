@@ -9,6 +9,27 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 section() { printf '\n== %s ==\n' "$1"; }
 
+section "gemm: portable blocked GEMM vs OpenBLAS (GFLOP/s)"
+"$BUILD/bench/bench_gemm" 15
+
+section "conv2d: LeNet-5 and 2-conv MNIST layers, batch 64 (ms): redes, then PyTorch"
+"$BUILD/bench/bench_conv" 21
+/usr/bin/python3 "$ROOT/bench/bench_conv_torch.py" 21
+
+section "data: MNIST load and one epoch of batches (ms): redes, then numpy"
+"$BUILD/bench/bench_data_load" 7
+/usr/bin/python3 "$ROOT/bench/data_load_numpy.py" 7
+
+section "autograd: MLP 784-256-128-10 forward+backward step, batch 64 (ms): redes, then PyTorch"
+autograd_ours=$("$BUILD/bench/bench_autograd" 300); echo "$autograd_ours"
+autograd_torch=$(/usr/bin/python3 "$ROOT/bench/bench_autograd_torch.py" 300); echo "$autograd_torch"
+awk '/^autograd_mlp_step_ms/ {ours = $2} /^torch_mlp_step_ms/ {torch = $2}
+     END {if (ours > 0 && torch > 0) printf "ratio torch/redes %.2f (above 1: redes is faster)\n", torch / ours}' \
+    <<<"$autograd_ours"$'\n'"$autograd_torch"
+
 section "family tree: one run of 10,000 full-batch sweeps, one thread (s): redes, then PyTorch"
-"$BUILD/bench/bench_family_tree" 5
-/usr/bin/python3 "$ROOT/bench/family_tree_torch.py" 3
+family_ours=$("$BUILD/bench/bench_family_tree" 5); echo "$family_ours"
+family_torch=$(/usr/bin/python3 "$ROOT/bench/bench_family_tree_torch.py" 3); echo "$family_torch"
+awk '/^redes by hand:/ {ours = $4} /^pytorch/ {torch = $3}
+     END {if (ours > 0 && torch > 0) printf "ratio torch/redes (by hand) %.1f (above 1: redes is faster)\n", torch / ours}' \
+    <<<"$family_ours"$'\n'"$family_torch"

@@ -1,6 +1,6 @@
-/* family_tree.c — time one run of the family-tree network (10,000 full-batch
+/* bench_family_tree.c — time one run of the family-tree network (10,000 full-batch
  * sweeps of 100 cases, the default recipe), by hand and with autodiff, one
- * thread.  Twin: bench/family_tree_torch.py.  Prints medians.
+ * thread.  Twin: bench/bench_family_tree_torch.py.  Prints medians.
  *
  *   build/bench/bench_family_tree [runs]
  */

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""PyTorch twin of bench/family_tree.c: the family-tree network, the default
+"""PyTorch twin of bench/bench_family_tree.c: the family-tree network, the default
 recipe of redes (weights and biases uniform +-1, squared distance to the
 0.2/0.8 band, eps 0.02 on the summed gradient, momentum 0.5 -> 0.9 at sweep 20,
 decay 0.1 % of the weights per sweep from sweep 1500, 10,000 sweeps), float32,
 one thread, full batch of 100 cases.  Prints the median seconds per run.
 
-  /usr/bin/python3 bench/family_tree_torch.py [runs] [--loss tolerance|squared-boundary]
+  /usr/bin/python3 bench/bench_family_tree_torch.py [runs] [--loss tolerance|squared-boundary]
 """
 import os
 import statistics
