@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "redes/family_tree.h"
+#include "redes/image.h"
 
 extern char **environ;
 
@@ -142,6 +143,45 @@ static rn_status write_hinton_script(const char *folder, const rn_family_weights
     }
     fprintf(f, "unset multiplot\n");
     return finish_file(f, tmp);
+}
+
+/* The same diagram drawn by the library (image.h, no gnuplot): six panels of
+ * 2 x 13 weights — English row, Italian row, the bias at the right end. */
+static rn_status write_hinton_png(const char *folder, const rn_family_weights *w, const rn_family_unit_meaning *m)
+{
+    enum { COLUMNS = 13 };
+    float panels[UNITS][2][COLUMNS] = {{{0}}};
+    char label_text[UNITS][96];
+    const char *panel_labels[UNITS];
+    for (int u = 0; u < UNITS; u++) {
+        for (int j = 0; j < 12; j++) {
+            panels[u][0][j] = w->person_weights[u][j];
+            panels[u][1][j] = w->person_weights[u][j + 12];
+        }
+        panels[u][0][12] = w->person_bias[u];
+        snprintf(label_text[u], sizeof label_text[u], "unit %d: nationality %+.2f generation %+.2f branch %+.2f",
+                 u + 1, m->nationality[u], m->generation[u], m->branch[u]);
+        panel_labels[u] = label_text[u];
+    }
+    const char *row_labels[2] = {"English", "Italian"};
+    char column_text[COLUMNS][40];
+    const char *column_labels[COLUMNS];
+    for (int j = 0; j < 12; j++) {
+        snprintf(column_text[j], sizeof column_text[j], "%s/%s", rn_family_person_name(j), rn_family_person_name(j + 12));
+        column_labels[j] = column_text[j];
+    }
+    column_labels[12] = "bias";
+    rn_hinton_options options = rn_hinton_defaults();
+    options.panels = UNITS;
+    options.panels_per_row = 2;
+    options.cell = 28;
+    options.panel_labels = panel_labels;
+    options.row_labels = row_labels;
+    options.column_labels = column_labels;
+    options.title = "Person units (white +, black -)";
+    char path[4200];
+    snprintf(path, sizeof path, "%s/hinton_person_units_library.png", folder);
+    return rn_png_write_hinton(path, &panels[0][0][0], 2, COLUMNS, &options);
 }
 
 /* ------------------------------------------------------------------ the people in 2-D */
@@ -295,6 +335,7 @@ rn_status rn_family_write_plots(const char *folder, const rn_family_weights *wei
 {
     RN_CHECK(write_hinton_data(folder, weights));
     RN_CHECK(write_hinton_script(folder, weights, meaning));
+    RN_CHECK(write_hinton_png(folder, weights, meaning));
     RN_CHECK(write_people(folder, weights, meaning));
     if (sweeps > 0) RN_CHECK(write_loss(folder, loss_history, sweeps));
     RN_CHECK(run_gnuplot(folder, "hinton_person_units.gp"));

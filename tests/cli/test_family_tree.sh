@@ -43,7 +43,7 @@ expect_output "nobody above 0.5" "$REDES" family-tree --recipe hinton1986 --swee
 
 # Pictures and the codes of the 24 people.
 expect_status 0 "$REDES" family-tree --sweeps 200 --out "$tmp/run" --quiet
-for f in hinton_person_units.png people_2d.png loss.png person_codes.csv hinton_person_units.gp; do
+for f in hinton_person_units.png hinton_person_units_library.png people_2d.png loss.png person_codes.csv hinton_person_units.gp; do
     if [ -s "$tmp/run/$f" ]; then report ok; else report fail "missing $tmp/run/$f"; fi
 done
 lines=$(grep -c '' "$tmp/run/person_codes.csv")
