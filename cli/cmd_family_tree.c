@@ -255,7 +255,7 @@ int rn_cmd_family_tree(int argc, char **argv)
          "tolerance|squared|squared-boundary"},
         {"implementation", RN_OPT_CHOICE, &implementation, "by hand (arrays) or with the autodiff tape", 0, 0, "hand|autograd"},
         {"data", RN_OPT_STRING, &data_path, "facts file", 0, 0, NULL},
-        {"no-plots", RN_OPT_FLAG, &no_plots, "skip the pictures (gnuplot)", 0, 0, NULL},
+        {"no-plots", RN_OPT_FLAG, &no_plots, "no run folder, no pictures", 0, 0, NULL},
         {0}};
     const rn_cli_spec spec = {
         "family-tree", "[options]",
