@@ -15,7 +15,8 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median_seconds(const rn_family_tree *tree, rn_family_implementation how, int runs, double *accuracy)
+static double median_seconds(const rn_family_tree *tree, rn_family_implementation how, int runs,
+                             double *accuracy)
 {
     static rn_family_net net;
     double seconds[64];

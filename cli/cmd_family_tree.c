@@ -51,8 +51,10 @@ static double code_spread(const rn_family_weights *weights)
     double largest = 0;
     for (int u = 0; u < RN_FAMILY_PERSON_UNITS; u++) {
         double mean = 0, sum_sq = 0;
-        for (int p = 0; p < RN_FAMILY_PEOPLE; p++) mean += codes[p][u] / (double)RN_FAMILY_PEOPLE;
-        for (int p = 0; p < RN_FAMILY_PEOPLE; p++) sum_sq += (codes[p][u] - mean) * (codes[p][u] - mean);
+        for (int p = 0; p < RN_FAMILY_PEOPLE; p++)
+            mean += codes[p][u] / (double)RN_FAMILY_PEOPLE;
+        for (int p = 0; p < RN_FAMILY_PEOPLE; p++)
+            sum_sq += (codes[p][u] - mean) * (codes[p][u] - mean);
         largest = fmax(largest, sqrt(sum_sq / RN_FAMILY_PEOPLE));
     }
     return largest;
@@ -70,11 +72,12 @@ static void run_once(const settings *s, uint64_t seed, rn_family_net *net, float
     rn_rng init_rng = rn_rng_split(&rng);
     int train[RN_FAMILY_CASES], n_train = 0;
     result->n_test = s->n_holdout;
-    result->status = rn_family_split(s->tree, &split_rng, s->n_holdout, s->fixed_holdout, train, &n_train,
-                                     result->test);
+    result->status =
+        rn_family_split(s->tree, &split_rng, s->n_holdout, s->fixed_holdout, train, &n_train, result->test);
     if (result->status == RN_OK) {
         rn_family_net_init(net, &s->recipe, &init_rng);
-        const rn_family_implementation how = strcmp(s->implementation, "autograd") == 0 ? RN_FAMILY_AUTOGRAD : RN_FAMILY_BY_HAND;
+        const rn_family_implementation how =
+            strcmp(s->implementation, "autograd") == 0 ? RN_FAMILY_AUTOGRAD : RN_FAMILY_BY_HAND;
         result->status = rn_family_net_train(net, s->tree, train, n_train, &s->recipe, how, loss_history);
     }
     if (result->status != RN_OK) {
@@ -82,7 +85,8 @@ static void run_once(const settings *s, uint64_t seed, rn_family_net *net, float
         return;
     }
     result->final_loss = s->recipe.sweeps ? loss_history[s->recipe.sweeps - 1] : 0;
-    rn_family_net_accuracy(&net->weights, s->tree, train, n_train, &result->train_right, &result->train_ranked);
+    rn_family_net_accuracy(&net->weights, s->tree, train, n_train, &result->train_right,
+                           &result->train_ranked);
     rn_family_net_accuracy(&net->weights, s->tree, result->test, result->n_test, &result->test_right,
                            &result->test_ranked);
     rn_family_unit_meaning_compute(&net->weights, &result->meaning);
@@ -91,11 +95,12 @@ static void run_once(const settings *s, uint64_t seed, rn_family_net *net, float
 }
 
 /* "4" (a count) or "Colin:aunt,Emilio:father" (names). */
-static int parse_holdout(const rn_cli_args *args, const rn_family_tree *tree, const char *text, int *n_holdout,
-                         int *fixed, bool *is_fixed)
+static int parse_holdout(const rn_cli_args *args, const rn_family_tree *tree, const char *text,
+                         int *n_holdout, int *fixed, bool *is_fixed)
 {
     bool digits = text[0] != '\0';
-    for (const char *p = text; *p; p++) digits = digits && isdigit((unsigned char)*p);
+    for (const char *p = text; *p; p++)
+        digits = digits && isdigit((unsigned char)*p);
     if (digits) {
         long count = strtol(text, NULL, 10);
         if (count < 1 || count > MAX_HOLDOUT)
@@ -136,8 +141,9 @@ static void describe_answer(const float *y, char *text, size_t size)
             used += (size_t)snprintf(text + used, size - used, "%s%s %.2f", used ? ", " : "",
                                      rn_family_person_name(q), (double)y[q]);
     }
-    if (used == 0) snprintf(text, size, "nobody above 0.5 (highest %s %.2f)", rn_family_person_name(best),
-                            (double)y[best]);
+    if (used == 0)
+        snprintf(text, size, "nobody above 0.5 (highest %s %.2f)", rn_family_person_name(best),
+                 (double)y[best]);
 }
 
 static void say_heldout(const rn_cli_args *args, const rn_family_tree *tree, const rn_family_net *net,
@@ -149,12 +155,13 @@ static void say_heldout(const rn_cli_args *args, const rn_family_tree *tree, con
         rn_family_forward(&net->weights, c->person, c->relation, &act);
         char answer[256], truth[64];
         describe_answer(act.output, answer, sizeof answer);
-        snprintf(truth, sizeof truth, "%s%s%s", rn_family_person_name(c->answers[0]), c->n_answers > 1 ? "+" : "",
-                 c->n_answers > 1 ? rn_family_person_name(c->answers[1]) : "");
+        snprintf(truth, sizeof truth, "%s%s%s", rn_family_person_name(c->answers[0]),
+                 c->n_answers > 1 ? "+" : "", c->n_answers > 1 ? rn_family_person_name(c->answers[1]) : "");
         rn_cli_say(args, "    held out %-9s %-8s -> %-40s (truth %s) %s", rn_family_person_name(c->person),
                    rn_family_relation_name(c->relation), answer, truth,
-                   rn_family_output_right(act.output, c) ? "right"
-                   : rn_family_output_ranked(act.output, c) ? "ranked first" : "wrong");
+                   rn_family_output_right(act.output, c)    ? "right"
+                   : rn_family_output_ranked(act.output, c) ? "ranked first"
+                                                            : "wrong");
     }
 }
 
@@ -203,7 +210,9 @@ static void say_meaning(const rn_cli_args *args, const rn_family_unit_meaning *m
         int best = 0;
         for (int k = 1; k < 3; k++)
             if (fabs(values[k]) > fabs(values[best])) best = k;
-        const char *strength = fabs(values[best]) >= 0.9 ? "" : fabs(values[best]) >= 0.6 ? "mostly " : "mixed; leans to ";
+        const char *strength = fabs(values[best]) >= 0.9   ? ""
+                               : fabs(values[best]) >= 0.6 ? "mostly "
+                                                           : "mixed; leans to ";
         rn_cli_say(args, "  %4d  %+11.2f  %+10.2f  %+6.2f   %s%s", u + 1, values[0], values[1], values[2],
                    strength, names[best]);
     }
@@ -213,8 +222,10 @@ static void set_recipe_from_argv(int argc, char **argv, rn_family_recipe *recipe
 {
     for (int i = 1; i < argc; i++) {
         const char *value = NULL;
-        if (strcmp(argv[i], "--recipe") == 0 && i + 1 < argc) value = argv[i + 1];
-        else if (strncmp(argv[i], "--recipe=", 9) == 0) value = argv[i] + 9;
+        if (strcmp(argv[i], "--recipe") == 0 && i + 1 < argc)
+            value = argv[i + 1];
+        else if (strncmp(argv[i], "--recipe=", 9) == 0)
+            value = argv[i] + 9;
         if (value && rn_family_recipe_named(value, recipe) != RN_OK) rn_error_clear();
     }
 }
@@ -234,41 +245,51 @@ int rn_cmd_family_tree(int argc, char **argv)
     const rn_cli_option options[] = {
         {"recipe", RN_OPT_CHOICE, &recipe_name, "training recipe; the options below override it", 0, 0,
          "default|hinton1986"},
-        {"runs", RN_OPT_INT, &runs, "independent runs with seeds seed, seed+1, ... (in parallel)", 1, 10000, NULL},
+        {"runs", RN_OPT_INT, &runs, "independent runs with seeds seed, seed+1, ... (in parallel)", 1, 10000,
+         NULL},
         {"holdout", RN_OPT_STRING, &holdout,
-         "cases held out for testing: a count drawn per run, or names like Colin:aunt,Emilio:father", 0, 0, NULL},
-        {"sweeps", RN_OPT_INT, &recipe.sweeps, "full-batch sweeps through the training cases", 0, 10000000, NULL},
+         "cases held out for testing: a count drawn per run, or names like Colin:aunt,Emilio:father", 0, 0,
+         NULL},
+        {"sweeps", RN_OPT_INT, &recipe.sweeps, "full-batch sweeps through the training cases", 0, 10000000,
+         NULL},
         {"init", RN_OPT_DOUBLE, &recipe.weight_init, "weights start uniform in +-init", 0, 100, NULL},
         {"bias-init", RN_OPT_DOUBLE, &recipe.bias_init, "biases start uniform in +-bias-init", 0, 100, NULL},
-        {"learning-rate", RN_OPT_DOUBLE, &recipe.learning_rate, "epsilon, on the summed gradient", 1e-9, 100, NULL},
-        {"momentum", RN_OPT_DOUBLE, &recipe.momentum_initial, "alpha for the first --momentum-switch sweeps", 0,
-         0.999, NULL},
-        {"momentum-switch", RN_OPT_INT, &recipe.momentum_switch, "sweep at which alpha changes", 0, 10000000, NULL},
+        {"learning-rate", RN_OPT_DOUBLE, &recipe.learning_rate, "epsilon, on the summed gradient", 1e-9, 100,
+         NULL},
+        {"momentum", RN_OPT_DOUBLE, &recipe.momentum_initial, "alpha for the first --momentum-switch sweeps",
+         0, 0.999, NULL},
+        {"momentum-switch", RN_OPT_INT, &recipe.momentum_switch, "sweep at which alpha changes", 0, 10000000,
+         NULL},
         {"momentum-final", RN_OPT_DOUBLE, &recipe.momentum_final, "alpha from then on", 0, 0.999, NULL},
         {"decay-start", RN_OPT_INT, &recipe.decay_start, "first sweep followed by weight decay", 0, 10000000,
          NULL},
         {"decay", RN_OPT_DOUBLE, &recipe.decay_rate, "weights *= 1 - decay after each sweep", 0, 0.999, NULL},
         {"decay-biases", RN_OPT_FLAG, &decay_biases, "decay the biases too", 0, 0, NULL},
-        {"tolerance", RN_OPT_DOUBLE, &recipe.tolerance, "no error for on-units above 1-t, off-units below t", 0,
-         0.49, NULL},
+        {"tolerance", RN_OPT_DOUBLE, &recipe.tolerance, "no error for on-units above 1-t, off-units below t",
+         0, 0.49, NULL},
         {"loss", RN_OPT_CHOICE, &loss_name, "error measure outside the tolerance band", 0, 0,
          "tolerance|squared|squared-boundary"},
-        {"implementation", RN_OPT_CHOICE, &implementation, "by hand (arrays) or with the autodiff tape", 0, 0, "hand|autograd"},
+        {"implementation", RN_OPT_CHOICE, &implementation, "by hand (arrays) or with the autodiff tape", 0, 0,
+         "hand|autograd"},
         {"data", RN_OPT_STRING, &data_path, "facts file", 0, 0, NULL},
         {"no-plots", RN_OPT_FLAG, &no_plots, "no run folder, no pictures", 0, 0, NULL},
         {0}};
     const rn_cli_spec spec = {
-        "family-tree", "[options]",
+        "family-tree",
+        "[options]",
         "Hinton's (1986) family-tree network: person (24) -> 6 and relation (12) -> 6 -> 12 -> 6 -> 24,\n"
         "logistic units, full-batch gradient descent with momentum.  Trains on 100 of the 104\n"
         "cases, tests on the held-out ones, and shows what the 6 person units encode.\n"
         "--recipe hinton1986 is the recipe usually quoted from the paper: it collapses (see docs).",
-        options, 0, 0};
+        options,
+        0,
+        0};
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
     recipe.decay_biases = decay_biases;
-    if (rn_family_loss_parse(loss_name, &recipe.loss) != RN_OK) return rn_cli_fail_status(&args, RN_ERR_ARGUMENT);
+    if (rn_family_loss_parse(loss_name, &recipe.loss) != RN_OK)
+        return rn_cli_fail_status(&args, RN_ERR_ARGUMENT);
     if (rn_family_recipe_check(&recipe) != RN_OK) return rn_cli_fail_status(&args, RN_ERR_ARGUMENT);
     if (args.threads) rn_set_threads(args.threads);
 
@@ -290,8 +311,10 @@ int rn_cmd_family_tree(int argc, char **argv)
         return rn_cli_fail(&args, "out of memory for %d runs", runs);
     }
 
-    rn_cli_say(&args, "family tree: %d runs from seed %llu, recipe %s (loss %s, eps %g, init +-%g, %d sweeps), "
-               "%d held out", runs, (unsigned long long)args.seed, recipe_name, rn_family_loss_name(recipe.loss),
+    rn_cli_say(&args,
+               "family tree: %d runs from seed %llu, recipe %s (loss %s, eps %g, init +-%g, %d sweeps), "
+               "%d held out",
+               runs, (unsigned long long)args.seed, recipe_name, rn_family_loss_name(recipe.loss),
                recipe.learning_rate, recipe.weight_init, recipe.sweeps, n_holdout);
     const double start = rn_seconds();
 #pragma omp parallel for schedule(dynamic, 1)
@@ -302,7 +325,8 @@ int rn_cmd_family_tree(int argc, char **argv)
     const double seconds = rn_seconds() - start;
     for (int i = 0; i < runs; i++)
         if (results[i].status != RN_OK) {
-            rn_cli_fail(&args, "run with seed %llu: %s", (unsigned long long)results[i].seed, results[i].error);
+            rn_cli_fail(&args, "run with seed %llu: %s", (unsigned long long)results[i].seed,
+                        results[i].error);
             /* Divergence is a failure of the run (1); anything else was bad input (2). */
             exit_code = results[i].status == RN_ERR_NUMERIC ? 1 : 2;
             free(results), free(nets), free(loss0), free(scratch);
@@ -315,7 +339,9 @@ int rn_cmd_family_tree(int argc, char **argv)
         const run_result *r = &results[i];
         learned_all += r->train_right == 1.0;
         nationality_units += r->nationality_score >= 0.9;
-        rn_cli_say(&args, "seed %-4llu train %5.1f%%  test right %d/%d, ranked %d/%d  loss %8.3f  nationality unit %d |r| %.2f  spread %.3f",
+        rn_cli_say(&args,
+                   "seed %-4llu train %5.1f%%  test right %d/%d, ranked %d/%d  loss %8.3f  nationality unit "
+                   "%d |r| %.2f  spread %.3f",
                    (unsigned long long)r->seed, 100 * r->train_right, (int)lround(r->test_right * r->n_test),
                    r->n_test, (int)lround(r->test_ranked * r->n_test), r->n_test, (double)r->final_loss,
                    r->nationality_unit + 1, r->nationality_score, r->code_spread);
@@ -325,11 +351,12 @@ int rn_cmd_family_tree(int argc, char **argv)
     mean_and_sd(results, runs, offsetof(run_result, test_right), &test_mean, &test_sd);
     mean_and_sd(results, runs, offsetof(run_result, test_ranked), &ranked_mean, &ranked_sd);
     mean_and_sd(results, runs, offsetof(run_result, train_right), &train_mean, &train_sd);
-    rn_cli_say(&args, "learned all training cases in %d of %d runs; train accuracy %.3f +- %.3f", learned_all, runs,
-               train_mean, train_sd);
-    rn_cli_say(&args, "held-out accuracy: strict %.3f +- %.3f, ranked %.3f +- %.3f", test_mean, test_sd, ranked_mean,
-               ranked_sd);
-    rn_cli_say(&args, "a person unit with |r| >= 0.9 with nationality in %d of %d runs", nationality_units, runs);
+    rn_cli_say(&args, "learned all training cases in %d of %d runs; train accuracy %.3f +- %.3f", learned_all,
+               runs, train_mean, train_sd);
+    rn_cli_say(&args, "held-out accuracy: strict %.3f +- %.3f, ranked %.3f +- %.3f", test_mean, test_sd,
+               ranked_mean, ranked_sd);
+    rn_cli_say(&args, "a person unit with |r| >= 0.9 with nationality in %d of %d runs", nationality_units,
+               runs);
     rn_cli_say(&args, "%.2f s for %d runs (%.3f s per run)", seconds, runs, seconds / runs);
     say_meaning(&args, &results[0].meaning);
 
@@ -338,9 +365,11 @@ int rn_cmd_family_tree(int argc, char **argv)
     if (!no_plots) {
         status = rn_cli_out_dir(&args, out_dir, sizeof out_dir);
         if (status == RN_OK)
-            status = rn_family_write_plots(out_dir, &nets[0].weights, &results[0].meaning, loss0, recipe.sweeps);
+            status =
+                rn_family_write_plots(out_dir, &nets[0].weights, &results[0].meaning, loss0, recipe.sweeps);
         if (status == RN_ERR_UNSUPPORTED) {
-            rn_cli_say(&args, "no pictures: %s (the .dat and .gp files are in %s/)", rn_error_message(), out_dir);
+            rn_cli_say(&args, "no pictures: %s (the .dat and .gp files are in %s/)", rn_error_message(),
+                       out_dir);
         } else if (status != RN_OK) {
             free(results), free(nets), free(loss0), free(scratch);
             return rn_cli_fail_status(&args, status);

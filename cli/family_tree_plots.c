@@ -64,7 +64,8 @@ static rn_status run_gnuplot(const char *folder, const char *script)
     const int spawn_error = posix_spawnp(&pid, "gnuplot", &actions, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     if (spawn_error)
-        return rn_error(RN_ERR_UNSUPPORTED, "cannot run gnuplot (%s): install gnuplot-nox", strerror(spawn_error));
+        return rn_error(RN_ERR_UNSUPPORTED, "cannot run gnuplot (%s): install gnuplot-nox",
+                        strerror(spawn_error));
     int wait_status;
     if (waitpid(pid, &wait_status, 0) < 0 || !WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0)
         return rn_error(RN_ERR_IO, "gnuplot failed on %s (see %s)", script_path, log_path);
@@ -78,7 +79,8 @@ static float largest_person_weight(const rn_family_weights *w)
 {
     float max_abs = 1e-12f;
     for (int u = 0; u < UNITS; u++) {
-        for (int p = 0; p < RN_FAMILY_PEOPLE; p++) max_abs = fmaxf(max_abs, fabsf(w->person_weights[u][p]));
+        for (int p = 0; p < RN_FAMILY_PEOPLE; p++)
+            max_abs = fmaxf(max_abs, fabsf(w->person_weights[u][p]));
         max_abs = fmaxf(max_abs, fabsf(w->person_bias[u]));
     }
     return max_abs;
@@ -92,8 +94,9 @@ static rn_status write_hinton_data(const char *folder, const rn_family_weights *
     FILE *f = start_file(folder, "hinton_person_units.dat", tmp, sizeof tmp);
     if (!f) return rn_error(RN_ERR_IO, "%s: %s", tmp, strerror(errno));
     const float max_abs = largest_person_weight(w);
-    fprintf(f, "# Hinton diagram of the person units (W_p and b_p); area of a square ~ |w|, "
-               "white > 0, black < 0; largest |w| = %g\n# unit x y half_side colour weight\n",
+    fprintf(f,
+            "# Hinton diagram of the person units (W_p and b_p); area of a square ~ |w|, "
+            "white > 0, black < 0; largest |w| = %g\n# unit x y half_side colour weight\n",
             (double)max_abs);
     for (int u = 0; u < UNITS; u++) {
         for (int p = 0; p <= RN_FAMILY_PEOPLE; p++) {
@@ -115,30 +118,34 @@ static rn_status write_hinton_script(const char *folder, const rn_family_weights
     char tmp[4200];
     FILE *f = start_file(folder, "hinton_person_units.gp", tmp, sizeof tmp);
     if (!f) return rn_error(RN_ERR_IO, "%s: %s", tmp, strerror(errno));
-    fprintf(f, "# The six person units as Hinton diagrams (Hinton 1986, figure 4): English people in the\n"
-               "# top row of each block, their Italian counterparts beneath; the bias at the right.\n"
-               "set terminal pngcairo size 1100,1700 font 'Sans,10'\n"
-               "set output 'hinton_person_units.png'\n"
-               "set multiplot layout 6,1 margins 0.1,0.97,0.05,0.95 spacing 0,0.075 title "
-               "'Person units: weights from each person (white +, black -; a full cell is |w| = %.3g)' "
-               "font 'Sans,13'\n"
-               "set xrange [-0.6:13.6]\nset yrange [-0.6:1.6]\nset size ratio -1\n"
-               "set object 1 rectangle from -0.5,-0.5 to 11.5,1.5 fillcolor rgb '#9a9a9a' fillstyle solid "
-               "noborder behind\n"
-               "set object 2 rectangle from 12.5,0.5 to 13.5,1.5 fillcolor rgb '#9a9a9a' fillstyle solid "
-               "noborder behind\n"
-               "set ytics ('English' 1, 'Italian' 0) scale 0\n"
-               "set xtics rotate by 45 right scale 0 font 'Sans,8'\n"
-               "set xtics (",
+    fprintf(f,
+            "# The six person units as Hinton diagrams (Hinton 1986, figure 4): English people in the\n"
+            "# top row of each block, their Italian counterparts beneath; the bias at the right.\n"
+            "set terminal pngcairo size 1100,1700 font 'Sans,10'\n"
+            "set output 'hinton_person_units.png'\n"
+            "set multiplot layout 6,1 margins 0.1,0.97,0.05,0.95 spacing 0,0.075 title "
+            "'Person units: weights from each person (white +, black -; a full cell is |w| = %.3g)' "
+            "font 'Sans,13'\n"
+            "set xrange [-0.6:13.6]\nset yrange [-0.6:1.6]\nset size ratio -1\n"
+            "set object 1 rectangle from -0.5,-0.5 to 11.5,1.5 fillcolor rgb '#9a9a9a' fillstyle solid "
+            "noborder behind\n"
+            "set object 2 rectangle from 12.5,0.5 to 13.5,1.5 fillcolor rgb '#9a9a9a' fillstyle solid "
+            "noborder behind\n"
+            "set ytics ('English' 1, 'Italian' 0) scale 0\n"
+            "set xtics rotate by 45 right scale 0 font 'Sans,8'\n"
+            "set xtics (",
             (double)largest_person_weight(w));
     for (int p = 0; p < 12; p++)
         fprintf(f, "'%s/%s' %d, ", rn_family_person_name(p), rn_family_person_name(p + 12), p);
     fprintf(f, "'bias' 13)\nunset key\nset border 0\n");
     for (int u = 0; u < UNITS; u++) {
-        fprintf(f, "set title sprintf('unit %d:  r(nationality) %+.2f   r(generation) %+.2f   r(branch) %+.2f')\n",
-                u + 1, m->nationality[u], m->generation[u], m->branch[u]);
-        fprintf(f, "plot 'hinton_person_units.dat' index %d using 2:3:4:4:5 with boxxyerror "
-                   "fillstyle solid noborder fillcolor rgb variable\n",
+        fprintf(
+            f,
+            "set title sprintf('unit %d:  r(nationality) %+.2f   r(generation) %+.2f   r(branch) %+.2f')\n",
+            u + 1, m->nationality[u], m->generation[u], m->branch[u]);
+        fprintf(f,
+                "plot 'hinton_person_units.dat' index %d using 2:3:4:4:5 with boxxyerror "
+                "fillstyle solid noborder fillcolor rgb variable\n",
                 u);
     }
     fprintf(f, "unset multiplot\n");
@@ -147,7 +154,8 @@ static rn_status write_hinton_script(const char *folder, const rn_family_weights
 
 /* The same diagram drawn by the library (image.h, no gnuplot): six panels of
  * 2 x 13 weights — English row, Italian row, the bias at the right end. */
-static rn_status write_hinton_png(const char *folder, const rn_family_weights *w, const rn_family_unit_meaning *m)
+static rn_status write_hinton_png(const char *folder, const rn_family_weights *w,
+                                  const rn_family_unit_meaning *m)
 {
     enum { COLUMNS = 13 };
     float panels[UNITS][2][COLUMNS] = {{{0}}};
@@ -159,15 +167,17 @@ static rn_status write_hinton_png(const char *folder, const rn_family_weights *w
             panels[u][1][j] = w->person_weights[u][j + 12];
         }
         panels[u][0][12] = w->person_bias[u];
-        snprintf(label_text[u], sizeof label_text[u], "unit %d: nationality %+.2f generation %+.2f branch %+.2f",
-                 u + 1, m->nationality[u], m->generation[u], m->branch[u]);
+        snprintf(label_text[u], sizeof label_text[u],
+                 "unit %d: nationality %+.2f generation %+.2f branch %+.2f", u + 1, m->nationality[u],
+                 m->generation[u], m->branch[u]);
         panel_labels[u] = label_text[u];
     }
     const char *row_labels[2] = {"English", "Italian"};
     char column_text[COLUMNS][40];
     const char *column_labels[COLUMNS];
     for (int j = 0; j < 12; j++) {
-        snprintf(column_text[j], sizeof column_text[j], "%s/%s", rn_family_person_name(j), rn_family_person_name(j + 12));
+        snprintf(column_text[j], sizeof column_text[j], "%s/%s", rn_family_person_name(j),
+                 rn_family_person_name(j + 12));
         column_labels[j] = column_text[j];
     }
     column_labels[12] = "bias";
@@ -188,20 +198,24 @@ static rn_status write_hinton_png(const char *folder, const rn_family_weights *w
 
 /* The first two principal axes of the 24 codes (6-D): eigenvectors of the
  * 6x6 covariance by the cyclic Jacobi method (exact enough and 30 lines). */
-static void principal_axes(const float codes[RN_FAMILY_PEOPLE][UNITS], double axes[2][UNITS], double variance[2])
+static void principal_axes(const float codes[RN_FAMILY_PEOPLE][UNITS], double axes[2][UNITS],
+                           double variance[2])
 {
     double mean[UNITS] = {0}, C[UNITS][UNITS] = {{0}}, V[UNITS][UNITS] = {{0}};
     for (int p = 0; p < RN_FAMILY_PEOPLE; p++)
-        for (int i = 0; i < UNITS; i++) mean[i] += codes[p][i] / (double)RN_FAMILY_PEOPLE;
+        for (int i = 0; i < UNITS; i++)
+            mean[i] += codes[p][i] / (double)RN_FAMILY_PEOPLE;
     for (int p = 0; p < RN_FAMILY_PEOPLE; p++)
         for (int i = 0; i < UNITS; i++)
             for (int j = 0; j < UNITS; j++)
                 C[i][j] += (codes[p][i] - mean[i]) * (codes[p][j] - mean[j]) / (RN_FAMILY_PEOPLE - 1);
-    for (int i = 0; i < UNITS; i++) V[i][i] = 1;
+    for (int i = 0; i < UNITS; i++)
+        V[i][i] = 1;
     for (int sweep = 0; sweep < 50; sweep++) {
         double off = 0;
         for (int i = 0; i < UNITS; i++)
-            for (int j = i + 1; j < UNITS; j++) off += C[i][j] * C[i][j];
+            for (int j = i + 1; j < UNITS; j++)
+                off += C[i][j] * C[i][j];
         if (off < 1e-24) break;
         for (int p = 0; p < UNITS; p++)
             for (int q = p + 1; q < UNITS; q++) {
@@ -272,42 +286,45 @@ static rn_status write_people(const char *folder, const rn_family_weights *w, co
         }
         fprintf(f, "%s,%s,%d,%d", rn_family_person_name(p), rn_family_nationality(p) ? "Italian" : "English",
                 rn_family_generation(p), rn_family_branch(p));
-        for (int k = 0; k < UNITS; k++) fprintf(f, ",%.6f", (double)codes[p][k]);
+        for (int k = 0; k < UNITS; k++)
+            fprintf(f, ",%.6f", (double)codes[p][k]);
         fprintf(f, ",%.6f,%.6f\n", pc[0], pc[1]);
     }
     RN_CHECK(finish_file(f, tmp));
 
     f = start_file(folder, "people_2d.gp", tmp, sizeof tmp);
     if (!f) return rn_error(RN_ERR_IO, "%s: %s", tmp, strerror(errno));
-    fprintf(f, "# The 24 people in the learned code: left, the unit most correlated with nationality against\n"
-               "# the other unit most correlated with generation; right, the first two principal components\n"
-               "# of the 6 person units.  Colour: nationality; shape: generation (circle 1, triangle 2, square 3).\n"
-               "set terminal pngcairo size 1400,650 font 'Sans,10'\n"
-               "set output 'people_2d.png'\n"
-               "set datafile separator ','\n"
-               "set multiplot layout 1,2 title 'The 24 people as the person units see them' font 'Sans,13'\n"
-               "colour(n) = n eq 'English' ? 0x1f5fbf : 0xd03020\n"
-               "shape(g) = g == 1 ? 7 : g == 2 ? 9 : 5\n"
-               "set key bottom right\nset grid\n"
-               "set offsets 0.05, 0.05, 0.05, 0.05\n"
-               "set xlabel 'unit %d  (r with nationality %+.2f)'\n"
-               "set ylabel 'unit %d  (r with generation %+.2f)'\n"
-               "set title 'two most informative units'\n"
-               "plot 'person_codes.csv' every ::1 using %d:%d:(shape($3)):(colour(strcol(2))) with points "
-               "pointsize 2 pointtype variable linecolor rgb variable notitle, \\\n"
-               "     '' every ::1 using %d:%d:1 with labels offset 0,1.1 font 'Sans,8' notitle, \\\n"
-               "     NaN with points pt 7 lc rgb '#1f5fbf' title 'English', NaN with points pt 7 lc rgb '#d03020' "
-               "title 'Italian'\n"
-               "set xlabel 'first principal component (variance %.3g)'\n"
-               "set ylabel 'second principal component (variance %.3g)'\n"
-               "set title 'PCA of the 6 person units'\n"
-               "set autoscale\n"
-               "plot 'person_codes.csv' every ::1 using 11:12:(shape($3)):(colour(strcol(2))) with points "
-               "pointsize 2 pointtype variable linecolor rgb variable notitle, \\\n"
-               "     '' every ::1 using 11:12:1 with labels offset 0,1.1 font 'Sans,8' notitle\n"
-               "unset multiplot\n",
-            unit_x + 1, m->nationality[unit_x], unit_y + 1, m->generation[unit_y], 5 + unit_x, 5 + unit_y,
-            5 + unit_x, 5 + unit_y, variance[0], variance[1]);
+    fprintf(
+        f,
+        "# The 24 people in the learned code: left, the unit most correlated with nationality against\n"
+        "# the other unit most correlated with generation; right, the first two principal components\n"
+        "# of the 6 person units.  Colour: nationality; shape: generation (circle 1, triangle 2, square 3).\n"
+        "set terminal pngcairo size 1400,650 font 'Sans,10'\n"
+        "set output 'people_2d.png'\n"
+        "set datafile separator ','\n"
+        "set multiplot layout 1,2 title 'The 24 people as the person units see them' font 'Sans,13'\n"
+        "colour(n) = n eq 'English' ? 0x1f5fbf : 0xd03020\n"
+        "shape(g) = g == 1 ? 7 : g == 2 ? 9 : 5\n"
+        "set key bottom right\nset grid\n"
+        "set offsets 0.05, 0.05, 0.05, 0.05\n"
+        "set xlabel 'unit %d  (r with nationality %+.2f)'\n"
+        "set ylabel 'unit %d  (r with generation %+.2f)'\n"
+        "set title 'two most informative units'\n"
+        "plot 'person_codes.csv' every ::1 using %d:%d:(shape($3)):(colour(strcol(2))) with points "
+        "pointsize 2 pointtype variable linecolor rgb variable notitle, \\\n"
+        "     '' every ::1 using %d:%d:1 with labels offset 0,1.1 font 'Sans,8' notitle, \\\n"
+        "     NaN with points pt 7 lc rgb '#1f5fbf' title 'English', NaN with points pt 7 lc rgb '#d03020' "
+        "title 'Italian'\n"
+        "set xlabel 'first principal component (variance %.3g)'\n"
+        "set ylabel 'second principal component (variance %.3g)'\n"
+        "set title 'PCA of the 6 person units'\n"
+        "set autoscale\n"
+        "plot 'person_codes.csv' every ::1 using 11:12:(shape($3)):(colour(strcol(2))) with points "
+        "pointsize 2 pointtype variable linecolor rgb variable notitle, \\\n"
+        "     '' every ::1 using 11:12:1 with labels offset 0,1.1 font 'Sans,8' notitle\n"
+        "unset multiplot\n",
+        unit_x + 1, m->nationality[unit_x], unit_y + 1, m->generation[unit_y], 5 + unit_x, 5 + unit_y,
+        5 + unit_x, 5 + unit_y, variance[0], variance[1]);
     return finish_file(f, tmp);
 }
 
@@ -319,7 +336,8 @@ static rn_status write_loss(const char *folder, const float *loss, int sweeps)
     FILE *f = start_file(folder, "loss.dat", tmp, sizeof tmp);
     if (!f) return rn_error(RN_ERR_IO, "%s: %s", tmp, strerror(errno));
     fprintf(f, "# sweep E (summed over the training cases, before the sweep's step)\n");
-    for (int s = 0; s < sweeps; s++) fprintf(f, "%d %.9g\n", s + 1, (double)loss[s]);
+    for (int s = 0; s < sweeps; s++)
+        fprintf(f, "%d %.9g\n", s + 1, (double)loss[s]);
     RN_CHECK(finish_file(f, tmp));
     f = start_file(folder, "loss.gp", tmp, sizeof tmp);
     if (!f) return rn_error(RN_ERR_IO, "%s: %s", tmp, strerror(errno));

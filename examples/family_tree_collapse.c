@@ -14,7 +14,8 @@
 static double norm(const float *values, int count)
 {
     double sum = 0;
-    for (int i = 0; i < count; i++) sum += (double)values[i] * values[i];
+    for (int i = 0; i < count; i++)
+        sum += (double)values[i] * values[i];
     return sqrt(sum);
 }
 
@@ -31,13 +32,14 @@ int main(int argc, char **argv)
         return 2;
     }
     int cases[RN_FAMILY_CASES];
-    for (int c = 0; c < tree.n_cases; c++) cases[c] = c;
+    for (int c = 0; c < tree.n_cases; c++)
+        cases[c] = c;
     rn_rng rng;
     rn_rng_seed(&rng, seed);
     rn_family_net_init(&net, &recipe, &rng);
     printf("recipe %s, seed %lu, all 104 cases\n", recipe_name, seed);
-    printf("%6s %9s %8s %8s %11s %11s %11s %9s\n", "sweep", "E", "mean y", "max y", "|dE/dW_o|",
-           "|dE/dW_h|", "|dE/dW_p|", "|W_p|");
+    printf("%6s %9s %8s %8s %11s %11s %11s %9s\n", "sweep", "E", "mean y", "max y", "|dE/dW_o|", "|dE/dW_h|",
+           "|dE/dW_p|", "|W_p|");
     const int report[] = {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 1499, 3000, 9999};
     int next = 0;
     for (int sweep = 0; sweep < 10000 && next < (int)(sizeof report / sizeof report[0]); sweep++) {

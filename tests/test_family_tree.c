@@ -26,7 +26,8 @@ static int load_tree(void **state)
 
 static int all_cases(int *indices)
 {
-    for (int c = 0; c < tree.n_cases; c++) indices[c] = c;
+    for (int c = 0; c < tree.n_cases; c++)
+        indices[c] = c;
     return tree.n_cases;
 }
 
@@ -49,7 +50,8 @@ static void data_has_the_papers_104_cases(void **state)
         facts_per_relation[k->relation] += k->n_answers;
         facts += k->n_answers;
         float ones = 0;
-        for (int q = 0; q < RN_FAMILY_PEOPLE; q++) ones += k->target[q];
+        for (int q = 0; q < RN_FAMILY_PEOPLE; q++)
+            ones += k->target[q];
         assert_int_equal((int)ones, k->n_answers);
         if (k->n_answers == 2) {
             two_answers++;
@@ -148,12 +150,14 @@ static void holdout_by_name_and_by_seed(void **state)
     assert_int_equal(n_train, 100);
     assert_memory_equal(test, test2, sizeof test);
     bool seen[RN_FAMILY_CASES] = {false};
-    for (int i = 0; i < n_train; i++) seen[train[i]] = true;
+    for (int i = 0; i < n_train; i++)
+        seen[train[i]] = true;
     for (int i = 0; i < 4; i++) {
         assert_false(seen[test[i]]);
         seen[test[i]] = true;
     }
-    for (int c = 0; c < RN_FAMILY_CASES; c++) assert_true(seen[c]);
+    for (int c = 0; c < RN_FAMILY_CASES; c++)
+        assert_true(seen[c]);
 }
 
 /* ------------------------------------------------------------------ gradients */
@@ -163,7 +167,8 @@ static void golden_weights(rn_family_net *net)
 {
     memset(net, 0, sizeof *net);
     float *w = rn_family_flat(&net->weights);
-    for (int i = 0; i < RN_FAMILY_NET_PARAMETERS; i++) w[i] = (float)(0.9 * sin(1.7 * i + 0.3));
+    for (int i = 0; i < RN_FAMILY_NET_PARAMETERS; i++)
+        w[i] = (float)(0.9 * sin(1.7 * i + 0.3));
 }
 
 static void gradient_matches_pytorch(void **state)
@@ -245,7 +250,8 @@ static void by_hand_equals_autograd(void **state)
     rn_tape *tape = rn_tape_create(0);
     int indices[RN_FAMILY_CASES];
     const int n = all_cases(indices);
-    const rn_family_loss kinds[3] = {RN_FAMILY_LOSS_TOLERANCE, RN_FAMILY_LOSS_SQUARED, RN_FAMILY_LOSS_SQUARED_BOUNDARY};
+    const rn_family_loss kinds[3] = {RN_FAMILY_LOSS_TOLERANCE, RN_FAMILY_LOSS_SQUARED,
+                                     RN_FAMILY_LOSS_SQUARED_BOUNDARY};
     for (int k = 0; k < 3; k++) {
         rn_family_recipe recipe = rn_family_recipe_default();
         recipe.loss = kinds[k];
@@ -253,15 +259,19 @@ static void by_hand_equals_autograd(void **state)
         rn_rng rng;
         rn_rng_seed(&rng, 5);
         rn_family_net_init(hand, &recipe, &rng);
-        assert_int_equal(rn_family_net_train(hand, &tree, indices, n, &recipe, RN_FAMILY_BY_HAND, NULL), RN_OK);
+        assert_int_equal(rn_family_net_train(hand, &tree, indices, n, &recipe, RN_FAMILY_BY_HAND, NULL),
+                         RN_OK);
         *tape_net = *hand;
         const float E_hand = rn_family_net_gradient(hand, &tree, indices, n, &recipe);
         float E_tape = 0;
-        assert_int_equal(rn_family_net_gradient_autograd(tape_net, tape, &tree, indices, n, &recipe, &E_tape), RN_OK);
+        assert_int_equal(rn_family_net_gradient_autograd(tape_net, tape, &tree, indices, n, &recipe, &E_tape),
+                         RN_OK);
         assert_float_equal(E_tape, E_hand, 1e-5 * E_hand);
-        const float *a = rn_family_flat_const(&hand->gradient), *b = rn_family_flat_const(&tape_net->gradient);
+        const float *a = rn_family_flat_const(&hand->gradient),
+                    *b = rn_family_flat_const(&tape_net->gradient);
         float largest = 0;
-        for (int i = 0; i < RN_FAMILY_NET_PARAMETERS; i++) largest = fmaxf(largest, fabsf(a[i]));
+        for (int i = 0; i < RN_FAMILY_NET_PARAMETERS; i++)
+            largest = fmaxf(largest, fabsf(a[i]));
         for (int i = 0; i < RN_FAMILY_NET_PARAMETERS; i++)
             if (fabsf(a[i] - b[i]) > 1e-5f * largest + 1e-4f * fabsf(a[i]))
                 fail_msg("%s: gradient[%d] by hand %.9g, autograd %.9g", rn_family_loss_name(kinds[k]), i,
@@ -275,9 +285,12 @@ static void by_hand_equals_autograd(void **state)
     rn_rng_seed(&rng, 9);
     rn_family_net_init(hand, &recipe, &rng);
     *tape_net = *hand;
-    assert_int_equal(rn_family_net_train(hand, &tree, indices, n, &recipe, RN_FAMILY_BY_HAND, loss_hand), RN_OK);
-    assert_int_equal(rn_family_net_train(tape_net, &tree, indices, n, &recipe, RN_FAMILY_AUTOGRAD, loss_tape), RN_OK);
-    for (int s = 0; s < 100; s++) assert_float_equal(loss_tape[s], loss_hand[s], 1e-3 * loss_hand[s]);
+    assert_int_equal(rn_family_net_train(hand, &tree, indices, n, &recipe, RN_FAMILY_BY_HAND, loss_hand),
+                     RN_OK);
+    assert_int_equal(rn_family_net_train(tape_net, &tree, indices, n, &recipe, RN_FAMILY_AUTOGRAD, loss_tape),
+                     RN_OK);
+    for (int s = 0; s < 100; s++)
+        assert_float_equal(loss_tape[s], loss_hand[s], 1e-3 * loss_hand[s]);
     rn_tape_destroy(tape);
     free(hand);
     free(tape_net);
@@ -345,10 +358,12 @@ static void hinton1986_recipe_collapses_outputs_to_0_2(void **state)
 static void right_and_ranked_criteria(void **state)
 {
     (void)state;
-    const int c = rn_family_case_index(&tree, rn_family_person_index("Colin"), rn_family_relation_index("aunt"));
+    const int c =
+        rn_family_case_index(&tree, rn_family_person_index("Colin"), rn_family_relation_index("aunt"));
     const rn_family_case *k = &tree.cases[c];
     float y[RN_FAMILY_PEOPLE];
-    for (int q = 0; q < RN_FAMILY_PEOPLE; q++) y[q] = 0.1f;
+    for (int q = 0; q < RN_FAMILY_PEOPLE; q++)
+        y[q] = 0.1f;
     y[k->answers[0]] = 0.9f;
     y[k->answers[1]] = 0.6f;
     assert_true(rn_family_output_right(y, k));
@@ -374,7 +389,7 @@ static void a_nationality_unit_is_found(void **state)
     assert_float_equal(rn_family_nationality_score(&meaning, &unit), 1.0, 1e-9);
     assert_int_equal(unit, 2);
     assert_float_equal(meaning.generation[2], 0.0, 1e-9);
-    assert_true(meaning.generation[4] > 0.95); /* σ bends the straight line a little */
+    assert_true(meaning.generation[4] > 0.95);              /* σ bends the straight line a little */
     assert_float_equal(meaning.nationality[0], 0.0, 1e-12); /* a constant unit says nothing */
     free(w);
 }

@@ -81,8 +81,8 @@ int rn_family_generation(int person);
 int rn_family_branch(int person);
 
 /* Parses "Colin:aunt,Emilio:father" into case indices (at most `capacity`). */
-rn_status rn_family_parse_cases(const rn_family_tree *tree, const char *text, int *case_indices,
-                                int capacity, int *count);
+rn_status rn_family_parse_cases(const rn_family_tree *tree, const char *text, int *case_indices, int capacity,
+                                int *count);
 
 /* Splits the cases: `n_test` distinct cases drawn uniformly with `rng` go to
  * test (ascending), the rest to train (ascending).  When `fixed_test` is not

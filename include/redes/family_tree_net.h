@@ -4,8 +4,9 @@
  * course's: z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾, a⁽ˡ⁾ = σ(z⁽ˡ⁾), δ⁽ˡ⁾ = ∂E/∂z⁽ˡ⁾.
  *
  *   person  x_p (24, one-hot) --W_p (6x24)--> a_p (6)  \
- *                                                       --W_h (12x12)--> a_h (12) --W_d (6x12)--> a_d (6) --W_o (24x6)--> y (24)
- *   relation x_r (12, one-hot) --W_r (6x12)--> a_r (6) /            (W_h sees [a_p; a_r])
+ *                                                       --W_h (12x12)--> a_h (12) --W_d (6x12)--> a_d (6)
+ * --W_o (24x6)--> y (24) relation x_r (12, one-hot) --W_r (6x12)--> a_r (6) /            (W_h sees [a_p;
+ * a_r])
  *
  * 630 parameters.  The person units a_p are the network's learned
  * "distributed representation" of the 24 people (paper, figure 4).
@@ -53,21 +54,24 @@ enum {
 
 /* Named views of the flat parameter vector (all float, so no padding). */
 typedef struct rn_family_weights {
-    float person_weights[RN_FAMILY_PERSON_UNITS][RN_FAMILY_PEOPLE];        /* W_p */
-    float person_bias[RN_FAMILY_PERSON_UNITS];                             /* b_p */
-    float relation_weights[RN_FAMILY_RELATION_UNITS][RN_FAMILY_RELATIONS]; /* W_r */
-    float relation_bias[RN_FAMILY_RELATION_UNITS];                         /* b_r */
-    float hidden_weights[RN_FAMILY_HIDDEN_UNITS][RN_FAMILY_ENCODED];       /* W_h */
-    float hidden_bias[RN_FAMILY_HIDDEN_UNITS];                             /* b_h */
+    float person_weights[RN_FAMILY_PERSON_UNITS][RN_FAMILY_PEOPLE];         /* W_p */
+    float person_bias[RN_FAMILY_PERSON_UNITS];                              /* b_p */
+    float relation_weights[RN_FAMILY_RELATION_UNITS][RN_FAMILY_RELATIONS];  /* W_r */
+    float relation_bias[RN_FAMILY_RELATION_UNITS];                          /* b_r */
+    float hidden_weights[RN_FAMILY_HIDDEN_UNITS][RN_FAMILY_ENCODED];        /* W_h */
+    float hidden_bias[RN_FAMILY_HIDDEN_UNITS];                              /* b_h */
     float decoder_weights[RN_FAMILY_DECODER_UNITS][RN_FAMILY_HIDDEN_UNITS]; /* W_d */
-    float decoder_bias[RN_FAMILY_DECODER_UNITS];                           /* b_d */
-    float output_weights[RN_FAMILY_PEOPLE][RN_FAMILY_DECODER_UNITS];       /* W_o */
-    float output_bias[RN_FAMILY_PEOPLE];                                   /* b_o */
+    float decoder_bias[RN_FAMILY_DECODER_UNITS];                            /* b_d */
+    float output_weights[RN_FAMILY_PEOPLE][RN_FAMILY_DECODER_UNITS];        /* W_o */
+    float output_bias[RN_FAMILY_PEOPLE];                                    /* b_o */
 } rn_family_weights;
 
 enum { RN_FAMILY_NET_PARAMETERS = (int)(sizeof(rn_family_weights) / sizeof(float)) };
 
-static inline float *rn_family_flat(rn_family_weights *weights) { return (float *)weights; }
+static inline float *rn_family_flat(rn_family_weights *weights)
+{
+    return (float *)weights;
+}
 static inline const float *rn_family_flat_const(const rn_family_weights *weights)
 {
     return (const float *)weights;
@@ -100,12 +104,12 @@ typedef struct rn_family_recipe {
     double learning_rate;    /* ε, applied to the summed gradient */
     double momentum_initial; /* α for sweeps [0, momentum_switch) */
     int momentum_switch;
-    double momentum_final;   /* α from then on */
-    int decay_start;         /* first sweep (0-based) whose step is followed by decay */
-    double decay_rate;       /* w *= 1 - decay_rate once per sweep */
+    double momentum_final; /* α from then on */
+    int decay_start;       /* first sweep (0-based) whose step is followed by decay */
+    double decay_rate;     /* w *= 1 - decay_rate once per sweep */
     bool decay_biases;
     int sweeps;
-    double tolerance;        /* 0.2: on above 0.8, off below 0.2 */
+    double tolerance; /* 0.2: on above 0.8, off below 0.2 */
     rn_family_loss loss;
 } rn_family_recipe;
 
@@ -131,8 +135,8 @@ void rn_family_forward(const rn_family_weights *weights, int person, int relatio
                        rn_family_activations *act);
 
 /* E of one case and ∂E/∂y into output_gradient (24). */
-float rn_family_case_loss(const float *output, const float *target, rn_family_loss loss,
-                          double tolerance, float *output_gradient);
+float rn_family_case_loss(const float *output, const float *target, rn_family_loss loss, double tolerance,
+                          float *output_gradient);
 
 /* Backward pass of one case: ADDS ∂E/∂w into `gradient` given ∂E/∂y. */
 void rn_family_backward(const rn_family_weights *weights, int person, int relation,
@@ -154,8 +158,8 @@ float rn_family_net_sweep(rn_family_net *net, const rn_family_tree *tree, const 
  * rn_backward into net->gradient.  *loss (may be NULL) receives E.  `tape`
  * is reset before and after. */
 rn_status rn_family_net_gradient_autograd(rn_family_net *net, rn_tape *tape, const rn_family_tree *tree,
-                                          const int *case_indices, int n_cases, const rn_family_recipe *recipe,
-                                          float *loss);
+                                          const int *case_indices, int n_cases,
+                                          const rn_family_recipe *recipe, float *loss);
 
 /* The momentum step and the decay of sweep `sweep` from net->gradient. */
 void rn_family_net_step(rn_family_net *net, const rn_family_recipe *recipe, int sweep);
@@ -168,8 +172,8 @@ typedef enum rn_family_implementation {
 /* recipe->sweeps sweeps; loss_history (may be NULL) receives E of each sweep.
  * Fails with RN_ERR_NUMERIC if the loss becomes NaN or infinite. */
 rn_status rn_family_net_train(rn_family_net *net, const rn_family_tree *tree, const int *case_indices,
-                              int n_cases, const rn_family_recipe *recipe, rn_family_implementation implementation,
-                              float *loss_history);
+                              int n_cases, const rn_family_recipe *recipe,
+                              rn_family_implementation implementation, float *loss_history);
 
 /* A case is right when every answer's output is above 0.5 and every other
  * output below 0.5; ranked right when the answers are the n_answers largest. */

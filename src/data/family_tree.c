@@ -10,14 +10,13 @@
 
 /* Isomorphic people are 12 apart; the order is data/family-tree/README.md's. */
 static const char *const person_names[RN_FAMILY_PEOPLE] = {
-    "Christopher", "Penelope", "Andrew", "Christine", "Margaret", "Arthur",
-    "Victoria",    "James",    "Jennifer", "Charles", "Colin",    "Charlotte",
-    "Roberto",     "Maria",    "Pierro", "Francesca", "Gina",     "Emilio",
-    "Lucia",       "Marco",    "Angela", "Tomaso",    "Alfonso",  "Sophia"};
+    "Christopher", "Penelope", "Andrew", "Christine", "Margaret", "Arthur", "Victoria", "James",
+    "Jennifer",    "Charles",  "Colin",  "Charlotte", "Roberto",  "Maria",  "Pierro",   "Francesca",
+    "Gina",        "Emilio",   "Lucia",  "Marco",     "Angela",   "Tomaso", "Alfonso",  "Sophia"};
 
-static const char *const relation_names[RN_FAMILY_RELATIONS] = {
-    "father", "mother", "husband", "wife",    "son",    "daughter",
-    "uncle",  "aunt",   "brother", "sister", "nephew", "niece"};
+static const char *const relation_names[RN_FAMILY_RELATIONS] = {"father",  "mother",   "husband", "wife",
+                                                                "son",     "daughter", "uncle",   "aunt",
+                                                                "brother", "sister",   "nephew",  "niece"};
 
 /* Per English person (index mod 12); see family_tree.h for the meaning. */
 static const int generation_of[12] = {1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3};
@@ -47,9 +46,18 @@ int rn_family_relation_index(const char *name)
     return -1;
 }
 
-int rn_family_nationality(int person) { return person >= 12; }
-int rn_family_generation(int person) { return generation_of[person % 12]; }
-int rn_family_branch(int person) { return branch_of[person % 12]; }
+int rn_family_nationality(int person)
+{
+    return person >= 12;
+}
+int rn_family_generation(int person)
+{
+    return generation_of[person % 12];
+}
+int rn_family_branch(int person)
+{
+    return branch_of[person % 12];
+}
 
 int rn_family_case_index(const rn_family_tree *tree, int person, int relation)
 {
@@ -62,7 +70,8 @@ int rn_family_case_index(const rn_family_tree *tree, int person, int relation)
 static int split_fields(char *line, char *fields[3])
 {
     size_t length = strlen(line);
-    while (length && (line[length - 1] == '\n' || line[length - 1] == '\r')) line[--length] = '\0';
+    while (length && (line[length - 1] == '\n' || line[length - 1] == '\r'))
+        line[--length] = '\0';
     int n = 0;
     char *p = line;
     while (n < 3) {
@@ -77,8 +86,8 @@ static int split_fields(char *line, char *fields[3])
 }
 
 /* Adds the fact "answer is the RELATION of person" to its case. */
-static rn_status add_fact(int (*case_of)[RN_FAMILY_RELATIONS], rn_family_tree *tree, int person,
-                          int relation, int answer)
+static rn_status add_fact(int (*case_of)[RN_FAMILY_RELATIONS], rn_family_tree *tree, int person, int relation,
+                          int answer)
 {
     int c = case_of[person][relation];
     if (c < 0) {
@@ -153,8 +162,8 @@ rn_status rn_family_tree_load(const char *path, rn_family_tree *tree)
     fclose(file);
     if (status != RN_OK) return status;
     if (n_facts != RN_FAMILY_FACTS || tree->n_cases != RN_FAMILY_CASES)
-        return rn_error(RN_ERR_FORMAT, "%s: expected %d facts in %d cases, found %d facts in %d cases",
-                        path, RN_FAMILY_FACTS, RN_FAMILY_CASES, n_facts, tree->n_cases);
+        return rn_error(RN_ERR_FORMAT, "%s: expected %d facts in %d cases, found %d facts in %d cases", path,
+                        RN_FAMILY_FACTS, RN_FAMILY_CASES, n_facts, tree->n_cases);
     qsort(tree->cases, (size_t)tree->n_cases, sizeof tree->cases[0], compare_cases);
     for (int c = 0; c < tree->n_cases; c++) {
         rn_family_case *the_case = &tree->cases[c];
@@ -167,8 +176,8 @@ rn_status rn_family_tree_load(const char *path, rn_family_tree *tree)
     return RN_OK;
 }
 
-rn_status rn_family_parse_cases(const rn_family_tree *tree, const char *text, int *case_indices,
-                                int capacity, int *count)
+rn_status rn_family_parse_cases(const rn_family_tree *tree, const char *text, int *case_indices, int capacity,
+                                int *count)
 {
     *count = 0;
     const char *p = text;
@@ -186,8 +195,7 @@ rn_status rn_family_parse_cases(const rn_family_tree *tree, const char *text, in
         int person = rn_family_person_index(item);
         int relation = rn_family_relation_index(colon + 1);
         if (person < 0) return rn_error(RN_ERR_ARGUMENT, "case '%s:%s': unknown person", item, colon + 1);
-        if (relation < 0)
-            return rn_error(RN_ERR_ARGUMENT, "case '%s:%s': unknown relation", item, colon + 1);
+        if (relation < 0) return rn_error(RN_ERR_ARGUMENT, "case '%s:%s': unknown relation", item, colon + 1);
         int c = rn_family_case_index(tree, person, relation);
         if (c < 0)
             return rn_error(RN_ERR_ARGUMENT, "case '%s:%s': %s has no %s in the trees", item, colon + 1,
@@ -195,8 +203,7 @@ rn_status rn_family_parse_cases(const rn_family_tree *tree, const char *text, in
         for (int i = 0; i < *count; i++)
             if (case_indices[i] == c)
                 return rn_error(RN_ERR_ARGUMENT, "case '%s:%s' is named twice", item, colon + 1);
-        if (*count == capacity)
-            return rn_error(RN_ERR_ARGUMENT, "more than %d cases named", capacity);
+        if (*count == capacity) return rn_error(RN_ERR_ARGUMENT, "more than %d cases named", capacity);
         case_indices[(*count)++] = c;
         p = comma ? comma + 1 : p + length;
     }
@@ -225,13 +232,16 @@ rn_status rn_family_split(const rn_family_tree *tree, rn_rng *rng, int n_test, c
     } else {
         int order[RN_FAMILY_CASES];
         rn_rng_permutation(rng, order, tree->n_cases);
-        for (int i = 0; i < n_test; i++) held_out[order[i]] = true;
+        for (int i = 0; i < n_test; i++)
+            held_out[order[i]] = true;
     }
     int n_held = 0;
     *n_train = 0;
     for (int c = 0; c < tree->n_cases; c++) {
-        if (held_out[c]) test[n_held++] = c;
-        else train[(*n_train)++] = c;
+        if (held_out[c])
+            test[n_held++] = c;
+        else
+            train[(*n_train)++] = c;
     }
     qsort(test, (size_t)n_held, sizeof *test, compare_ints);
     return RN_OK;

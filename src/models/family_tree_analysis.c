@@ -45,7 +45,8 @@ void rn_family_unit_meaning_compute(const rn_family_weights *w, rn_family_unit_m
     }
     for (int u = 0; u < RN_FAMILY_PERSON_UNITS; u++) {
         double unit[RN_FAMILY_PEOPLE];
-        for (int p = 0; p < RN_FAMILY_PEOPLE; p++) unit[p] = codes[p][u];
+        for (int p = 0; p < RN_FAMILY_PEOPLE; p++)
+            unit[p] = codes[p][u];
         meaning->nationality[u] = correlation(unit, nationality, RN_FAMILY_PEOPLE);
         meaning->generation[u] = correlation(unit, generation, RN_FAMILY_PEOPLE);
         meaning->branch[u] = correlation(unit, branch, RN_FAMILY_PEOPLE);

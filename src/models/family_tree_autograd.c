@@ -53,7 +53,8 @@ static rn_var *family_loss(rn_tape *tape, rn_var *y, const float *target, int n_
         t[i] = target[i];
         not_t[i] = 1.0f - target[i];
     }
-    rn_var *T = matrix_input(tape, t, n_cases, n_outputs), *not_T = matrix_input(tape, not_t, n_cases, n_outputs);
+    rn_var *T = matrix_input(tape, t, n_cases, n_outputs),
+           *not_T = matrix_input(tape, not_t, n_cases, n_outputs);
     if (recipe->loss == RN_FAMILY_LOSS_SQUARED) {
         /* E = ½ Σ M ⊙ (Y - T)², M = 1 outside the band: a constant mask read off Y. */
         float *mask = arena_matrix(tape, n_cases, n_outputs);
@@ -69,19 +70,21 @@ static rn_var *family_loss(rn_tape *tape, rn_var *y, const float *target, int n_
     if (recipe->loss == RN_FAMILY_LOSS_TOLERANCE)
         return rn_sum(tape, rn_add(tape, rn_mul(tape, T, below), rn_mul(tape, not_T, above)));
     /* squared-boundary: E = ½ Σ T ⊙ below² + (1 - T) ⊙ above² */
-    rn_var *both = rn_add(tape, rn_mul(tape, T, rn_square(tape, below)), rn_mul(tape, not_T, rn_square(tape, above)));
+    rn_var *both =
+        rn_add(tape, rn_mul(tape, T, rn_square(tape, below)), rn_mul(tape, not_T, rn_square(tape, above)));
     return rn_scale(tape, rn_sum(tape, both), 0.5f);
 }
 
 rn_status rn_family_net_gradient_autograd(rn_family_net *net, rn_tape *tape, const rn_family_tree *tree,
-                                          const int *case_indices, int n_cases, const rn_family_recipe *recipe,
-                                          float *loss)
+                                          const int *case_indices, int n_cases,
+                                          const rn_family_recipe *recipe, float *loss)
 {
     if (n_cases <= 0) return rn_error(RN_ERR_ARGUMENT, "family tree autograd: no cases");
     memset(&net->gradient, 0, sizeof net->gradient);
     rn_tape_reset(tape);
     rn_family_weights *w = &net->weights, *g = &net->gradient;
-    rn_var W_p = param_view(&w->person_weights[0][0], &g->person_weights[0][0], RN_FAMILY_PERSON_UNITS, RN_FAMILY_PEOPLE);
+    rn_var W_p = param_view(&w->person_weights[0][0], &g->person_weights[0][0], RN_FAMILY_PERSON_UNITS,
+                            RN_FAMILY_PEOPLE);
     rn_var b_p = param_view(w->person_bias, g->person_bias, RN_FAMILY_PERSON_UNITS, 0);
     rn_var W_r = param_view(&w->relation_weights[0][0], &g->relation_weights[0][0], RN_FAMILY_RELATION_UNITS,
                             RN_FAMILY_RELATIONS);
@@ -100,7 +103,8 @@ rn_status rn_family_net_gradient_autograd(rn_family_net *net, rn_tape *tape, con
     float *x_person = arena_matrix(tape, n_cases, RN_FAMILY_PEOPLE);
     float *x_relation = arena_matrix(tape, n_cases, RN_FAMILY_RELATIONS);
     float *target = arena_matrix(tape, n_cases, RN_FAMILY_PEOPLE);
-    if (!x_person || !x_relation || !target) return rn_error(RN_ERR_MEMORY, "family tree autograd: out of memory");
+    if (!x_person || !x_relation || !target)
+        return rn_error(RN_ERR_MEMORY, "family tree autograd: out of memory");
     for (int i = 0; i < n_cases; i++) {
         const rn_family_case *c = &tree->cases[case_indices[i]];
         x_person[i * RN_FAMILY_PEOPLE + c->person] = 1;

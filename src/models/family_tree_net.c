@@ -11,10 +11,19 @@
 #include <math.h>
 #include <string.h>
 
-enum { P = RN_FAMILY_PERSON_UNITS, R = RN_FAMILY_RELATION_UNITS, H = RN_FAMILY_HIDDEN_UNITS,
-       D = RN_FAMILY_DECODER_UNITS, E = RN_FAMILY_ENCODED, N_OUT = RN_FAMILY_PEOPLE };
+enum {
+    P = RN_FAMILY_PERSON_UNITS,
+    R = RN_FAMILY_RELATION_UNITS,
+    H = RN_FAMILY_HIDDEN_UNITS,
+    D = RN_FAMILY_DECODER_UNITS,
+    E = RN_FAMILY_ENCODED,
+    N_OUT = RN_FAMILY_PEOPLE
+};
 
-static inline float logistic(float z) { return 1.0f / (1.0f + expf(-z)); }
+static inline float logistic(float z)
+{
+    return 1.0f / (1.0f + expf(-z));
+}
 
 /* ------------------------------------------------------------------ recipes */
 
@@ -57,9 +66,12 @@ rn_family_recipe rn_family_recipe_hinton1986(void)
 
 rn_status rn_family_recipe_named(const char *name, rn_family_recipe *recipe)
 {
-    if (strcmp(name, "default") == 0) *recipe = rn_family_recipe_default();
-    else if (strcmp(name, "hinton1986") == 0) *recipe = rn_family_recipe_hinton1986();
-    else return rn_error(RN_ERR_ARGUMENT, "unknown recipe '%s' (default or hinton1986)", name);
+    if (strcmp(name, "default") == 0)
+        *recipe = rn_family_recipe_default();
+    else if (strcmp(name, "hinton1986") == 0)
+        *recipe = rn_family_recipe_hinton1986();
+    else
+        return rn_error(RN_ERR_ARGUMENT, "unknown recipe '%s' (default or hinton1986)", name);
     return RN_OK;
 }
 
@@ -125,13 +137,14 @@ void rn_family_net_init(rn_family_net *net, const rn_family_recipe *recipe, rn_r
 /* a = σ(W a_in + b) for one dense layer: W is (n_out, n_in) row-major.  Inlined so
  * that n_in and n_out are constants the compiler can unroll, and `omp simd` because
  * at -O2 GCC will not vectorise 12-long loops by itself (together ~2x faster). */
-static inline __attribute__((always_inline)) void dense_forward(const float *W, const float *b, const float *a_in, int n_in, int n_out,
-                          float *a_out)
+static inline __attribute__((always_inline)) void
+dense_forward(const float *W, const float *b, const float *a_in, int n_in, int n_out, float *a_out)
 {
     for (int i = 0; i < n_out; i++) {
         float z = b[i];
 #pragma omp simd reduction(+ : z)
-        for (int k = 0; k < n_in; k++) z += W[i * n_in + k] * a_in[k];
+        for (int k = 0; k < n_in; k++)
+            z += W[i * n_in + k] * a_in[k];
         a_out[i] = logistic(z);
     }
 }
@@ -139,7 +152,8 @@ static inline __attribute__((always_inline)) void dense_forward(const float *W, 
 void rn_family_forward(const rn_family_weights *w, int person, int relation, rn_family_activations *act)
 {
     /* a_p = σ(W_p x_p + b_p): x_p is one-hot, so W_p x_p is column `person` of W_p.   (6) */
-    for (int u = 0; u < P; u++) act->person[u] = logistic(w->person_weights[u][person] + w->person_bias[u]);
+    for (int u = 0; u < P; u++)
+        act->person[u] = logistic(w->person_weights[u][person] + w->person_bias[u]);
     /* a_r = σ(W_r x_r + b_r)                                                          (6) */
     for (int u = 0; u < R; u++)
         act->relation[u] = logistic(w->relation_weights[u][relation] + w->relation_bias[u]);
@@ -193,18 +207,22 @@ float rn_family_case_loss(const float *y, const float *target, rn_family_loss lo
  *   δ = ∂E/∂a_out ⊙ a_out (1 - a_out)         (n_out)
  *   ∂E/∂W += δ a_inᵀ,  ∂E/∂b += δ             (n_out, n_in), (n_out)
  *   ∂E/∂a_in = Wᵀ δ                           (n_in), written when dE_da_in != NULL */
-static inline __attribute__((always_inline)) void dense_backward(const float *W, const float *a_in, const float *a_out, const float *dE_da_out,
-                           int n_in, int n_out, float *dW, float *db, float *dE_da_in)
+static inline __attribute__((always_inline)) void dense_backward(const float *W, const float *a_in,
+                                                                 const float *a_out, const float *dE_da_out,
+                                                                 int n_in, int n_out, float *dW, float *db,
+                                                                 float *dE_da_in)
 {
     if (dE_da_in) memset(dE_da_in, 0, (size_t)n_in * sizeof *dE_da_in);
     for (int i = 0; i < n_out; i++) {
         const float delta = dE_da_out[i] * a_out[i] * (1.0f - a_out[i]);
         db[i] += delta;
 #pragma omp simd
-        for (int k = 0; k < n_in; k++) dW[i * n_in + k] += delta * a_in[k];
+        for (int k = 0; k < n_in; k++)
+            dW[i * n_in + k] += delta * a_in[k];
         if (dE_da_in)
 #pragma omp simd
-            for (int k = 0; k < n_in; k++) dE_da_in[k] += W[i * n_in + k] * delta;
+            for (int k = 0; k < n_in; k++)
+                dE_da_in[k] += W[i * n_in + k] * delta;
     }
 }
 
@@ -223,8 +241,8 @@ void rn_family_backward(const rn_family_weights *w, int person, int relation,
     float encoded[E], dE_dencoded[E];
     memcpy(encoded, act->person, sizeof act->person);
     memcpy(encoded + P, act->relation, sizeof act->relation);
-    dense_backward(&w->hidden_weights[0][0], encoded, act->hidden, dE_da_h, E, H,
-                   &g->hidden_weights[0][0], g->hidden_bias, dE_dencoded);
+    dense_backward(&w->hidden_weights[0][0], encoded, act->hidden, dE_da_h, E, H, &g->hidden_weights[0][0],
+                   g->hidden_bias, dE_dencoded);
     /* δ_p = ∂E/∂a_p ⊙ a_p(1-a_p);  ∂E/∂W_p += δ_p x_pᵀ: only column `person` (one-hot x_p)  (6) */
     for (int u = 0; u < P; u++) {
         const float delta = dE_dencoded[u] * act->person[u] * (1.0f - act->person[u]);
@@ -255,7 +273,8 @@ float rn_family_net_gradient(rn_family_net *net, const rn_family_tree *tree, con
         /* A case with every output inside its band contributes no gradient:
          * skipping it is exact, and late in training that is most cases. */
         bool any = false;
-        for (int q = 0; q < N_OUT && !any; q++) any = dE_dy[q] != 0;
+        for (int q = 0; q < N_OUT && !any; q++)
+            any = dE_dy[q] != 0;
         if (any) rn_family_backward(&net->weights, c->person, c->relation, &act, dE_dy, &net->gradient);
     }
     return E_total;
@@ -264,7 +283,8 @@ float rn_family_net_gradient(rn_family_net *net, const rn_family_tree *tree, con
 /* w *= (1 - rate) for one array. */
 static void shrink(float *values, int count, float factor)
 {
-    for (int i = 0; i < count; i++) values[i] *= factor;
+    for (int i = 0; i < count; i++)
+        values[i] *= factor;
 }
 
 static void decay_weights(rn_family_weights *w, float factor, bool biases_too)
@@ -283,8 +303,8 @@ static void decay_weights(rn_family_weights *w, float factor, bool biases_too)
 void rn_family_net_step(rn_family_net *net, const rn_family_recipe *recipe, int sweep)
 {
     /* Δw(t) = -ε ∂E/∂w + α Δw(t-1);  w += Δw */
-    const float alpha = (float)(sweep < recipe->momentum_switch ? recipe->momentum_initial
-                                                                 : recipe->momentum_final);
+    const float alpha =
+        (float)(sweep < recipe->momentum_switch ? recipe->momentum_initial : recipe->momentum_final);
     const float epsilon = (float)recipe->learning_rate;
     float *w = rn_family_flat(&net->weights);
     float *v = rn_family_flat(&net->velocity);
@@ -307,8 +327,8 @@ float rn_family_net_sweep(rn_family_net *net, const rn_family_tree *tree, const 
 }
 
 rn_status rn_family_net_train(rn_family_net *net, const rn_family_tree *tree, const int *case_indices,
-                              int n_cases, const rn_family_recipe *recipe, rn_family_implementation implementation,
-                              float *loss_history)
+                              int n_cases, const rn_family_recipe *recipe,
+                              rn_family_implementation implementation, float *loss_history)
 {
     RN_CHECK(rn_family_recipe_check(recipe));
     /* The tape's arena grows to one sweep's size in the first sweep and is
@@ -319,7 +339,8 @@ rn_status rn_family_net_train(rn_family_net *net, const rn_family_tree *tree, co
     for (int sweep = 0; sweep < recipe->sweeps && status == RN_OK; sweep++) {
         float E_total;
         if (tape) {
-            status = rn_family_net_gradient_autograd(net, tape, tree, case_indices, n_cases, recipe, &E_total);
+            status =
+                rn_family_net_gradient_autograd(net, tape, tree, case_indices, n_cases, recipe, &E_total);
             if (status != RN_OK) break;
             rn_family_net_step(net, recipe, sweep);
         } else {
