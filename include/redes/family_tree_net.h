@@ -115,7 +115,7 @@ typedef struct rn_family_recipe {
 
 /* The default: learns the trees (measured in docs/chapter4-family-tree.md).
  * ±1 init, tolerance loss, ε 0.02, α 0.5 → 0.9 at sweep 20, no decay for
- * 1,500 sweeps then 0.1 % per sweep on weights, 10,000 sweeps. */
+ * 1,500 sweeps then 0.1 % per sweep on weights, 20,000 sweeps. */
 rn_family_recipe rn_family_recipe_default(void);
 /* The recipe usually quoted from the paper: ±0.3 init, squared loss with
  * tolerance, ε 0.005, α 0.5 → 0.9 at sweep 20, 0.2 % decay every sweep,

@@ -29,8 +29,11 @@ static inline float logistic(float z)
 
 rn_family_recipe rn_family_recipe_default(void)
 {
-    /* Measured to learn: 37 of 40 seeds learn all 100 training cases in a
-     * PyTorch reproduction (the issue) and in redes (docs/chapter4-family-tree.md). */
+    /* The recipe of the issue (37 of 40 seeds learned in its PyTorch
+     * reproduction) with the squared distance to the band and 20,000 sweeps
+     * instead of 10,000: over the same 120 seeds, 115 instead of 110 learn all
+     * 100 cases and 104 instead of 88 grow a nationality unit
+     * (docs/chapter4-family-tree.md). */
     return (rn_family_recipe){.weight_init = 1.0,
                               .bias_init = 1.0,
                               .learning_rate = 0.02,
@@ -40,7 +43,7 @@ rn_family_recipe rn_family_recipe_default(void)
                               .decay_start = 1500,
                               .decay_rate = 0.001,
                               .decay_biases = false,
-                              .sweeps = 10000,
+                              .sweeps = 20000,
                               .tolerance = 0.2,
                               .loss = RN_FAMILY_LOSS_SQUARED_BOUNDARY};
 }
