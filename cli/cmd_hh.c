@@ -102,7 +102,80 @@ static void add_common_json(json_t *json, const char *analysis, const hh_options
     json_object_set_new(json, "temperature_C", json_real(params->temperature));
 }
 
+/* A picture is a bonus: when it cannot be drawn the run still succeeds and
+ * says why.  `base` is FOLDER/NAME; on success it becomes the PNG's path. */
+static bool plot_written(const rn_cli_args *args, rn_status drawn, char *base, size_t size)
+{
+    if (drawn != RN_OK) {
+        rn_cli_say(args, "no plot: %s", rn_error_message());
+        return false;
+    }
+    strncat(base, ".png", size - strlen(base) - 1);
+    return true;
+}
+
 /* ------------------------------------------------------------ redes hh [run] */
+
+/* What one run produced, for the report. */
+typedef struct run_result {
+    rn_hh_state rest;
+    const rn_stimulus *stimulus;
+    const rn_hh_spike_detector *spikes;
+    rn_hh_outcome outcome;
+    double rate_from;
+    const char *csv, *plot; /* plot NULL when none was drawn */
+} run_result;
+
+static void report_run(const rn_cli_args *args, const hh_options *o, const rn_hh_params *params,
+                       const rn_hh_integration *integration, const run_result *r)
+{
+    const rn_hh_spike_detector *spikes = r->spikes;
+    const rn_hh_state *rest = &r->rest;
+    bool diverged = r->outcome.divergence != RN_HH_BOUNDED;
+    double latency = spikes->count ? spikes->first_time_ms - rn_stimulus_onset(r->stimulus) : NAN;
+    if (args->json) {
+        json_t *json = json_object();
+        add_common_json(json, "run", o, params);
+        json_object_set_new(json, "duration_ms", json_real(integration->duration_ms));
+        json_object_set_new(json, "rest_mV", json_real(rest->v));
+        json_object_set_new(json, "rest_m", json_real(rest->m));
+        json_object_set_new(json, "rest_h", json_real(rest->h));
+        json_object_set_new(json, "rest_n", json_real(rest->n));
+        json_object_set_new(json, "threshold_mV", json_real(spikes->threshold_mv));
+        json_object_set_new(json, "peak_mV", number_or_null(spikes->first_peak_mv));
+        json_object_set_new(json, "peak_time_ms", number_or_null(spikes->first_peak_time_ms));
+        json_object_set_new(json, "max_peak_mV", number_or_null(spikes->max_peak_mv));
+        json_object_set_new(json, "first_spike_ms", number_or_null(spikes->first_time_ms));
+        json_object_set_new(json, "latency_ms", number_or_null(latency));
+        json_object_set_new(json, "n_spikes", json_integer(spikes->count));
+        json_object_set_new(json, "rate_hz", json_real(spikes->rate_hz));
+        json_t *window = json_array();
+        json_array_append_new(window, json_real(r->rate_from));
+        json_array_append_new(window, json_real(integration->duration_ms));
+        json_object_set_new(json, "rate_window_ms", window);
+        int stored = spikes->count < spikes->capacity ? spikes->count : spikes->capacity;
+        json_object_set_new(json, "spike_times_ms", rn_json_doubles(spikes->times_ms, stored));
+        json_object_set_new(json, "diverged", json_boolean(diverged));
+        json_object_set_new(json, "diverged_at_ms", number_or_null(r->outcome.diverged_at_ms));
+        json_object_set_new(json, "divergence", json_string(rn_hh_divergence_name(r->outcome.divergence)));
+        json_object_set_new(json, "csv", json_string(r->csv));
+        json_object_set_new(json, "plot", r->plot ? json_string(r->plot) : json_null());
+        rn_cli_print_json(json);
+        return;
+    }
+    rn_cli_say(args, "Hodgkin-Huxley (%s convention), %s, dt %g ms, %g ms", o->convention, o->method,
+               integration->dt_ms, integration->duration_ms);
+    rn_cli_say(args, "rest          V = %.4f mV (m %.4f, h %.4f, n %.4f)", rest->v, rest->m, rest->h, rest->n);
+    if (spikes->count)
+        rn_cli_say(args, "first spike   %.3f ms after onset, peak %.3f mV at %.3f ms", latency,
+                   spikes->first_peak_mv, spikes->first_peak_time_ms);
+    rn_cli_say(args, "spikes        %d, rate %.2f Hz over [%g, %g) ms", spikes->count, spikes->rate_hz, r->rate_from,
+               integration->duration_ms);
+    if (diverged)
+        rn_cli_say(args, "DIVERGED      at %.3f ms (%s): try a smaller --dt or --method rk4|exponential",
+                   r->outcome.diverged_at_ms, rn_hh_divergence_name(r->outcome.divergence));
+    rn_cli_say(args, "wrote         %s%s%s", r->csv, r->plot ? " and " : "", r->plot ? r->plot : "");
+}
 
 static int command_run(const rn_cli_args *args, const hh_options *o, const rn_hh_params *params,
                        const rn_hh_integration *integration)
@@ -110,31 +183,22 @@ static int command_run(const rn_cli_args *args, const hh_options *o, const rn_hh
     if (o->rate_from >= integration->duration_ms)
         return rn_cli_fail(args, "--rate-from %g must be before the end of the run (%g ms)", o->rate_from,
                            integration->duration_ms);
-    rn_hh_state rest;
-    rn_status status = rn_hh_resting_state(params, &rest);
+    run_result r = {.rate_from = o->rate_from >= 0 ? o->rate_from : 0.5 * integration->duration_ms};
+    rn_status status = rn_hh_resting_state(params, &r.rest);
     if (status != RN_OK) return rn_cli_fail_status(args, status);
+    /* Everything below is released at the one exit. */
     rn_stimulus stimulus;
-    status = build_stimulus(o, integration->duration_ms, &stimulus);
-    if (status != RN_OK) {
-        rn_stimulus_free(&stimulus);
-        return rn_cli_fail_status(args, status);
-    }
-    rn_hh_trace trace;
-    status = rn_hh_trace_alloc(&trace, integration, o->record_every);
-    if (status != RN_OK) {
-        rn_stimulus_free(&stimulus);
-        return rn_cli_fail_status(args, status);
-    }
+    rn_hh_trace trace = {0};
     enum { MAX_SPIKES = 100000 };
     double *times = malloc(MAX_SPIKES * sizeof *times), *peaks = malloc(MAX_SPIKES * sizeof *peaks);
-    double rate_from = o->rate_from >= 0 ? o->rate_from : 0.5 * integration->duration_ms;
+    status = build_stimulus(o, integration->duration_ms, &stimulus);
+    if (status == RN_OK) status = rn_hh_trace_alloc(&trace, integration, o->record_every);
     rn_hh_spike_detector spikes;
-    rn_hh_spikes_init(&spikes, rn_hh_spike_threshold(params), rate_from, integration->duration_ms);
+    rn_hh_spikes_init(&spikes, rn_hh_spike_threshold(params), r.rate_from, integration->duration_ms);
     spikes.capacity = times && peaks ? MAX_SPIKES : 0;
     spikes.times_ms = times;
     spikes.peaks_mv = peaks;
-    rn_hh_outcome outcome;
-    status = rn_hh_simulate(params, integration, &rest, &stimulus, &trace, &spikes, &outcome);
+    if (status == RN_OK) status = rn_hh_simulate(params, integration, &r.rest, &stimulus, &trace, &spikes, &r.outcome);
     char folder[4096] = "", csv[4200] = "", plot[4200] = "";
     if (status == RN_OK) status = rn_cli_out_dir(args, folder, sizeof folder);
     if (status == RN_OK) {
@@ -144,65 +208,22 @@ static int command_run(const rn_cli_args *args, const hh_options *o, const rn_hh
     bool plotted = false;
     if (status == RN_OK && !o->no_plot) {
         snprintf(plot, sizeof plot, "%s/hh", folder);
-        plotted = hh_plot_trace(&trace, o->plot_currents, o->convention, plot) == RN_OK;
-        if (!plotted) rn_cli_say(args, "no plot: %s", rn_error_message());
-        strcat(plot, ".png");
+        plotted = plot_written(args, hh_plot_trace(&trace, o->plot_currents, o->convention, plot), plot, sizeof plot);
     }
-    if (status != RN_OK) {
-        free(times), free(peaks);
-        rn_hh_trace_free(&trace);
-        rn_stimulus_free(&stimulus);
-        return rn_cli_fail_status(args, status);
-    }
-    bool diverged = outcome.divergence != RN_HH_BOUNDED;
-    double onset = rn_stimulus_onset(&stimulus);
-    double latency = spikes.count ? spikes.first_time_ms - onset : NAN;
-    if (args->json) {
-        json_t *json = json_object();
-        add_common_json(json, "run", o, params);
-        json_object_set_new(json, "duration_ms", json_real(integration->duration_ms));
-        json_object_set_new(json, "rest_mV", json_real(rest.v));
-        json_object_set_new(json, "rest_m", json_real(rest.m));
-        json_object_set_new(json, "rest_h", json_real(rest.h));
-        json_object_set_new(json, "rest_n", json_real(rest.n));
-        json_object_set_new(json, "threshold_mV", json_real(spikes.threshold_mv));
-        json_object_set_new(json, "peak_mV", number_or_null(spikes.first_peak_mv));
-        json_object_set_new(json, "peak_time_ms", number_or_null(spikes.first_peak_time_ms));
-        json_object_set_new(json, "max_peak_mV", number_or_null(spikes.max_peak_mv));
-        json_object_set_new(json, "first_spike_ms", number_or_null(spikes.first_time_ms));
-        json_object_set_new(json, "latency_ms", number_or_null(latency));
-        json_object_set_new(json, "n_spikes", json_integer(spikes.count));
-        json_object_set_new(json, "rate_hz", json_real(spikes.rate_hz));
-        json_t *window = json_array();
-        json_array_append_new(window, json_real(rate_from));
-        json_array_append_new(window, json_real(integration->duration_ms));
-        json_object_set_new(json, "rate_window_ms", window);
-        int stored = spikes.count < spikes.capacity ? spikes.count : spikes.capacity;
-        json_object_set_new(json, "spike_times_ms", rn_json_doubles(times, stored));
-        json_object_set_new(json, "diverged", json_boolean(diverged));
-        json_object_set_new(json, "diverged_at_ms", number_or_null(outcome.diverged_at_ms));
-        json_object_set_new(json, "divergence", json_string(rn_hh_divergence_name(outcome.divergence)));
-        json_object_set_new(json, "csv", json_string(csv));
-        json_object_set_new(json, "plot", plotted ? json_string(plot) : json_null());
-        rn_cli_print_json(json);
+    int exit_code = 0;
+    if (status == RN_OK) {
+        r.stimulus = &stimulus;
+        r.spikes = &spikes;
+        r.csv = csv;
+        r.plot = plotted ? plot : NULL;
+        report_run(args, o, params, integration, &r);
     } else {
-        rn_cli_say(args, "Hodgkin-Huxley (%s convention), %s, dt %g ms, %g ms", o->convention, o->method,
-                   integration->dt_ms, integration->duration_ms);
-        rn_cli_say(args, "rest          V = %.4f mV (m %.4f, h %.4f, n %.4f)", rest.v, rest.m, rest.h, rest.n);
-        if (spikes.count)
-            rn_cli_say(args, "first spike   %.3f ms after onset, peak %.3f mV at %.3f ms", latency,
-                       spikes.first_peak_mv, spikes.first_peak_time_ms);
-        rn_cli_say(args, "spikes        %d, rate %.2f Hz over [%g, %g) ms", spikes.count, spikes.rate_hz, rate_from,
-                   integration->duration_ms);
-        if (diverged)
-            rn_cli_say(args, "DIVERGED      at %.3f ms (%s): try a smaller --dt or --method rk4|exponential",
-                       outcome.diverged_at_ms, rn_hh_divergence_name(outcome.divergence));
-        rn_cli_say(args, "wrote         %s%s%s", csv, plotted ? " and " : "", plotted ? plot : "");
+        exit_code = rn_cli_fail_status(args, status);
     }
     free(times), free(peaks);
     rn_hh_trace_free(&trace);
     rn_stimulus_free(&stimulus);
-    return 0;
+    return exit_code;
 }
 
 /* ------------------------------------------------------------ analyses */
@@ -296,9 +317,7 @@ static int command_fi(const rn_cli_args *args, const hh_options *o, const rn_hh_
     }
     if (status == RN_OK && !o->no_plot) {
         snprintf(plot, sizeof plot, "%s/fi", folder);
-        plotted = hh_plot_fi(currents, rates, n, plot) == RN_OK;
-        if (!plotted) rn_cli_say(args, "no plot: %s", rn_error_message());
-        strcat(plot, ".png");
+        plotted = plot_written(args, hh_plot_fi(currents, rates, n, plot), plot, sizeof plot);
     }
     int exit_code = 0;
     if (status != RN_OK) {
@@ -348,9 +367,8 @@ static int command_refractory(const rn_cli_args *args, const hh_options *o, cons
     if (status != RN_OK) return rn_cli_fail_status(args, status);
     if (!o->no_plot) {
         snprintf(plot, sizeof plot, "%s/refractory", folder);
-        plotted = hh_plot_recovery(intervals, thresholds, N_INTERVALS, &result, plot) == RN_OK;
-        if (!plotted) rn_cli_say(args, "no plot: %s", rn_error_message());
-        strcat(plot, ".png");
+        plotted = plot_written(args, hh_plot_recovery(intervals, thresholds, N_INTERVALS, &result, plot), plot,
+                               sizeof plot);
     }
     if (args->json) {
         json_t *json = json_object();
