@@ -42,8 +42,8 @@ int main(int argc, char **argv)
         rn_classification_report_compute(confusion, K, 1.0, per_class, &report);
         times[r] = (rn_seconds() - start) * 1e3;
     }
-    printf("metrics    redes   %8.3f ms  (1e6 labels, 10 classes; macro F1 %.6f)\n", bench_median(times, repeats),
-           report.macro.fscore);
+    printf("metrics    redes   %8.3f ms  (1e6 labels, 10 classes; macro F1 %.6f)\n",
+           bench_median(times, repeats), report.macro.fscore);
 
     /* Perceptron on breast-cancer, standardised over all 569 examples. */
     rn_dataset data;

@@ -207,5 +207,6 @@ void rn_activation_backward(rn_activation kind, float alpha, const float *x, con
     }
     bool need_y = derivative_uses_y(kind) && y == NULL;
     RN_OMP_FOR(n / 4)
-    for (ptrdiff_t i = 0; i < count; i++) dx[i] += dy[i] * derivative_of_element(kind, alpha, x, y, need_y, i);
+    for (ptrdiff_t i = 0; i < count; i++)
+        dx[i] += dy[i] * derivative_of_element(kind, alpha, x, y, need_y, i);
 }
