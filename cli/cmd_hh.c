@@ -404,32 +404,36 @@ int rn_cmd_hh(int argc, char **argv)
                     .window = 200, .tolerance = 1e-4, .pulse_width = 1, .max_factor = 5, .margin = 0.05};
     apply_preset(argc, argv, &o);
     const rn_cli_option options[] = {
+        {"model and integration", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"convention", RN_OPT_CHOICE, &o.convention, "modern (rest -65 mV) or 1952 (V from rest)", 0, 0, "modern|1952"},
         {"method", RN_OPT_CHOICE, &o.method, "integrator", 0, 0, "euler|rk4|exponential"},
         {"dt", RN_OPT_DOUBLE, &o.dt, "time step, ms", 1e-6, 10, NULL},
         {"duration", RN_OPT_DOUBLE, &o.duration,
-         "simulated ms (0: 100 for run, 200 rheobase, 1000 repetitive and fi)", 0, 1e7, NULL},
+         "simulated ms (default 0: 100 for run, 200 rheobase, 1000 repetitive and fi)", 0, 1e7, NULL},
         {"temperature", RN_OPT_DOUBLE, &o.temperature, "temperature, °C (rates x 3^((T-6.3)/10))", -50, 100, NULL},
+        {"preset", RN_OPT_CHOICE, &o.preset, "the course notebook: 1952, euler, dt 0.01, 50 ms, 2.4 µA/cm² from 10 to 16 ms", 0, 0,
+         "course"},
+        {"stimulus (run)", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"stimulus", RN_OPT_CHOICE, &o.stimulus, "injected current", 0, 0, "step|pulses|train|ramp|csv"},
         {"current", RN_OPT_DOUBLE, &o.current, "amplitude, µA/cm² (step, train; ramp start)", -1e4, 1e4, NULL},
         {"start", RN_OPT_DOUBLE, &o.start, "stimulus onset, ms", 0, 1e7, NULL},
-        {"width", RN_OPT_DOUBLE, &o.width, "step/ramp length or train pulse width, ms (0: to the end; 1 for trains)",
+        {"width", RN_OPT_DOUBLE, &o.width, "step/ramp length or train pulse width, ms (default 0: to the end; 1 for trains)",
          0, 1e7, NULL},
         {"period", RN_OPT_DOUBLE, &o.period, "train period, ms", 1e-6, 1e7, NULL},
         {"count", RN_OPT_INT, &o.count, "pulses in a train", 1, RN_STIMULUS_MAX_PIECES, NULL},
         {"ramp-to", RN_OPT_DOUBLE, &o.ramp_to, "ramp end amplitude, µA/cm²", -1e4, 1e4, NULL},
-        {"pulses", RN_OPT_STRING, &o.pulses, "pulses START:WIDTH:AMP,... (ms, ms, µA/cm²)", 0, 0, NULL},
-        {"csv", RN_OPT_STRING, &o.csv_path, "stimulus table: time_ms,current per line", 0, 0, NULL},
-        {"preset", RN_OPT_CHOICE, &o.preset, "course: 1952, euler, dt 0.01, 50 ms, 2.4 from 10 to 16 ms", 0, 0,
-         "course"},
+        {"pulses", RN_OPT_STRING, &o.pulses, "pulses START:WIDTH:AMP,... (ms, ms, µA/cm²)", 0, 0, "LIST"},
+        {"csv", RN_OPT_STRING, &o.csv_path, "stimulus table: time_ms,current per line", 0, 0, "FILE"},
+        {"output (run)", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"record-every", RN_OPT_INT, &o.record_every, "keep every N-th step in the CSV and plot", 1, 1000000, NULL},
         {"rate-from", RN_OPT_DOUBLE, &o.rate_from, "rate window start, ms (default: half the run)", 0, 1e7, NULL},
         {"plot-currents", RN_OPT_FLAG, &o.plot_currents, "add a panel with I_Na, I_K, I_L", 0, 0, NULL},
         {"no-plot", RN_OPT_FLAG, &o.no_plot, "write the CSV only", 0, 0, NULL},
+        {"analyses", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"from", RN_OPT_DOUBLE, &o.from, "fi: first current, µA/cm²", -1e4, 1e4, NULL},
         {"to", RN_OPT_DOUBLE, &o.to, "fi: last current, µA/cm²", -1e4, 1e4, NULL},
         {"step", RN_OPT_DOUBLE, &o.step, "fi: current step, µA/cm²", 1e-6, 1e4, NULL},
-        {"window", RN_OPT_DOUBLE, &o.window, "repetitive: must still fire in the last N ms", 1e-3, 1e7, NULL},
+        {"window", RN_OPT_DOUBLE, &o.window, "repetitive: must still fire in the last X ms", 1e-3, 1e7, NULL},
         {"tolerance", RN_OPT_DOUBLE, &o.tolerance, "rheobase/repetitive: current tolerance, µA/cm²", 1e-9, 10, NULL},
         {"pulse-width", RN_OPT_DOUBLE, &o.pulse_width, "refractory: pulse width, ms", 1e-3, 50, NULL},
         {"max-factor", RN_OPT_DOUBLE, &o.max_factor, "refractory: strongest second pulse, x threshold", 1.01, 100,
@@ -439,7 +443,10 @@ int rn_cmd_hh(int argc, char **argv)
         {0}};
     const rn_cli_spec spec = {"hh", "[run|rest|rheobase|repetitive|fi|refractory] [options]",
                               "The Hodgkin-Huxley neuron (chapter 1): simulate a stimulus and write V, m, h, n and "
-                              "the ionic currents (CSV + plot), or run an analysis. Units: ms, mV, µA/cm².",
+                              "the ionic currents (CSV + plot), or run an analysis: rest (the resting state), rheobase (the "
+                              "smallest 200 ms step that fires), repetitive (the onset of repetitive firing), fi (the "
+                              "f-I curve) or refractory (absolute and relative refractory periods). Units: ms, mV, "
+                              "µA/cm².",
                               options, 0, 1};
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);

@@ -263,10 +263,10 @@ int rn_cmd_losses(int argc, char **argv)
     const char *pred_text = "0.9,0.2,0.6,0.4", *target_text = "1,0,1,0";
     const char *probs_text = "0.7,0.2,0.1;0.1,0.3,0.6", *classes_text = "0,1";
     const rn_cli_option options[] = {
-        {"pred", RN_OPT_STRING, &pred_text, "binary predictions y (probabilities for cross-entropy)", 0, 0, NULL},
-        {"target", RN_OPT_STRING, &target_text, "binary targets t in [0, 1], as many as --pred", 0, 0, NULL},
-        {"probs", RN_OPT_STRING, &probs_text, "class probabilities, rows separated by ';'", 0, 0, NULL},
-        {"classes", RN_OPT_STRING, &classes_text, "the right class of each row of --probs", 0, 0, NULL},
+        {"pred", RN_OPT_STRING, &pred_text, "binary predictions y (probabilities for cross-entropy)", 0, 0, "LIST"},
+        {"target", RN_OPT_STRING, &target_text, "binary targets t in [0, 1], as many as --pred", 0, 0, "LIST"},
+        {"probs", RN_OPT_STRING, &probs_text, "class probabilities, rows separated by ';'", 0, 0, "ROWS"},
+        {"classes", RN_OPT_STRING, &classes_text, "the right class of each row of --probs", 0, 0, "LIST"},
         {0}};
     const rn_cli_spec spec = {"losses", "[--pred LIST --target LIST] [--probs ROWS --classes LIST]",
                               "Squared error and cross-entropy losses with their derivatives for the given "
