@@ -77,7 +77,8 @@ static rn_status build_stimulus(const hh_options *o, double duration, rn_stimulu
         return rn_stimulus_load_csv(stimulus, o->csv_path);
     }
     /* pulses: "START:WIDTH:AMPLITUDE,START:WIDTH:AMPLITUDE,..." */
-    if (!o->pulses) return rn_error(RN_ERR_ARGUMENT, "--stimulus pulses needs --pulses START:WIDTH:AMP[,...]");
+    if (!o->pulses || !*o->pulses)
+        return rn_error(RN_ERR_ARGUMENT, "--stimulus pulses needs --pulses START:WIDTH:AMP[,...]");
     const char *p = o->pulses;
     while (*p) {
         double start, pulse_width, amplitude;
@@ -295,7 +296,7 @@ static rn_status write_fi_csv(const char *path, const double *currents, const do
 static int command_fi(const rn_cli_args *args, const hh_options *o, const rn_hh_params *params,
                       const rn_hh_integration *integration)
 {
-    if (!(o->step > 0) || o->to < o->from) return rn_cli_fail(args, "--from must be <= --to and --step > 0");
+    if (o->to < o->from) return rn_cli_fail(args, "--from %g must not be above --to %g", o->from, o->to);
     int n = (int)floor((o->to - o->from) / o->step + 1e-9) + 1;
     if (n > 100000) return rn_cli_fail(args, "too many currents (%d); raise --step", n);
     double duration = o->duration > 0 ? o->duration : 1000.0;
@@ -351,6 +352,10 @@ static int command_fi(const rn_cli_args *args, const hh_options *o, const rn_hh_
 static int command_refractory(const rn_cli_args *args, const hh_options *o, const rn_hh_params *params,
                               const rn_hh_integration *integration)
 {
+    /* The relative period ends where a second pulse of (1 + margin) x threshold
+     * fires, so that pulse must be weaker than the strongest one tried. */
+    if (1 + o->margin >= o->max_factor)
+        return rn_cli_fail(args, "--margin %g must be below --max-factor - 1 (%g)", o->margin, o->max_factor - 1);
     rn_hh_refractory result;
     rn_status status =
         rn_hh_refractory_periods(params, integration, o->pulse_width, o->max_factor, o->margin, &result);

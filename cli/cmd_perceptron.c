@@ -156,7 +156,9 @@ typedef struct data_choice {
 static rn_status dataset_problem(const data_choice *choice, rn_rng *rng, problem *p)
 {
     rn_dataset data;
-    RN_CHECK(rn_dataset_load(choice->name, &data));
+    rn_status loaded = rn_dataset_load(choice->name, &data);
+    /* A NaN in the user's file is a malformed file (exit 2), not a failed computation. */
+    if (loaded != RN_OK) return loaded == RN_ERR_NUMERIC ? RN_ERR_FORMAT : loaded;
     rn_split split = {0};
     int positive = 0;
     /* Iris: petal length and width by default, the classic picture (any two

@@ -328,11 +328,12 @@ static rn_status read_text(const char *path, char **text)
         capacity *= 2;
     }
     bool failed = ferror(file);
+    int read_errno = errno;
     fclose(file);
     if (!buffer) return rn_error(RN_ERR_MEMORY, "%s: out of memory", path);
     if (failed) {
         free(buffer);
-        return rn_error(RN_ERR_IO, "%s: read error", path);
+        return rn_error(RN_ERR_IO, "%s: read error: %s", path, strerror(read_errno));
     }
     buffer[length] = '\0';
     if (strlen(buffer) != length) {
