@@ -50,7 +50,13 @@ static void print_wrapped(const char *text, int column, int width)
     int at = column;
     while (*text) {
         while (*text == ' ') text++;
-        size_t word = strcspn(text, " ");
+        if (*text == '\n') { /* the text's own line breaks stay */
+            printf("\n%*s", column, "");
+            at = column;
+            text++;
+            continue;
+        }
+        size_t word = strcspn(text, " \n");
         if (word == 0) break;
         int columns = 0; /* characters, not bytes: UTF-8 continuation bytes take no column */
         for (size_t i = 0; i < word; i++) columns += ((unsigned char)text[i] & 0xC0) != 0x80;
