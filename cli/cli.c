@@ -315,6 +315,7 @@ static rn_status make_directories(const char *path)
 
 rn_status rn_cli_out_dir(const rn_cli_args *args, char *path, size_t size)
 {
+    if (args->out_dir && !*args->out_dir) return rn_error(RN_ERR_ARGUMENT, "--out needs a folder name");
     if (args->out_dir) {
         if (snprintf(path, size, "%s", args->out_dir) >= (int)size)
             return rn_error(RN_ERR_ARGUMENT, "output folder name too long");

@@ -73,7 +73,7 @@ static rn_status build_stimulus(const hh_options *o, double duration, rn_stimulu
         return rn_stimulus_add_train(stimulus, o->start, pulse, o->period, o->count, o->current);
     }
     if (strcmp(o->stimulus, "csv") == 0) {
-        if (!o->csv_path) return rn_error(RN_ERR_ARGUMENT, "--stimulus csv needs --csv FILE");
+        if (!o->csv_path || !*o->csv_path) return rn_error(RN_ERR_ARGUMENT, "--stimulus csv needs --csv FILE");
         return rn_stimulus_load_csv(stimulus, o->csv_path);
     }
     /* pulses: "START:WIDTH:AMPLITUDE,START:WIDTH:AMPLITUDE,..." */

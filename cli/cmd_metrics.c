@@ -138,7 +138,7 @@ int rn_cmd_metrics(int argc, char **argv)
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
-    if (!true_path || !pred_path)
+    if (!true_path || !pred_path || !*true_path || !*pred_path)
         return rn_cli_fail(&args, "needs --true FILE and --pred FILE (one label per line)");
 
     rn_label_pairs pairs;

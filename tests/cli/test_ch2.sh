@@ -108,6 +108,7 @@ expect_stderr "has 30 labels but .* has 2" "$REDES" metrics --true "$G/metrics_s
 expect_stderr "empty file" "$REDES" metrics --true "$OUT/empty.txt" --pred "$OUT/short.txt"
 expect_stderr "No such file" "$REDES" metrics --true "$OUT/nope.txt" --pred "$OUT/short.txt"
 expect_stderr "needs --true FILE and --pred FILE" "$REDES" metrics --true "$OUT/short.txt"
+expect_stderr "needs --true FILE and --pred FILE" "$REDES" metrics --true "" --pred "$OUT/short.txt"
 expect_stderr "read error: Is a directory" "$REDES" metrics --true "$OUT" --pred "$OUT/short.txt"
 head -c 2000 /dev/urandom | tr -d '\n' | head -c 100 >"$OUT/binary.txt"; printf '\0' >>"$OUT/binary.txt"
 expect_stderr "contains a NUL byte" "$REDES" metrics --true "$OUT/binary.txt" --pred "$OUT/binary.txt"

@@ -85,5 +85,7 @@ printf 'time_ms,current\n0,0\n10,' >"$out/cut.csv"
 expect_stderr "cut.csv:3: expected 'time_ms,current'" "$REDES" hh --stimulus csv --csv "$out/cut.csv" --out "$out/bad"
 printf 'time_ms,current\n0,nan\n' >"$out/nan.csv"
 expect_stderr "nan.csv:2: expected 'time_ms,current'" "$REDES" hh --stimulus csv --csv "$out/nan.csv" --out "$out/bad"
+expect_stderr "--out needs a folder name" "$REDES" hh --out ""
+expect_stderr "needs --csv FILE" "$REDES" hh --stimulus csv --csv "" --out "$out/bad"
 expect_status 0 "$REDES" hh --help
 finish
