@@ -324,6 +324,53 @@ static void unroll_chunk(const rn_conv2d_geometry *g, const float *x, const chun
                        c->col + (size_t)k * c->pixels, (size_t)c->columns);
 }
 
+/* The patches of one image as ROWS: rows[p][(c K_h + u) K_w + v] for output
+ * pixel p = i W_out + j (rows `ld` floats apart).  This is col^T; the weight
+ * gradient dW = dY' col^T then becomes a plain product whose right operand
+ * is read row by row, without a transposition inside the GEMM. */
+static void im2col_rows(const rn_conv2d_geometry *g, const float *image, float *rows, size_t ld)
+{
+    int K_h = g->kernel_height, K_w = g->kernel_width, D_w = g->dilation_width;
+    for (int j = 0; j < g->out_width; j++) {
+        /* taps v whose column x0 + v D_w lies inside the image: [v_lo, v_hi) */
+        int x0 = j * g->stride_width - g->pad_width;
+        int v_lo = x0 >= 0 ? 0 : (-x0 + D_w - 1) / D_w;
+        int v_hi = g->in_width - 1 - x0 < 0 ? 0 : (g->in_width - 1 - x0) / D_w + 1;
+        if (v_hi > K_w) v_hi = K_w;
+        if (v_lo > v_hi) v_lo = v_hi;
+        for (int i = 0; i < g->out_height; i++) {
+            float *dst = rows + (size_t)(i * g->out_width + j) * ld;
+            for (int c = 0; c < g->in_channels; c++) {
+                const float *plane = image + (size_t)c * g->in_height * g->in_width;
+                for (int u = 0; u < K_h; u++, dst += K_w) {
+                    int y = i * g->stride_height - g->pad_height + u * g->dilation_height;
+                    if (y < 0 || y >= g->in_height) {
+                        for (int v = 0; v < K_w; v++) dst[v] = 0.0f;
+                        continue;
+                    }
+                    const float *line = plane + (size_t)y * g->in_width + x0;
+                    for (int v = 0; v < v_lo; v++) dst[v] = 0.0f;
+                    if (D_w == 1)
+                        for (int v = v_lo; v < v_hi; v++) dst[v] = line[v];
+                    else
+                        for (int v = v_lo; v < v_hi; v++) dst[v] = line[v * D_w];
+                    for (int v = v_hi; v < K_w; v++) dst[v] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+/* col^T <- the patches of every image of the chunk as rows (columns x patch_total). */
+static void unroll_chunk_rows(const rn_conv2d_geometry *g, const float *x, const chunk *c)
+{
+    size_t patch_total = (size_t)c->patch * g->groups;
+#pragma omp parallel for schedule(static) if (parallel_images(g, c))
+    for (int k = 0; k < c->n_b; k++)
+        im2col_rows(g, x + (size_t)(c->b0 + k) * in_image_floats(g),
+                    c->col + (size_t)k * c->pixels * patch_total, patch_total);
+}
+
 /* dx[b] += col2im of the chunk's columns of col. */
 static void fold_chunk(const rn_conv2d_geometry *g, const chunk *c, float *dx)
 {
@@ -384,15 +431,17 @@ static void multiply_backward_data(const rn_conv2d_geometry *g, const float *w, 
                 c->col + (size_t)group * c->patch * c->columns, c->columns);
 }
 
-/* dW_g += Y'_g col_g^T (Y' holds dy); dbias += row sums of Y'. */
+/* dW_g += Y'_g col_g^T (Y' holds dy, col holds col^T as rows: a group's
+ * patch is a block of columns of it); dbias += row sums of Y'. */
 static void multiply_backward_weight(const rn_conv2d_geometry *g, const chunk *c, float *dw,
                                      float *dbias)
 {
+    int patch_total = c->patch * g->groups;
     if (dw)
         for (int group = 0; group < g->groups; group++)
-            rn_gemm(false, true, c->out_per_group, c->patch, c->columns, 1.0f,
+            rn_gemm(false, false, c->out_per_group, c->patch, c->columns, 1.0f,
                     c->out + (size_t)group * c->out_per_group * c->columns, c->columns,
-                    c->col + (size_t)group * c->patch * c->columns, c->columns, 1.0f,
+                    c->col + (size_t)group * c->patch, patch_total, 1.0f,
                     dw + (size_t)group * c->out_per_group * c->patch, c->patch);
     if (dbias)
         for (int o = 0; o < g->out_channels; o++) {
@@ -432,7 +481,7 @@ static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, c
 {
     for (int b0 = 0; b0 < g->batch; b0 += n_chunk) {
         chunk c = chunk_at(g, b0, b0 + n_chunk <= g->batch ? n_chunk : g->batch - b0, workspace);
-        if (dw) unroll_chunk(g, x, &c);
+        if (dw) unroll_chunk_rows(g, x, &c);
         gather_outputs(g, dy, &c);
         multiply_backward_weight(g, &c, dw, dbias);
     }

@@ -92,17 +92,26 @@ static float *pack_reserve(pack_buffer *buffer, size_t count)
 static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int rows, int p0,
                          int depth, float alpha, float *panel)
 {
-    for (int k = 0; k < depth; k++) {
-        float *dst = panel + (size_t)k * MR;
-        int r = 0;
-        if (transpose_a) {
-            const float *src = A + (size_t)(p0 + k) * lda + i0; /* A^T: row p is op-column */
+    if (transpose_a) {
+        /* op(A) row i is A's column i: for each k the MR values are contiguous. */
+        for (int k = 0; k < depth; k++) {
+            const float *src = A + (size_t)(p0 + k) * lda + i0;
+            float *dst = panel + (size_t)k * MR;
+            int r = 0;
             for (; r < rows; r++) dst[r] = alpha * src[r];
-        } else {
-            const float *src = A + (size_t)i0 * lda + p0 + k;
-            for (; r < rows; r++) dst[r] = alpha * src[(size_t)r * lda];
+            for (; r < MR; r++) dst[r] = 0.0f;
         }
-        for (; r < MR; r++) dst[r] = 0.0f;
+        return;
+    }
+    /* Row by row: contiguous reads along k, writes MR floats apart. */
+    for (int r = 0; r < MR; r++) {
+        float *dst = panel + r;
+        if (r < rows) {
+            const float *src = A + (size_t)(i0 + r) * lda + p0;
+            for (int k = 0; k < depth; k++) dst[(size_t)k * MR] = alpha * src[k];
+        } else {
+            for (int k = 0; k < depth; k++) dst[(size_t)k * MR] = 0.0f;
+        }
     }
 }
 
@@ -111,25 +120,34 @@ static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int 
 static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int depth, int j0,
                          int cols, float *panel)
 {
+    if (transpose_b) {
+        /* op(B) column j is B's row j: read it contiguously along k. */
+        for (int c = 0; c < NR; c++) {
+            float *dst = panel + c;
+            if (c < cols) {
+                const float *src = B + (size_t)(j0 + c) * ldb + p0;
+                for (int k = 0; k < depth; k++) dst[(size_t)k * NR] = src[k];
+            } else {
+                for (int k = 0; k < depth; k++) dst[(size_t)k * NR] = 0.0f;
+            }
+        }
+        return;
+    }
     for (int k = 0; k < depth; k++) {
+        const float *src = B + (size_t)(p0 + k) * ldb + j0;
         float *dst = panel + (size_t)k * NR;
         int c = 0;
-        if (transpose_b) {
-            const float *src = B + (size_t)j0 * ldb + p0 + k;
-            for (; c < cols; c++) dst[c] = src[(size_t)c * ldb];
-        } else {
-            const float *src = B + (size_t)(p0 + k) * ldb + j0;
-            for (; c < cols; c++) dst[c] = src[c];
-        }
+        for (; c < cols; c++) dst[c] = src[c];
         for (; c < NR; c++) dst[c] = 0.0f;
     }
 }
 
 /* ----------------------------------------------------------------- micro-kernel */
 
-/* tile[MR][NR] = sum over k < depth of a[k][r] * b[k][c]  (a, b packed). */
+/* tile[MR][NR] = sum over k < depth of a[k][r] * b[k][c]: a packed, b either
+ * packed (b_stride = NR) or B itself when its rows are long enough (b_stride = ldb). */
 static inline void micro_kernel(int depth, const float *restrict a, const float *restrict b,
-                                vfloat tile[MR][NV])
+                                size_t b_stride, vfloat tile[MR][NV])
 {
     vfloat acc[MR][NV];
 #pragma GCC unroll 16
@@ -137,7 +155,7 @@ static inline void micro_kernel(int depth, const float *restrict a, const float 
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) acc[r][v] = (vfloat){0};
     for (int k = 0; k < depth; k++) {
-        const vfloat *bk = (const vfloat *)(b + (size_t)k * NR);
+        const vfloat_unaligned *bk = (const vfloat_unaligned *)(b + (size_t)k * b_stride);
         vfloat b0 = bk[0], b1 = bk[1];
         const float *ak = a + (size_t)k * MR;
 #pragma GCC unroll 16
@@ -233,18 +251,27 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
     if (omp_in_parallel()) parallel = false; /* already inside a parallel loop (conv over the batch) */
 #endif
     int m_blocks = (M + MC - 1) / MC;
+    /* With few rows each packed element of B would be used only M times, and
+     * packing costs as much as the arithmetic (conv layers: 16 x 6400 x 150).
+     * Then the micro-kernel reads full NR-wide panels straight from B;
+     * only a ragged last panel is packed. */
+    bool b_direct = !transpose_b && M <= 4 * MR;
 
+    /* One parallel region for the whole product: every thread walks the same
+     * block loops and shares the work of each block; the barriers at the end of
+     * each `omp for` keep packing and use of the panels in order. */
+#pragma omp parallel if (parallel)
     for (int jc = 0; jc < N; jc += NC) {
         int nc = min_int(NC, N - jc);
         int n_panels = (nc + NR - 1) / NR;
         for (int pc = 0; pc < K; pc += KC) {
             int kc = min_int(KC, K - pc);
             float beta_block = pc == 0 ? beta : 1.0f; /* later K blocks accumulate */
-#pragma omp parallel if (parallel)
             {
 #pragma omp for schedule(static) nowait
                 for (int jp = 0; jp < n_panels; jp++)
-                    pack_b_panel(transpose_b, B, ldb, pc, kc, jc + jp * NR,
+                    if (!b_direct || nc - jp * NR < NR)
+                        pack_b_panel(transpose_b, B, ldb, pc, kc, jc + jp * NR,
                                  min_int(NR, nc - jp * NR), packed_b + (size_t)jp * NR * kc);
 #pragma omp for schedule(static)
                 for (int ip = 0; ip < m_panels; ip++)
@@ -255,12 +282,15 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
                 for (int ib = 0; ib < m_blocks; ib++) {
                     for (int jp = 0; jp < n_panels; jp++) {
                         int j0 = jp * NR, cols = min_int(NR, nc - j0);
-                        const float *b_panel = packed_b + (size_t)jp * NR * kc;
+                        bool direct = b_direct && cols == NR;
+                        const float *b_panel = direct ? B + (size_t)pc * ldb + jc + j0
+                                                      : packed_b + (size_t)jp * NR * kc;
+                        size_t b_stride = direct ? (size_t)ldb : NR;
                         int ip_end = min_int(m_panels, (ib + 1) * (MC / MR));
                         for (int ip = ib * (MC / MR); ip < ip_end; ip++) {
                             int i0 = ip * MR, rows = min_int(MR, M - i0);
                             vfloat tile[MR][NV];
-                            micro_kernel(kc, packed_a + (size_t)ip * MR * kc, b_panel, tile);
+                            micro_kernel(kc, packed_a + (size_t)ip * MR * kc, b_panel, b_stride, tile);
                             store_tile(tile, rows, cols, beta_block, C + (size_t)i0 * ldc + jc + j0,
                                        ldc);
                         }
