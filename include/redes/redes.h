@@ -9,6 +9,7 @@
 #include "redes/autograd.h"
 #include "redes/clock.h"
 #include "redes/conv.h"
+#include "redes/conv_ops.h"
 #include "redes/elementwise.h"
 #include "redes/gemm.h"
 #include "redes/gradcheck.h"
