@@ -58,8 +58,7 @@ static int heatmap(const char *dir)
     rn_heatmap_options options = rn_heatmap_defaults();
     options.colormap = RN_COLORMAP_DIVERGING;
     options.title = "Weights W (12 x 24)";
-    return rn_png_write_heatmap(in_dir(dir, "heatmap.png"), m, 12, 24, &options) ? fail("heatmap")
-                                                                                 : 0;
+    return rn_png_write_heatmap(in_dir(dir, "heatmap.png"), m, 12, 24, &options) ? fail("heatmap") : 0;
 }
 
 static int confusion(const char *dir, rn_rng *rng)
@@ -67,7 +66,8 @@ static int confusion(const char *dir, rn_rng *rng)
     int64_t counts[100] = {0};
     for (int i = 0; i < 10; i++) {
         counts[i * 10 + i] = 960 + (int64_t)(rn_rng_uniform(rng) * 40);
-        for (int k = 0; k < 12; k++) counts[i * 10 + (int)(rn_rng_uniform(rng) * 10)]++;
+        for (int k = 0; k < 12; k++)
+            counts[i * 10 + (int)(rn_rng_uniform(rng) * 10)]++;
     }
     return rn_png_write_confusion(in_dir(dir, "confusion.png"), counts, 10, NULL,
                                   "MNIST test set (synthetic counts)")
@@ -80,13 +80,13 @@ static int confusion(const char *dir, rn_rng *rng)
 static int hinton(const char *dir, rn_rng *rng)
 {
     float w[6 * 24];
-    for (int i = 0; i < 6 * 24; i++) w[i] = (float)rn_rng_normal(rng);
-    static const char *const people[12] = {"Christopher", "Penelope", "Andrew", "Christine",
-                                           "Margaret", "Arthur", "Victoria", "James",
-                                           "Jennifer", "Charles", "Colin", "Charlotte"};
+    for (int i = 0; i < 6 * 24; i++)
+        w[i] = (float)rn_rng_normal(rng);
+    static const char *const people[12] = {"Christopher", "Penelope", "Andrew",   "Christine",
+                                           "Margaret",    "Arthur",   "Victoria", "James",
+                                           "Jennifer",    "Charles",  "Colin",    "Charlotte"};
     static const char *const rows[2] = {"English", "Italian"};
-    static const char *const units[6] = {"unit 1", "unit 2", "unit 3",
-                                         "unit 4", "unit 5", "unit 6"};
+    static const char *const units[6] = {"unit 1", "unit 2", "unit 3", "unit 4", "unit 5", "unit 6"};
     rn_hinton_options options = rn_hinton_defaults();
     options.panels = 6;
     options.panels_per_row = 2;
@@ -187,7 +187,6 @@ int main(int argc, char **argv)
     rn_rng rng;
     rn_rng_seed(&rng, 7);
     int failures = filters(argv[1], &rng) + heatmap(argv[1]) + confusion(argv[1], &rng) +
-                   hinton(argv[1], &rng) + loss_curve(argv[1]) + panels(argv[1]) +
-                   decision_region(argv[1]);
+                   hinton(argv[1], &rng) + loss_curve(argv[1]) + panels(argv[1]) + decision_region(argv[1]);
     return failures ? 1 : 0;
 }

@@ -48,7 +48,10 @@ static const char *temp_path(const char *name)
     return path;
 }
 
-static bool file_exists(const char *path) { return access(path, F_OK) == 0; }
+static bool file_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
 
 static char *read_text(const char *path)
 {
@@ -83,9 +86,10 @@ static uint8_t *libpng_read(const char *path, png_uint_32 format, int *width, in
 }
 
 /* Writes a PNG of any colour type and depth with libpng directly. */
+static int interlace_type = PNG_INTERLACE_NONE;
+
 static void libpng_write(const char *path, int width, int height, int color_type, int bit_depth,
-                         const uint8_t *rows_data, size_t row_bytes, const png_color *palette,
-                         int n_palette)
+                         const uint8_t *rows_data, size_t row_bytes, const png_color *palette, int n_palette)
 {
     FILE *file = fopen(path, "wb");
     assert_non_null(file);
@@ -94,10 +98,12 @@ static void libpng_write(const char *path, int width, int height, int color_type
     assert_int_equal(setjmp(png_jmpbuf(png)), 0);
     png_init_io(png, file);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_type,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+                 interlace_type, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     if (palette) png_set_PLTE(png, info, palette, n_palette);
     png_write_info(png, info);
-    for (int y = 0; y < height; y++) png_write_row(png, rows_data + (size_t)y * row_bytes);
+    int passes = png_set_interlace_handling(png);
+    for (int pass = 0; pass < passes; pass++)
+        for (int y = 0; y < height; y++) png_write_row(png, rows_data + (size_t)y * row_bytes);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     fclose(file);
@@ -193,8 +199,8 @@ static void grid_layout_geometry(void **state)
     assert_int_equal(rn_grid_layout_of(0, 3, 2, &options, &layout), RN_ERR_ARGUMENT);
 
     /* Pixels: 3 tiles of 2x2, per-image normalisation, gap 1, scale 3. */
-    float tiles[3 * 4] = {0, 1, 2, 3, /* tile 0: 0..3 -> black .. white */
-                          5, 5, 5, 5, /* tile 1: constant -> mid grey */
+    float tiles[3 * 4] = {0,  1, 2, 3, /* tile 0: 0..3 -> black .. white */
+                          5,  5, 5, 5, /* tile 1: constant -> mid grey */
                           -1, 0, 0, 1};
     options = rn_grid_defaults();
     options.scale = 3;
@@ -204,12 +210,12 @@ static void grid_layout_geometry(void **state)
     assert_int_equal(image.width, 3 + 2 * (6 + 3));
     assert_int_equal(image.height, 3 + 2 * (6 + 3));
     assert_int_equal(image.channels, 1);
-    assert_int_equal(rn_image_get(&image, 0, 0).r, 128);      /* border gap */
-    assert_int_equal(rn_image_get(&image, 3, 3).r, 0);        /* tile 0, pixel (0,0) */
+    assert_int_equal(rn_image_get(&image, 0, 0).r, 128);         /* border gap */
+    assert_int_equal(rn_image_get(&image, 3, 3).r, 0);           /* tile 0, pixel (0,0) */
     assert_int_equal(rn_image_get(&image, 3 + 5, 3 + 5).r, 255); /* tile 0, pixel (1,1) scaled */
-    assert_int_equal(rn_image_get(&image, 3 + 3, 3).r, 85);   /* 1/3 of 255 */
-    assert_int_equal(rn_image_get(&image, 12, 3).r, 128);     /* tile 1: constant */
-    assert_int_equal(rn_image_get(&image, 3, 12 + 3).r, 128); /* tile 2 (row 1): 0 of [-1, 1] */
+    assert_int_equal(rn_image_get(&image, 3 + 3, 3).r, 85);      /* 1/3 of 255 */
+    assert_int_equal(rn_image_get(&image, 12, 3).r, 128);        /* tile 1: constant */
+    assert_int_equal(rn_image_get(&image, 3, 12 + 3).r, 128);    /* tile 2 (row 1): 0 of [-1, 1] */
     rn_image_free(&image);
 
     options.normalise = RN_NORMALISE_GLOBAL;
@@ -218,6 +224,24 @@ static void grid_layout_geometry(void **state)
     assert_int_equal(image.channels, 3);
     rn_rgb zero = rn_image_get(&image, 3 + 3, 12); /* tile 2 pixel (1,0) = 0 */
     assert_true(zero.r == 255 && zero.g == 255 && zero.b == 255);
+    rn_image_free(&image);
+
+    /* Captions add a text line under every tile row. */
+    const char *captions[3] = {"7>2", NULL, "9"};
+    options = rn_grid_defaults();
+    options.scale = 10;
+    options.captions = captions;
+    assert_int_equal(rn_grid_layout_of(3, 2, 2, &options, &layout), RN_OK);
+    assert_int_equal(layout.caption_height, 11);
+    assert_int_equal(layout.step_y, 20 + 10 + 11);
+    assert_int_equal(rn_image_grid(&image, tiles, 3, 2, 2, &options), RN_OK);
+    assert_int_equal(image.height, 10 + 2 * 41);
+    int ink[2] = {0, 0}; /* black caption pixels under tiles 0 and 1 */
+    for (int t = 0; t < 2; t++)
+        for (int y = 10 + 20; y < 10 + 20 + 11; y++)
+            for (int x = 0; x < 20; x++) ink[t] += rn_image_get(&image, 10 + t * 30 + x, y).r == 0;
+    assert_true(ink[0] > 10); /* "7>2", black on the mid-grey gap */
+    assert_int_equal(ink[1], 0);
     rn_image_free(&image);
 
     tiles[5] = NAN;
@@ -235,7 +259,7 @@ static void font_renders_known_pixels(void **state)
         for (int column = 0; column < 5; column++)
             assert_int_equal(rn_font_pixel('1', column, row), one[row][column] == '#');
     assert_false(rn_font_pixel('1', 2, 7));
-    assert_true(rn_font_pixel('g', 1, 8)); /* descender */
+    assert_true(rn_font_pixel('g', 1, 8));    /* descender */
     assert_true(rn_font_pixel('\x01', 0, 0)); /* unknown: a box */
 
     rn_image image;
@@ -254,6 +278,32 @@ static void font_renders_known_pixels(void **state)
     assert_int_equal(rn_text_width("12\n345", 2), 34);
     assert_int_equal(rn_text_height("A", 1), 7);
     assert_int_equal(rn_text_height("A\ng", 1), 18);
+    /* UTF-8: one cell per character, not per byte. */
+    assert_int_equal(rn_text_width("Hodgkin\u2013Huxley", 1), 14 * 6 - 1);
+    assert_int_equal(rn_text_width("\u03b7 = 0.1", 1), 7 * 6 - 1);
+    assert_int_equal(rn_text_height("\u03b7", 1), 9); /* eta has a descender */
+    /* 'ñ' is drawn with its tilde (row 0), the en dash exactly as '-'. */
+    rn_image a, b;
+    assert_int_equal(rn_image_alloc(&a, 6, 9, 1), RN_OK);
+    assert_int_equal(rn_image_alloc(&b, 6, 9, 1), RN_OK);
+    rn_image_text(&a, 0, 0, "\u2013", RN_WHITE, 1);
+    rn_image_text(&b, 0, 0, "-", RN_WHITE, 1);
+    assert_memory_equal(a.pixels, b.pixels, 6 * 9);
+    rn_image_fill(&a, RN_BLACK);
+    rn_image_text(&a, 0, 0, "\u00f1", RN_WHITE, 1);
+    assert_int_equal(rn_image_get(&a, 1, 0).r, 255);
+    assert_int_equal(rn_image_get(&a, 0, 6).r, 255);
+    /* Vertical text: the glyph turned so that its rows run left to right:
+     * pixel (column, row) of '1' lands at (row, 8 - column) for y_bottom 8. */
+    rn_image_fill(&a, RN_BLACK);
+    rn_image_free(&b);
+    assert_int_equal(rn_image_alloc(&b, 9, 9, 1), RN_OK);
+    rn_image_text_vertical(&b, 0, 8, "1", RN_WHITE, 1);
+    for (int row = 0; row < 9; row++)
+        for (int column = 0; column < 5; column++)
+            assert_int_equal(rn_image_get(&b, row, 8 - column).r, rn_font_pixel('1', column, row) ? 255 : 0);
+    rn_image_free(&a);
+    rn_image_free(&b);
 }
 
 /* ---------------------------------------------------------------- Hinton */
@@ -303,7 +353,8 @@ static void hinton_squares_by_area_and_sign(void **state)
 
     /* The family-tree layout: 6 panels of 2 x 12, two to a row. */
     float family[6 * 24];
-    for (int i = 0; i < 6 * 24; i++) family[i] = (float)((i * 37) % 11) - 5.0f;
+    for (int i = 0; i < 6 * 24; i++)
+        family[i] = (float)((i * 37) % 11) - 5.0f;
     options = rn_hinton_defaults();
     options.panels = 6;
     options.panels_per_row = 2;
@@ -344,8 +395,7 @@ static void heatmap_cells_and_colorbar(void **state)
     assert_int_equal(rn_image_confusion(&image, counts, 3, labels, "test"), RN_OK);
     assert_true(image.width > 3 * 30 && image.height > 3 * 30);
     rn_image_free(&image);
-    assert_int_equal(rn_png_write_confusion(temp_path("confusion.png"), counts, 3, NULL, NULL),
-                     RN_OK);
+    assert_int_equal(rn_png_write_confusion(temp_path("confusion.png"), counts, 3, NULL, NULL), RN_OK);
     counts[4] = -1;
     assert_int_equal(rn_image_confusion(&image, counts, 3, NULL, NULL), RN_ERR_ARGUMENT);
 }
@@ -406,6 +456,16 @@ static void png_reader_all_formats(void **state)
     assert_float_equal(t.data[1], 0.0f, 1e-6);
     rn_tensor_free(&t);
 
+    /* Adam7-interlaced 8-bit grey, 9 x 9 (every pass has pixels). */
+    uint8_t ramp[81];
+    for (int i = 0; i < 81; i++) ramp[i] = (uint8_t)(3 * i);
+    interlace_type = PNG_INTERLACE_ADAM7;
+    libpng_write(temp_path("adam7.png"), 9, 9, PNG_COLOR_TYPE_GRAY, 8, ramp, 9, NULL, 0);
+    interlace_type = PNG_INTERLACE_NONE;
+    assert_int_equal(rn_png_read_grey(temp_path("adam7.png"), &t), RN_OK);
+    for (int i = 0; i < 81; i++) assert_float_equal(t.data[i], (float)(3 * i) / 255.0f, 1e-7);
+    rn_tensor_free(&t);
+
     /* Not a PNG; truncated PNG; missing file. */
     FILE *file = fopen(temp_path("text.png"), "w");
     fputs("hello, not a picture", file);
@@ -461,8 +521,8 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     rn_image page;
     assert_int_equal(rn_image_alloc(&page, W, H, 1), RN_OK);
     rn_image_fill(&page, (rn_rgb){240, 240, 240});
-    rn_image_fill_rect(&page, 10, 20, 40, 6, (rn_rgb){20, 20, 20}); /* top bar */
-    rn_image_fill_rect(&page, 44, 20, 6, 80, (rn_rgb){20, 20, 20}); /* stem */
+    rn_image_fill_rect(&page, 10, 20, 40, 6, (rn_rgb){20, 20, 20});  /* top bar */
+    rn_image_fill_rect(&page, 44, 20, 6, 80, (rn_rgb){20, 20, 20});  /* stem */
     rn_image_fill_rect(&page, 30, 80, 20, 20, (rn_rgb){20, 20, 20}); /* blob */
     assert_int_equal(rn_image_write_png(&page, temp_path("digit.png")), RN_OK);
     rn_image_free(&page);
@@ -474,7 +534,8 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     /* Inverted: background 0, ink up to 1. */
     assert_float_equal(digit.data[0], 0.0f, 1e-6);
     float peak = 0;
-    for (int i = 0; i < 784; i++) peak = fmaxf(peak, digit.data[i]);
+    for (int i = 0; i < 784; i++)
+        peak = fmaxf(peak, digit.data[i]);
     assert_float_equal(peak, 1.0f, 1e-5);
     double cx, cy;
     center_of_mass(&digit, &cx, &cy);
@@ -489,7 +550,8 @@ static void mnist_preprocessing_centres_and_fits(void **state)
 
     /* A light-on-dark small wide stroke (no inversion), upscaled. */
     float small[10 * 12] = {0};
-    for (int x = 1; x < 9; x++) small[4 * 12 + x] = small[5 * 12 + x] = 0.9f;
+    for (int x = 1; x < 9; x++)
+        small[4 * 12 + x] = small[5 * 12 + x] = 0.9f;
     small[3 * 12 + 8] = 0.9f;
     int shape[2] = {10, 12};
     rn_tensor picture = rn_tensor_view(small, 2, shape);
@@ -507,10 +569,12 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     assert_int_equal(rn_tensor_alloc(&canvas, 2, canvas_shape), RN_OK);
     rn_tensor_fill(&canvas, 1.0f);
     for (int y = 40; y < 260; y++)
-        for (int x = 150 + (y - 40) / 4; x < 152 + (y - 40) / 4; x++) canvas.data[y * 300 + x] = 0.0f;
+        for (int x = 150 + (y - 40) / 4; x < 152 + (y - 40) / 4; x++)
+            canvas.data[y * 300 + x] = 0.0f;
     assert_int_equal(rn_mnist_preprocess(&canvas, &digit), RN_OK);
     peak = 0;
-    for (int i = 0; i < 784; i++) peak = fmaxf(peak, digit.data[i]);
+    for (int i = 0; i < 784; i++)
+        peak = fmaxf(peak, digit.data[i]);
     assert_float_equal(peak, 1.0f, 1e-6);
     ink_box_of(&digit, &box_width, &box_height);
     assert_int_equal(box_height, 20);
@@ -518,7 +582,8 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     rn_tensor_free(&canvas);
 
     /* A blank page has no digit. */
-    for (int i = 0; i < 120; i++) small[i] = 1.0f;
+    for (int i = 0; i < 120; i++)
+        small[i] = 1.0f;
     assert_int_equal(rn_mnist_preprocess(&picture, &digit), RN_ERR_ARGUMENT);
     assert_non_null(strstr(rn_error_message(), "no ink"));
 }
@@ -553,7 +618,7 @@ static void plot_writes_data_script_and_png(void **state)
     rn_plot_set_log(plot, false, true);
     assert_int_equal(rn_plot_add_float(plot, NULL, loss, 3, "train", RN_PLOT_LINESPOINTS), RN_OK);
     assert_int_equal(rn_plot_add_panel(plot), RN_OK);
-    assert_int_equal(rn_plot_add(plot, x, y, 2, "other", RN_PLOT_POINTS), RN_OK);
+    assert_int_equal(rn_plot_add(plot, x, y, 2, "other\nline", RN_PLOT_POINTS), RN_OK);
     rn_plot_share_x(plot, true);
     assert_int_equal(rn_plot_set_size(plot, 640, 480), RN_OK);
     assert_int_equal(rn_plot_set_legend(plot, "x; system(1)"), RN_ERR_ARGUMENT);
@@ -563,8 +628,10 @@ static void plot_writes_data_script_and_png(void **state)
 
     char *data = read_text(temp_path("loss.dat"));
     assert_non_null(data);
-    assert_non_null(strstr(data, "# index 0: panel 1, series \"train\" (columns: x y)\n1 2.5\n2 0.5\n3 0.125\n"));
-    assert_non_null(strstr(data, "\n\n\n# index 1: panel 2, series \"other\" (columns: x y)\n0.5 -1\n1.5 NaN\n"));
+    assert_non_null(
+        strstr(data, "# index 0: panel 1, series \"train\" (columns: x y)\n1 2.5\n2 0.5\n3 0.125\n"));
+    assert_non_null(
+        strstr(data, "\n\n\n# index 1: panel 2, series \"other line\" (columns: x y)\n0.5 -1\n1.5 NaN\n"));
     free(data);
     char *script = read_text(temp_path("loss.gp"));
     assert_non_null(script);
@@ -572,7 +639,7 @@ static void plot_writes_data_script_and_png(void **state)
     assert_non_null(strstr(script, "set title 'It''s a loss'\n"));
     assert_non_null(strstr(script, "set multiplot\n"));
     assert_non_null(strstr(script, "plot 'loss.dat' index 0 using 1:2 with linespoints"));
-    assert_non_null(strstr(script, "'loss.dat' index 1 using 1:2 with points"));
+    assert_non_null(strstr(script, "'loss.dat' index 1 using 1:2 with points linetype 1 title 'other line'"));
     assert_non_null(strstr(script, "set xrange [0.5:3]\n")); /* shared x axis */
     free(script);
     rn_plot_destroy(plot);
@@ -580,7 +647,8 @@ static void plot_writes_data_script_and_png(void **state)
     /* A decision region with classes on top, default size. */
     plot = rn_plot_create();
     float region[4 * 3];
-    for (int i = 0; i < 12; i++) region[i] = (float)(i % 2);
+    for (int i = 0; i < 12; i++)
+        region[i] = (float)(i % 2);
     const double px[4] = {0, 0, 1, 1}, py[4] = {0, 1, 0, 1};
     const int classes[4] = {0, 1, 1, 0};
     assert_int_equal(rn_plot_add_region(plot, region, 4, 3, -0.5, 1.5, -0.5, 1.5, 2), RN_OK);
@@ -634,6 +702,12 @@ static void plot_reports_gnuplot_errors_and_absence(void **state)
 
     plot = rn_plot_create();
     assert_int_equal(rn_plot_write(plot, temp_path("empty")), RN_ERR_ARGUMENT);
+    assert_int_equal(rn_plot_add(plot, NULL, y, 2, "a", RN_PLOT_LINES), RN_OK);
+    assert_int_equal(rn_plot_add_panel(plot), RN_OK);
+    assert_int_equal(rn_plot_write(plot, temp_path("half")), RN_ERR_ARGUMENT);
+    assert_non_null(strstr(rn_error_message(), "panel 2 of 2 has nothing to draw"));
+    assert_int_equal(rn_plot_select_panel(plot, 2), RN_ERR_ARGUMENT);
+    assert_int_equal(rn_plot_write(plot, temp_path("empty/")), RN_ERR_ARGUMENT);
     rn_plot_destroy(plot);
 }
 
