@@ -179,9 +179,13 @@ static plan ideal_plan(const rn_conv2d_geometry *g)
 {
     plan p;
     p.threads = rn_threads() < g->batch ? rn_threads() : g->batch;
+    /* As many chunks as the budget needs, rounded up to a multiple of the
+     * threads so that they all get the same number; then equal chunks. */
     size_t fit = CHUNK_BUDGET_FLOATS / per_image_floats(g);
-    int share = (g->batch + p.threads - 1) / p.threads;
-    p.chunk_images = fit < 1 ? 1 : (fit < (size_t)share ? (int)fit : share);
+    if (fit < 1) fit = 1;
+    int chunks = (int)(((size_t)g->batch + fit - 1) / fit);
+    chunks = (chunks + p.threads - 1) / p.threads * p.threads;
+    p.chunk_images = (g->batch + chunks - 1) / chunks;
     p.per_thread = per_thread_floats(g, p.chunk_images, p.threads);
     return p;
 }
