@@ -137,6 +137,8 @@ static const conv_case conv_cases[] = {
     {4, 6, 5, 5, 8, 1, 1, 1, 0, 1, 2, 0},   {2, 5, 6, 7, 3, 1, 1, 2, 0, 1, 1, 1},
     {5, 3, 1, 1, 2, 1, 1, 1, 0, 1, 1, 0},   {2, 3, 4, 4, 5, 3, 3, 1, 1, 1, 1, 0},
     {1, 2, 5, 3, 2, 5, 3, 1, 0, 1, 2, 0},   {2, 4, 8, 8, 2, 4, 4, 2, 1, 1, 2, 1},
+    /* many filters, small patches: the weight gradient is computed as dW^T */
+    {2, 1, 6, 7, 32, 3, 3, 1, 1, 1, 1, 0},  {2, 2, 5, 5, 64, 2, 2, 1, 0, 1, 2, 0},
 };
 
 static rn_conv2d_geometry geometry_of(const conv_case *c, bool transposed)
@@ -183,10 +185,10 @@ static void check_case(const conv_case *c, bool transposed, bool small_workspace
         reference_conv(&g, x, w, bias, dy, ry, rdx, rdw, rdb);
 
     size_t ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&g) : rn_conv2d_workspace_floats(&g);
-    if (small_workspace) { /* room for one image: (C_in K_h K_w + C_out) H_out W_out of the convolution */
+    if (small_workspace) { /* the documented minimum: one image, the weight and the bias */
         int in_c = transposed ? g.out_channels : g.in_channels, out_c = transposed ? g.in_channels : g.out_channels;
         int pixels = transposed ? g.in_height * g.in_width : g.out_height * g.out_width;
-        ws_n = (size_t)(in_c * g.kernel_height * g.kernel_width + out_c) * pixels;
+        ws_n = (size_t)(in_c * g.kernel_height * g.kernel_width + out_c) * pixels + n_w + (size_t)out_c;
     }
     float *ws = malloc(sizeof(float) * ws_n);
     assert_non_null(ws);
