@@ -45,3 +45,12 @@ for method in rk4 exponential; do
             printf "hh %-12s wall: redes %.4f s, Brian2 %.4f s, ratio %.1fx   CPU: redes %.4f s, Brian2 %.4f s, ratio %.1fx\n",
                    m, x[1], y[1], y[1] / x[1], x[2], y[2], y[2] / x[2] }'
 done
+
+section "cnn: one training step of LeNet-5 and of the 2-conv MNIST net, batch 64 (ms): redes, then PyTorch"
+cnn_ours=$("$BUILD/bench/bench_cnn" 50); echo "$cnn_ours"
+cnn_torch=$(/usr/bin/python3 "$ROOT/bench/bench_cnn_torch.py" 50); echo "$cnn_torch"
+for net in lenet5 mnist2; do
+    awk -v n="$net" '$1 == "cnn_" n "_step_ms" {ours = $2; ours_cpu = $4} $1 == "torch_" n "_step_ms" {torch = $2; torch_cpu = $4}
+        END {if (ours > 0 && torch > 0) printf "%s: ratio torch/redes wall %.2f, CPU %.2f (above 1: redes is faster)\n", n, torch / ours, torch_cpu / ours_cpu}' \
+        <<<"$cnn_ours"$'\n'"$cnn_torch"
+done

@@ -411,6 +411,29 @@ static void pooling_matches_direct_loops(void **state)
         }
 }
 
+/* NaN wins its window and stays (as in PyTorch); ties keep the first maximum. */
+static void max_pool_nan_and_ties(void **state)
+{
+    (void)state;
+    float x[16] = {1, 5, 5, 2,
+                   5, 0, NAN, 3,
+                   4, 4, 7, 7,
+                   4, 4, 7, 9};
+    float y[4];
+    int32_t arg[4];
+    rn_pool2d_geometry g;
+    assert_int_equal(rn_pool2d_geometry_square(&g, 1, 1, 4, 4, 2, 2, 0), RN_OK);
+    rn_max_pool2d_forward(&g, x, y, arg); /* the 2 x 2 fast path */
+    assert_true(y[0] == 5 && arg[0] == 1);
+    assert_true(isnan(y[1]) && arg[1] == 6);
+    assert_true(y[2] == 4 && arg[2] == 8);
+    assert_true(y[3] == 9 && arg[3] == 15);
+    assert_int_equal(rn_pool2d_geometry_square(&g, 1, 1, 4, 4, 3, 1, 0), RN_OK);
+    rn_max_pool2d_forward(&g, x, y, arg); /* the general path */
+    assert_true(isnan(y[0]) && isnan(y[1]) && isnan(y[2]) && isnan(y[3]));
+    assert_true(arg[0] == 6 && arg[3] == 6);
+}
+
 static void global_average_pool(void **state)
 {
     (void)state;
@@ -433,6 +456,7 @@ int main(void)
         cmocka_unit_test(conv_transpose_matches_direct_loops),
         cmocka_unit_test(backward_passes_match_finite_differences),
         cmocka_unit_test(pooling_matches_direct_loops),
+        cmocka_unit_test(max_pool_nan_and_ties),
         cmocka_unit_test(global_average_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
