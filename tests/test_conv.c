@@ -185,10 +185,10 @@ static void check_case(const conv_case *c, bool transposed, bool small_workspace
         reference_conv(&g, x, w, bias, dy, ry, rdx, rdw, rdb);
 
     size_t ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&g) : rn_conv2d_workspace_floats(&g);
-    if (small_workspace) { /* the documented minimum: one image, the weight and the bias */
-        int in_c = transposed ? g.out_channels : g.in_channels, out_c = transposed ? g.in_channels : g.out_channels;
-        int pixels = transposed ? g.in_height * g.in_width : g.out_height * g.out_width;
-        ws_n = (size_t)(in_c * g.kernel_height * g.kernel_width + out_c) * pixels + n_w + (size_t)out_c;
+    if (small_workspace) { /* the documented minimum: what the same geometry needs for one image */
+        rn_conv2d_geometry one = g;
+        one.batch = 1;
+        ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&one) : rn_conv2d_workspace_floats(&one);
     }
     float *ws = malloc(sizeof(float) * ws_n);
     assert_non_null(ws);
