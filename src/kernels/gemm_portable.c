@@ -20,8 +20,9 @@
  * (16 floats per vector), AVX/AVX2 (8) or SSE/NEON (4) code, chosen by the
  * compiler's target flags.
  *
- * Scratch memory (the packed panels) is thread-local and grows once to the
- * largest size seen: a training step calling GEMM does no malloc in steady state.
+ * Scratch memory (the packed panels) belongs to each thread (a pthread key)
+ * and grows once to the largest size seen: a training step calling GEMM does
+ * no malloc in steady state.
  */
 /* The packing loops have run-time trip counts; GCC's -O2 leaves such loops
  * scalar and -O3 vectorises them (the micro-kernel is explicit vector code
@@ -32,6 +33,7 @@
 #include "redes/gemm.h"
 #include "redes/parallel.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +79,43 @@ typedef struct pack_buffer {
     size_t capacity; /* floats */
 } pack_buffer;
 
-static _Thread_local pack_buffer packed_a_buffer, packed_b_buffer;
+/* Each thread's two buffers hang off a pthread key whose destructor frees
+ * them when the thread ends (OpenMP may retire pool threads when the team
+ * size changes; plain _Thread_local pointers would leak then). */
+typedef struct pack_buffers {
+    pack_buffer a, b;
+} pack_buffers;
+
+static pthread_key_t buffers_key;
+static pthread_once_t buffers_once = PTHREAD_ONCE_INIT;
+static bool buffers_key_ok;
+
+static void free_buffers(void *pointer)
+{
+    pack_buffers *buffers = pointer;
+    free(buffers->a.data);
+    free(buffers->b.data);
+    free(buffers);
+}
+
+static void create_buffers_key(void) { buffers_key_ok = pthread_key_create(&buffers_key, free_buffers) == 0; }
+
+/* This thread's buffers (created empty on first use); NULL if that fails. */
+static pack_buffers *thread_buffers(void)
+{
+    pthread_once(&buffers_once, create_buffers_key);
+    if (!buffers_key_ok) return NULL;
+    pack_buffers *buffers = pthread_getspecific(buffers_key);
+    if (!buffers) {
+        buffers = calloc(1, sizeof *buffers);
+        if (!buffers) return NULL;
+        if (pthread_setspecific(buffers_key, buffers) != 0) {
+            free(buffers);
+            return NULL;
+        }
+    }
+    return buffers;
+}
 
 /* 64-byte-aligned room for `count` floats; NULL if the allocation fails. */
 static float *pack_reserve(pack_buffer *buffer, size_t count)
@@ -244,8 +282,9 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
     int m_panels = (M + MR - 1) / MR;
     int nc_max = min_int(N, NC);
     int kc_max = min_int(K, KC);
-    float *packed_a = pack_reserve(&packed_a_buffer, (size_t)m_panels * MR * kc_max);
-    float *packed_b = pack_reserve(&packed_b_buffer, (size_t)((nc_max + NR - 1) / NR) * NR * kc_max);
+    pack_buffers *buffers = thread_buffers();
+    float *packed_a = buffers ? pack_reserve(&buffers->a, (size_t)m_panels * MR * kc_max) : NULL;
+    float *packed_b = buffers ? pack_reserve(&buffers->b, (size_t)((nc_max + NR - 1) / NR) * NR * kc_max) : NULL;
     if (!packed_a || !packed_b) {
         gemm_unpacked(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
