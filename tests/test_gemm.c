@@ -123,6 +123,18 @@ static void large_513(void **state)
     check_gemm(rn_gemm_portable, true, true, 513, 40, 300, 1.0f, 0.0f, 0, true);
 }
 
+/* Long products of rows, A B^T with K >= 1024 and few rows and columns (the
+ * weight gradient of a convolution), take the dot-product path. */
+static void long_dot_products(void **state)
+{
+    (void)state;
+    check_gemm(rn_gemm_portable, false, true, 6, 25, 7840, 1.0f, 1.0f, 0, false);
+    check_gemm(rn_gemm_portable, false, true, 13, 37, 2001, 0.5f, 0.0f, 5, true);
+    check_gemm(rn_gemm_portable, false, true, 1, 1, 1024, 1.0f, 2.0f, 1, false);
+    check_gemm(rn_gemm_portable, false, true, 64, 9, 3000, 1.0f, 0.0f, 0, false);
+    check_gemm(rn_gemm, false, true, 16, 150, 6400, -1.0f, 1.0f, 0, false);
+}
+
 static void beta_zero_ignores_nan(void **state)
 {
     (void)state;
@@ -160,6 +172,7 @@ int main(void)
         cmocka_unit_test(portable_all_transposes_and_sizes),
         cmocka_unit_test(dispatched_all_transposes_and_sizes),
         cmocka_unit_test(large_513),
+        cmocka_unit_test(long_dot_products),
         cmocka_unit_test(beta_zero_ignores_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

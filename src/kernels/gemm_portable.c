@@ -333,6 +333,68 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
     }
 }
 
+/* ----------------------------------------------------------------- long products */
+
+/* C = alpha A B^T + beta C when K is long and M, N are short: every entry is a
+ * dot product of two contiguous rows (a row of A, a row of B), so nothing
+ * needs packing.  This is the weight gradient of a convolution,
+ * dW = dY col^T with K = images x pixels (6 x 25 x 7840 for LeNet-5's first
+ * layer), where packing the transposed B cost more than the arithmetic.
+ * A 4 x 4 block of dot products keeps 16 vector accumulators: each step
+ * loads 8 vectors and does 16 FMAs. */
+enum { DOT_BLOCK = 4 };
+
+static float sum_lanes(vfloat v)
+{
+    float total = 0.0f;
+    for (int l = 0; l < VL; l++) total += v[l];
+    return total;
+}
+
+static void gemm_dot_block(int rows, int cols, int K, float alpha, const float *A, int lda,
+                           const float *B, int ldb, float beta, float *C, int ldc)
+{
+    const float *a[DOT_BLOCK], *b[DOT_BLOCK];
+    for (int r = 0; r < DOT_BLOCK; r++) a[r] = A + (size_t)(r < rows ? r : 0) * lda;
+    for (int c = 0; c < DOT_BLOCK; c++) b[c] = B + (size_t)(c < cols ? c : 0) * ldb;
+    vfloat acc[DOT_BLOCK][DOT_BLOCK];
+    for (int r = 0; r < DOT_BLOCK; r++)
+        for (int c = 0; c < DOT_BLOCK; c++) acc[r][c] = (vfloat){0};
+    int k = 0;
+    for (; k + VL <= K; k += VL) {
+        vfloat av[DOT_BLOCK], bv[DOT_BLOCK];
+        for (int r = 0; r < DOT_BLOCK; r++) av[r] = *(const vfloat_unaligned *)(a[r] + k);
+        for (int c = 0; c < DOT_BLOCK; c++) bv[c] = *(const vfloat_unaligned *)(b[c] + k);
+        for (int r = 0; r < DOT_BLOCK; r++)
+            for (int c = 0; c < DOT_BLOCK; c++) acc[r][c] += av[r] * bv[c];
+    }
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            float dot = sum_lanes(acc[r][c]);
+            for (int kk = k; kk < K; kk++) dot += a[r][kk] * b[c][kk];
+            float *out = C + (size_t)r * ldc + c;
+            *out = beta == 0.0f ? alpha * dot : alpha * dot + beta * *out;
+        }
+}
+
+static void gemm_dot(int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                     int ldb, float beta, float *C, int ldc)
+{
+    int row_blocks = (M + DOT_BLOCK - 1) / DOT_BLOCK, col_blocks = (N + DOT_BLOCK - 1) / DOT_BLOCK;
+    bool parallel = (long)M * N * K >= PARALLEL_MIN_FLOPS && row_blocks * col_blocks > 1;
+#ifdef _OPENMP
+    if (omp_in_parallel()) parallel = false;
+#endif
+#pragma omp parallel for collapse(2) schedule(static) if (parallel)
+    for (int ib = 0; ib < row_blocks; ib++)
+        for (int jb = 0; jb < col_blocks; jb++) {
+            int i0 = ib * DOT_BLOCK, j0 = jb * DOT_BLOCK;
+            gemm_dot_block(min_int(DOT_BLOCK, M - i0), min_int(DOT_BLOCK, N - j0), K, alpha,
+                           A + (size_t)i0 * lda, lda, B + (size_t)j0 * ldb, ldb, beta,
+                           C + (size_t)i0 * ldc + j0, ldc);
+        }
+}
+
 /* Threads in the current parallel region (1 outside, or without OpenMP). */
 static int team_size(void)
 {
@@ -356,6 +418,11 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0.0f) {
         scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    /* Long thin products of rows (conv weight gradients): dot products. */
+    if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512) {
+        gemm_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     int threads = 1;
