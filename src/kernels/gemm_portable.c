@@ -420,7 +420,9 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
         scale_c(M, N, beta, C, ldc);
         return;
     }
-    /* Long thin products of rows (conv weight gradients): dot products. */
+    /* Long thin products of rows (conv weight gradients): dot products.  From
+     * K = 1024 on; at K = 576 (one image of the MNIST net's conv2, 64 x 288)
+     * packing was faster (19 against 25 ms for the layer's weight gradient). */
     if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512) {
         gemm_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
