@@ -10,6 +10,7 @@
 #include "redes/batch.h"
 #include "redes/clock.h"
 #include "redes/conv.h"
+#include "redes/conv_ops.h"
 #include "redes/csv.h"
 #include "redes/current_stimulus.h"
 #include "redes/dataset.h"
