@@ -4,11 +4,17 @@
 
 #define REDES_VERSION "0.1.0"
 
+#include "redes/activation.h"
 #include "redes/arena.h"
+#include "redes/autograd.h"
 #include "redes/clock.h"
+#include "redes/elementwise.h"
 #include "redes/gemm.h"
+#include "redes/gradcheck.h"
+#include "redes/loss.h"
 #include "redes/parallel.h"
 #include "redes/rng.h"
+#include "redes/softmax.h"
 #include "redes/status.h"
 #include "redes/tensor.h"
 
