@@ -86,9 +86,9 @@ void rn_dataset_class_counts(const rn_dataset *dataset, const int *indices, int 
 
 /* Loads a data set from MNIST-format IDX files: images (N, H, W) or
  * (N, C, H, W) uint8 and labels (N) uint8, a training pair and optionally a
- * test pair (test paths NULL: no official split).  n_classes is the largest
- * label + 1; class_names may be NULL ("0", "1", ...) or hold n_classes
- * names.  The registry uses it; public so that other IDX collections
+ * test pair (test paths NULL: no official split).  class_names is NULL
+ * (then n_classes = largest label + 1, named "0", "1", ...) or a
+ * NULL-terminated array of names, one per class.  The registry uses it; public so that other IDX collections
  * (KMNIST, EMNIST, your own) load the same way. */
 rn_status rn_dataset_load_idx(const char *name, const char *train_images, const char *train_labels,
                               const char *test_images, const char *test_labels,

@@ -4,16 +4,17 @@
  * (dataset.h), which the batcher (batch.h) and the evaluation code read.
  *
  * Stratified split (as scikit-learn's train_test_split(stratify=y), though
- * not with the same random numbers): the examples of each class k (n_k of
- * them) are shuffled with the caller's rn_rng and cut into
+ * not with the same random numbers): the n_k examples of each class k are
+ * shuffled with the caller's rn_rng and cut at cumulative shares
  *
- *   n_val_k   = round(val_fraction  * n_k)
- *   n_test_k  = round(test_fraction * n_k),   test_fraction = 1 - train - val
- *   n_train_k = n_k - n_val_k - n_test_k
+ *   n_train_k            = round(train_fraction * n_k)
+ *   n_train_k + n_val_k  = round((train_fraction + val_fraction) * n_k)
+ *   n_test_k             = n_k - n_train_k - n_val_k
  *
- * so each part keeps the class proportions of the whole (to within one
- * example per class).  The same seed gives the same split.  Each index list
- * is in increasing order of example index (the batcher shuffles per epoch).
+ * so each part keeps the class proportions of the whole to within one
+ * example per class (iris 0.7/0.15: 35/8/7 of each class's 50).  The same
+ * seed gives the same split.  Each index list is in increasing order of
+ * example index (the batcher shuffles per epoch).
  *
  * Official split: where the data set has one (MNIST, Fashion-MNIST) the test
  * part is exactly the official test set; the validation part, if any, is a
