@@ -237,13 +237,14 @@ rn_status rn_png_read_grey(const char *path, rn_tensor *out);
  * MNIST form: a (28, 28) heap tensor in [0, 1] with white ink (1) on black
  * background (0), as LeCun et al. made the data set:
  *   1. if the background is light (the border's mean is above 0.5) the picture
- *      is inverted, so ink is high;
- *   2. the bounding box of the ink (pixels above 10% of the maximum) is
+ *      is inverted, so ink is high; then the contrast is stretched so that the
+ *      background (the border's mean) becomes 0 and the brightest ink 1;
+ *   2. the bounding box of the ink (pixels above 0.1 after step 1) is
  *      resampled by area averaging to fit 20 x 20, keeping the aspect ratio;
  *   3. the 20 x 20 box is placed in 28 x 28 so that the ink's centre of mass
  *      falls on the centre (14, 14) (pixel centres at i + 0.5), shifted by a
  *      whole number of pixels and kept inside the frame.
- * An empty picture (no ink) is RN_ERR_ARGUMENT. */
+ * A picture without ink (contrast below 0.05) is RN_ERR_ARGUMENT. */
 rn_status rn_mnist_preprocess(const rn_tensor *grey, rn_tensor *out);
 
 /* rn_png_read_grey followed by rn_mnist_preprocess: `redes predict digit.png`. */

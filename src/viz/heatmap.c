@@ -1,0 +1,253 @@
+/* heatmap.c — a matrix as coloured cells with a colour bar, and the
+ * confusion matrix with counts in its cells (see include/redes/image.h). */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "redes/image.h"
+#include "viz/viz_internal.h"
+
+/* Layout constants, in pixels. Text is drawn at scale 2 (10x14 glyphs) where
+ * it is read, scale 1 where it must fit small cells. */
+enum {
+    MARGIN = 12,
+    TEXT_SCALE = 2,
+    BAR_GAP = 14,
+    BAR_WIDTH = 18,
+    BAR_MIN_HEIGHT = 120,
+    LABEL_GAP = 6,
+};
+
+static const rn_rgb TEXT_COLOUR = {20, 20, 20};
+static const rn_rgb FRAME_COLOUR = {90, 90, 90};
+
+rn_heatmap_options rn_heatmap_defaults(void)
+{
+    return (rn_heatmap_options){.colormap = RN_COLORMAP_VIRIDIS,
+                                .cell = 0,
+                                .symmetric = false,
+                                .min = 0.0f,
+                                .max = 0.0f,
+                                .colorbar = true,
+                                .title = NULL};
+}
+
+/* The colour bar: top = hi, bottom = lo, with labels for both ends and, for
+ * a range through zero drawn diverging, the middle. */
+static void draw_colorbar(rn_image *image, int x, int y, int height, rn_colormap map, float lo,
+                          float hi)
+{
+    for (int row = 0; row < height; row++) {
+        float t = height > 1 ? 1.0f - (float)row / (float)(height - 1) : 0.5f;
+        rn_image_fill_rect(image, x, y + row, BAR_WIDTH, 1, rn_colormap_color(map, t));
+    }
+    rn_image_draw_rect(image, x - 1, y - 1, BAR_WIDTH + 2, height + 2, FRAME_COLOUR);
+    char label[32];
+    int text_x = x + BAR_WIDTH + LABEL_GAP;
+    rn_viz_format_number(label, sizeof label, hi);
+    rn_image_text(image, text_x, y, label, TEXT_COLOUR, TEXT_SCALE);
+    rn_viz_format_number(label, sizeof label, lo);
+    rn_image_text(image, text_x, y + height - RN_FONT_HEIGHT * TEXT_SCALE, label, TEXT_COLOUR,
+                  TEXT_SCALE);
+    if (lo < 0.0f && hi > 0.0f && map == RN_COLORMAP_DIVERGING) {
+        int zero_row = (int)lrintf((float)(height - 1) * hi / (hi - lo));
+        rn_image_fill_rect(image, x + BAR_WIDTH, y + zero_row, 4, 1, FRAME_COLOUR);
+        rn_image_text(image, text_x, y + zero_row - RN_FONT_HEIGHT * TEXT_SCALE / 2, "0",
+                      TEXT_COLOUR, TEXT_SCALE);
+    }
+}
+
+static int colorbar_label_width(float lo, float hi)
+{
+    char a[32], b[32];
+    rn_viz_format_number(a, sizeof a, hi);
+    rn_viz_format_number(b, sizeof b, lo);
+    int wa = rn_text_width(a, TEXT_SCALE), wb = rn_text_width(b, TEXT_SCALE);
+    return wa > wb ? wa : wb;
+}
+
+static rn_status heatmap_range(const float *matrix, size_t n, const rn_heatmap_options *o,
+                               float *lo, float *hi)
+{
+    RN_CHECK(rn_viz_range(matrix, n, lo, hi, "heatmap"));
+    if (o->min < o->max) {
+        *lo = o->min;
+        *hi = o->max;
+    } else if (o->symmetric || o->colormap == RN_COLORMAP_DIVERGING) {
+        float m = fmaxf(fabsf(*lo), fabsf(*hi));
+        *lo = -m;
+        *hi = m;
+    }
+    return RN_OK;
+}
+
+rn_status rn_image_heatmap(rn_image *out, const float *matrix, int rows, int columns,
+                           const rn_heatmap_options *options)
+{
+    memset(out, 0, sizeof *out);
+    rn_heatmap_options o = options ? *options : rn_heatmap_defaults();
+    if (!matrix || rows < 1 || columns < 1)
+        return rn_error(RN_ERR_ARGUMENT, "heatmap: %dx%d matrix (both must be >= 1)", rows, columns);
+    if (o.cell < 0 || o.cell > 256)
+        return rn_error(RN_ERR_ARGUMENT, "heatmap: cell size %d outside 0..256", o.cell);
+    float lo, hi;
+    RN_CHECK(heatmap_range(matrix, (size_t)rows * columns, &o, &lo, &hi));
+
+    int cell = o.cell;
+    if (cell == 0) {
+        /* About 400 px across, at most 600 px down, at least 1 px per entry. */
+        cell = 400 / columns;
+        if (rows * cell > 600) cell = 600 / rows;
+        if (cell < 1) cell = 1;
+    }
+    if ((long long)cell * columns > 16384 || (long long)cell * rows > 16384)
+        return rn_error(RN_ERR_ARGUMENT, "heatmap: %dx%d cells of %d px are too large", rows,
+                        columns, cell);
+    int map_width = cell * columns, map_height = cell * rows;
+    int title_height = o.title ? rn_text_height(o.title, TEXT_SCALE) + MARGIN : 0;
+    int bar_height = map_height > BAR_MIN_HEIGHT ? map_height : BAR_MIN_HEIGHT;
+    int width = MARGIN + map_width + MARGIN;
+    if (o.colorbar) width += BAR_GAP - MARGIN + BAR_WIDTH + LABEL_GAP + colorbar_label_width(lo, hi) + MARGIN;
+    int content_height = o.colorbar && bar_height > map_height ? bar_height : map_height;
+    int height = MARGIN + title_height + content_height + MARGIN;
+    int title_width = o.title ? rn_text_width(o.title, TEXT_SCALE) + 2 * MARGIN : 0;
+    if (title_width > width) width = title_width;
+
+    RN_CHECK(rn_image_alloc(out, width, height, 3));
+    rn_image_fill(out, RN_WHITE);
+    if (o.title) rn_image_text(out, MARGIN, MARGIN, o.title, TEXT_COLOUR, TEXT_SCALE);
+    int map_x = MARGIN, map_y = MARGIN + title_height;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < columns; j++) {
+            float t = rn_viz_unit(matrix[(size_t)i * columns + j], lo, hi);
+            rn_image_fill_rect(out, map_x + j * cell, map_y + i * cell, cell, cell,
+                               rn_colormap_color(o.colormap, t));
+        }
+    if (o.colorbar)
+        draw_colorbar(out, map_x + map_width + BAR_GAP, map_y + 1, bar_height - 2, o.colormap, lo,
+                      hi);
+    return RN_OK;
+}
+
+rn_status rn_png_write_heatmap(const char *path, const float *matrix, int rows, int columns,
+                               const rn_heatmap_options *options)
+{
+    rn_image image;
+    rn_status status = rn_image_heatmap(&image, matrix, rows, columns, options);
+    if (status != RN_OK) return rn_error_context(status, "%s", path);
+    status = rn_image_write_png(&image, path);
+    rn_image_free(&image);
+    return status;
+}
+
+/* ---------------------------------------------------------------- confusion matrix */
+
+/* White to dark blue (ColorBrewer "Blues" end points #f7fbff and #08306b). */
+static rn_rgb blues(float t)
+{
+    const rn_rgb a = {247, 251, 255}, b = {8, 48, 107};
+    return (rn_rgb){(uint8_t)lrintf(a.r + t * (b.r - a.r)), (uint8_t)lrintf(a.g + t * (b.g - a.g)),
+                    (uint8_t)lrintf(a.b + t * (b.b - a.b))};
+}
+
+static const char *class_label(const char *const *labels, int k, char *buffer, size_t size)
+{
+    if (labels && labels[k]) return labels[k];
+    snprintf(buffer, size, "%d", k);
+    return buffer;
+}
+
+rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
+                             const char *const *labels, const char *title)
+{
+    memset(out, 0, sizeof *out);
+    if (!counts || classes < 1 || classes > 100)
+        return rn_error(RN_ERR_ARGUMENT, "confusion matrix: %d classes (expected 1..100)", classes);
+    char buffer[32];
+    int64_t largest = 0;
+    for (int i = 0; i < classes * classes; i++) {
+        if (counts[i] < 0)
+            return rn_error(RN_ERR_ARGUMENT, "confusion matrix: negative count %" PRId64
+                            " at (%d, %d)", counts[i], i / classes, i % classes);
+        if (counts[i] > largest) largest = counts[i];
+    }
+    /* Counts at scale 2 where they fit a reasonable picture, else scale 1. */
+    snprintf(buffer, sizeof buffer, "%" PRId64, largest);
+    int count_scale = classes <= 16 ? 2 : 1;
+    int cell = rn_text_width(buffer, count_scale) + 10;
+    if (cell < 8 * count_scale + 20) cell = 8 * count_scale + 20;
+    /* Labels at scale 2 if the widest fits a cell, otherwise scale 1. */
+    int widest_label = 0;
+    for (int k = 0; k < classes; k++) {
+        int w = rn_text_width(class_label(labels, k, buffer, sizeof buffer), 1);
+        if (w > widest_label) widest_label = w;
+    }
+    int label_scale = 2 * widest_label + 6 <= cell ? 2 : 1;
+    if (widest_label + 6 > cell) cell = widest_label + 6;
+    if ((long long)cell * classes > 16000)
+        return rn_error(RN_ERR_ARGUMENT, "confusion matrix: too large to draw");
+
+    const char *axis_true = "true", *axis_predicted = "predicted";
+    int row_label_width = widest_label * label_scale;
+    if (rn_text_width(axis_true, TEXT_SCALE) > row_label_width)
+        row_label_width = rn_text_width(axis_true, TEXT_SCALE);
+    int title_height = title ? rn_text_height(title, TEXT_SCALE) + MARGIN : 0;
+    int axis_height = RN_FONT_LINE * TEXT_SCALE + LABEL_GAP;
+    int column_label_height = RN_FONT_LINE * label_scale + LABEL_GAP;
+    int grid_x = MARGIN + row_label_width + LABEL_GAP;
+    int grid_y = MARGIN + title_height + axis_height + column_label_height;
+    int width = grid_x + classes * cell + MARGIN;
+    int height = grid_y + classes * cell + MARGIN;
+    int title_width = title ? rn_text_width(title, TEXT_SCALE) + 2 * MARGIN : 0;
+    if (title_width > width) width = title_width;
+
+    RN_CHECK(rn_image_alloc(out, width, height, 3));
+    rn_image_fill(out, RN_WHITE);
+    if (title) rn_image_text(out, MARGIN, MARGIN, title, TEXT_COLOUR, TEXT_SCALE);
+    int axis_y = MARGIN + title_height;
+    rn_image_text(out, grid_x + (classes * cell - rn_text_width(axis_predicted, TEXT_SCALE)) / 2,
+                  axis_y, axis_predicted, TEXT_COLOUR, TEXT_SCALE);
+    rn_image_text(out, MARGIN, grid_y - RN_FONT_LINE * TEXT_SCALE, axis_true, TEXT_COLOUR,
+                  TEXT_SCALE);
+
+    for (int k = 0; k < classes; k++) {
+        const char *label = class_label(labels, k, buffer, sizeof buffer);
+        int w = rn_text_width(label, label_scale);
+        rn_image_text(out, grid_x + k * cell + (cell - w) / 2, grid_y - column_label_height, label,
+                      TEXT_COLOUR, label_scale);
+        rn_image_text(out, grid_x - LABEL_GAP - w,
+                      grid_y + k * cell + (cell - RN_FONT_HEIGHT * label_scale) / 2, label,
+                      TEXT_COLOUR, label_scale);
+    }
+    for (int i = 0; i < classes; i++) {
+        int64_t row_total = 0;
+        for (int j = 0; j < classes; j++) row_total += counts[i * classes + j];
+        for (int j = 0; j < classes; j++) {
+            int64_t count = counts[i * classes + j];
+            float fraction = row_total > 0 ? (float)((double)count / (double)row_total) : 0.0f;
+            int x = grid_x + j * cell, y = grid_y + i * cell;
+            rn_image_fill_rect(out, x, y, cell, cell, blues(fraction));
+            rn_image_draw_rect(out, x, y, cell + 1, cell + 1, (rn_rgb){200, 200, 200});
+            snprintf(buffer, sizeof buffer, "%" PRId64, count);
+            rn_rgb ink = fraction > 0.5f ? RN_WHITE : TEXT_COLOUR;
+            if (count == 0) ink = (rn_rgb){170, 170, 170};
+            rn_image_text(out, x + (cell - rn_text_width(buffer, count_scale)) / 2 + 1,
+                          y + (cell - RN_FONT_HEIGHT * count_scale) / 2 + 1, buffer, ink,
+                          count_scale);
+        }
+    }
+    rn_image_draw_rect(out, grid_x, grid_y, classes * cell + 1, classes * cell + 1, FRAME_COLOUR);
+    return RN_OK;
+}
+
+rn_status rn_png_write_confusion(const char *path, const int64_t *counts, int classes,
+                                 const char *const *labels, const char *title)
+{
+    rn_image image;
+    rn_status status = rn_image_confusion(&image, counts, classes, labels, title);
+    if (status != RN_OK) return rn_error_context(status, "%s", path);
+    status = rn_image_write_png(&image, path);
+    rn_image_free(&image);
+    return status;
+}
