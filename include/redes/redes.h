@@ -19,6 +19,7 @@
 #include "redes/logic_gates.h"
 #include "redes/loss.h"
 #include "redes/metrics.h"
+#include "redes/model.h"
 #include "redes/optim.h"
 #include "redes/parallel.h"
 #include "redes/params.h"
@@ -30,5 +31,6 @@
 #include "redes/split.h"
 #include "redes/status.h"
 #include "redes/tensor.h"
+#include "redes/train.h"
 
 #endif

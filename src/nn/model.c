@@ -246,10 +246,10 @@ static void write_spec(rn_model *model)
         case RN_LAYER_MAXPOOL: n = snprintf(model->spec + used, size - used, "%smaxpool %d", sep, l->kernel); break;
         case RN_LAYER_BATCHNORM: n = snprintf(model->spec + used, size - used, "%sbn", sep); break;
         case RN_LAYER_FLATTEN: n = snprintf(model->spec + used, size - used, "%sflatten", sep); break;
-        case RN_LAYER_DROPOUT: n = snprintf(model->spec + used, size - used, "%sdropout %.9g", sep, l->probability); break;
+        case RN_LAYER_DROPOUT: n = snprintf(model->spec + used, size - used, "%sdropout %.6g", sep, l->probability); break;
         case RN_LAYER_ACTIVATION:
             if (l->alpha != rn_activation_default_alpha(l->activation))
-                n = snprintf(model->spec + used, size - used, "%s%s %.9g", sep, rn_activation_name(l->activation), l->alpha);
+                n = snprintf(model->spec + used, size - used, "%s%s %.6g", sep, rn_activation_name(l->activation), l->alpha);
             else
                 n = snprintf(model->spec + used, size - used, "%s%s", sep, rn_activation_name(l->activation));
             break;
@@ -333,7 +333,7 @@ rn_status rn_model_mlp_spec(const char *hidden, const char *activation, bool bat
             return rn_error(RN_ERR_ARGUMENT, "--layers '%s': expected hidden sizes like 256,128", hidden);
         used += (size_t)snprintf(spec + used, size > used ? size - used : 0, "fc %ld, %s%s", units,
                                  batchnorm ? "bn, " : "", rn_activation_name(kind));
-        if (dropout > 0) used += (size_t)snprintf(spec + used, size > used ? size - used : 0, ", dropout %.9g", dropout);
+        if (dropout > 0) used += (size_t)snprintf(spec + used, size > used ? size - used : 0, ", dropout %.6g", dropout);
         used += (size_t)snprintf(spec + used, size > used ? size - used : 0, ", ");
         p = *end ? end + 1 : end;
     }
