@@ -4,7 +4,8 @@
  *
  * Row-major throughout: A is M x K after op (so lda >= K when not transposed,
  * lda >= M when transposed), B is K x N after op, C is M x N with ldc >= N.
- * rn_gemm uses OpenBLAS when the build has it, else the portable kernel.
+ * rn_gemm uses OpenBLAS when the build has it (unless OpenBLAS detected a CPU
+ * older than the build targets, see gemm.c), else the portable kernel.
  * rn_gemm_portable is always compiled: it is the fallback and a test oracle.
  */
 #ifndef REDES_GEMM_H
@@ -23,7 +24,7 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
                       const float *A, int lda, const float *B, int ldb, float beta, float *C,
                       int ldc);
 
-/* "openblas (openmp)" or "portable". */
+/* "openblas", or "portable" (with the reason when OpenBLAS is linked but not used). */
 const char *rn_gemm_backend(void);
 
 #ifdef __cplusplus

@@ -41,8 +41,10 @@ void rn_log_softmax_rows(const float *z, float *y, int rows, int cols)
         float m = row_max(zr, cols);
         double sum = 0.0;
         for (int k = 0; k < cols; k++) sum += expf(zr[k] - m);
-        float shift = m + (float)log(sum);
-        for (int k = 0; k < cols; k++) yr[k] = zr[k] - shift;
+        /* (z - m) - ln sum, not z - (m + ln sum): for large z the second
+         * form would round m + ln sum to z's ulp. */
+        float log_sum = (float)log(sum);
+        for (int k = 0; k < cols; k++) yr[k] = (zr[k] - m) - log_sum;
     }
 }
 

@@ -1,0 +1,433 @@
+/* test_conv.c — convolution, transposed convolution and pooling kernels
+ * against direct loops in double precision (the definitions, written out),
+ * over many geometries (stride 1/2, padding 0/1/2, dilation 1/2, groups 1/2,
+ * odd sizes, 1x1), plus finite-difference checks of the backward passes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redes/conv.h"
+#include "redes/pool.h"
+#include "redes/redes.h"
+
+/* ----------------------------------------------------------------- helpers */
+
+static float *random_floats(rn_rng *rng, size_t n)
+{
+    float *x = malloc(sizeof(float) * (n ? n : 1));
+    assert_non_null(x);
+    rn_rng_fill_uniform(rng, x, n, -1.0f, 1.0f);
+    return x;
+}
+
+static double *zeros(size_t n)
+{
+    double *x = calloc(n ? n : 1, sizeof(double));
+    assert_non_null(x);
+    return x;
+}
+
+/* |got - want| <= 1e-5 (1 + |want|) elementwise: the float sums here have at
+ * most a few hundred terms of size ~1. */
+static void assert_close(const char *what, const float *got, const double *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(fabs(got[i] - want[i]) <= 2e-5 * (1.0 + fabs(want[i]))))
+            fail_msg("%s[%zu] = %.8g, want %.8g", what, i, got[i], want[i]);
+}
+
+/* Index of x[b, c, y, x] in an NCHW array. */
+static size_t at4(int C, int H, int W, int b, int c, int y, int x)
+{
+    return (((size_t)b * C + c) * H + y) * W + x;
+}
+
+/* ----------------------------------------------------------------- references */
+
+/* The convolution's definition, as a scatter over (input pixel, kernel tap)
+ * pairs: every y[b,o,i,j] += w[o,c',u,v] x[b,c,i S - P + u D, j S - P + v D].
+ * Forward, backward-data and backward-weight are the same sum read three
+ * ways, so one loop nest computes all three. */
+static void reference_conv(const rn_conv2d_geometry *g, const float *x, const float *w,
+                           const float *bias, const float *dy, double *y, double *dx, double *dw,
+                           double *db)
+{
+    int cin_g = g->in_channels / g->groups, cout_g = g->out_channels / g->groups;
+    int K_h = g->kernel_height, K_w = g->kernel_width;
+    for (int b = 0; b < g->batch; b++)
+        for (int o = 0; o < g->out_channels; o++) {
+            int group = o / cout_g;
+            for (int i = 0; i < g->out_height; i++)
+                for (int j = 0; j < g->out_width; j++) {
+                    size_t out = at4(g->out_channels, g->out_height, g->out_width, b, o, i, j);
+                    y[out] += bias ? bias[o] : 0.0;
+                    db[o] += dy[out];
+                    for (int cc = 0; cc < cin_g; cc++)
+                        for (int u = 0; u < K_h; u++)
+                            for (int v = 0; v < K_w; v++) {
+                                int r = i * g->stride_height - g->pad_height + u * g->dilation_height;
+                                int s = j * g->stride_width - g->pad_width + v * g->dilation_width;
+                                if (r < 0 || r >= g->in_height || s < 0 || s >= g->in_width) continue;
+                                size_t in = at4(g->in_channels, g->in_height, g->in_width, b,
+                                                group * cin_g + cc, r, s);
+                                size_t wi = (((size_t)o * cin_g + cc) * K_h + u) * K_w + v;
+                                y[out] += (double)w[wi] * x[in];
+                                dx[in] += (double)w[wi] * dy[out];
+                                dw[wi] += (double)x[in] * dy[out];
+                            }
+                }
+        }
+}
+
+/* Transposed convolution by its own definition (not via the mirror): each
+ * input pixel x[b,c,i,j] scatters w[c,o',u,v] x into y[b,o,i S - P + u D, ...]. */
+static void reference_conv_transpose(const rn_conv2d_geometry *t, const float *x, const float *w,
+                                     const float *bias, const float *dy, double *y, double *dx,
+                                     double *dw, double *db)
+{
+    int cin_g = t->in_channels / t->groups, cout_g = t->out_channels / t->groups;
+    int K_h = t->kernel_height, K_w = t->kernel_width;
+    size_t out_size = (size_t)t->batch * t->out_channels * t->out_height * t->out_width;
+    for (size_t k = 0; k < out_size; k++) {
+        int o = (int)(k / ((size_t)t->out_height * t->out_width) % t->out_channels);
+        y[k] += bias ? bias[o] : 0.0;
+        db[o] += dy[k];
+    }
+    for (int b = 0; b < t->batch; b++)
+        for (int c = 0; c < t->in_channels; c++) {
+            int group = c / cin_g;
+            for (int i = 0; i < t->in_height; i++)
+                for (int j = 0; j < t->in_width; j++) {
+                    size_t in = at4(t->in_channels, t->in_height, t->in_width, b, c, i, j);
+                    for (int oo = 0; oo < cout_g; oo++)
+                        for (int u = 0; u < K_h; u++)
+                            for (int v = 0; v < K_w; v++) {
+                                int r = i * t->stride_height - t->pad_height + u * t->dilation_height;
+                                int s = j * t->stride_width - t->pad_width + v * t->dilation_width;
+                                if (r < 0 || r >= t->out_height || s < 0 || s >= t->out_width) continue;
+                                size_t out = at4(t->out_channels, t->out_height, t->out_width, b,
+                                                 group * cout_g + oo, r, s);
+                                size_t wi = (((size_t)c * cout_g + oo) * K_h + u) * K_w + v;
+                                y[out] += (double)w[wi] * x[in];
+                                dx[in] += (double)w[wi] * dy[out];
+                                dw[wi] += (double)x[in] * dy[out];
+                            }
+                }
+        }
+}
+
+/* ----------------------------------------------------------------- conv cases */
+
+typedef struct conv_case {
+    int batch, in_channels, height, width, out_channels, kernel_h, kernel_w, stride, pad, dilation,
+        groups, output_pad;
+} conv_case;
+
+static const conv_case conv_cases[] = {
+    /* B  Cin  H   W  Cout Kh Kw  S  P  D  G  OP */
+    {2, 3, 7, 7, 4, 3, 3, 1, 0, 1, 1, 0},   {2, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 0},
+    {3, 2, 9, 8, 6, 3, 3, 2, 1, 1, 2, 0},   {2, 4, 11, 7, 4, 3, 2, 2, 2, 1, 2, 1},
+    {2, 2, 9, 9, 3, 3, 3, 1, 2, 2, 1, 0},   {1, 4, 10, 13, 6, 3, 3, 2, 1, 2, 2, 1},
+    {3, 1, 28, 28, 6, 5, 5, 1, 2, 1, 1, 0}, {2, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1, 0},
+    {4, 6, 5, 5, 8, 1, 1, 1, 0, 1, 2, 0},   {2, 5, 6, 7, 3, 1, 1, 2, 0, 1, 1, 1},
+    {5, 3, 1, 1, 2, 1, 1, 1, 0, 1, 1, 0},   {2, 3, 4, 4, 5, 3, 3, 1, 1, 1, 1, 0},
+    {1, 2, 5, 3, 2, 5, 3, 1, 0, 1, 2, 0},   {2, 4, 8, 8, 2, 4, 4, 2, 1, 1, 2, 1},
+};
+
+static rn_conv2d_geometry geometry_of(const conv_case *c, bool transposed)
+{
+    rn_conv2d_geometry g = {.batch = c->batch, .in_channels = c->in_channels,
+                            .in_height = c->height, .in_width = c->width,
+                            .out_channels = c->out_channels, .kernel_height = c->kernel_h,
+                            .kernel_width = c->kernel_w, .stride_height = c->stride,
+                            .stride_width = c->stride, .pad_height = c->pad, .pad_width = c->pad,
+                            .dilation_height = c->dilation, .dilation_width = c->dilation,
+                            .groups = c->groups};
+    if (transposed) {
+        g.output_pad_height = g.output_pad_width = c->output_pad;
+        assert_int_equal(rn_conv_transpose2d_prepare(&g), RN_OK);
+    } else {
+        assert_int_equal(rn_conv2d_prepare(&g), RN_OK);
+    }
+    return g;
+}
+
+/* small_workspace: room for one image only, so the kernels work image by image. */
+static void check_case(const conv_case *c, bool transposed, bool small_workspace)
+{
+    rn_conv2d_geometry g = geometry_of(c, transposed);
+    rn_rng rng;
+    rn_rng_seed(&rng, 7);
+    size_t n_x = (size_t)g.batch * g.in_channels * g.in_height * g.in_width;
+    size_t n_y = (size_t)g.batch * g.out_channels * g.out_height * g.out_width;
+    size_t n_w = transposed ? (size_t)g.in_channels * (g.out_channels / g.groups) * g.kernel_height * g.kernel_width
+                            : rn_conv2d_weight_count(&g);
+    float *x = random_floats(&rng, n_x), *w = random_floats(&rng, n_w);
+    float *bias = random_floats(&rng, (size_t)g.out_channels), *dy = random_floats(&rng, n_y);
+    float *y = random_floats(&rng, n_y);               /* garbage: forward must overwrite */
+    float *dx = random_floats(&rng, n_x), *dw = random_floats(&rng, n_w);
+    float *db = random_floats(&rng, (size_t)g.out_channels);
+    double *ry = zeros(n_y), *rdx = zeros(n_x), *rdw = zeros(n_w), *rdb = zeros((size_t)g.out_channels);
+    /* backward passes add: start the reference from the same initial values */
+    for (size_t i = 0; i < n_x; i++) rdx[i] = dx[i];
+    for (size_t i = 0; i < n_w; i++) rdw[i] = dw[i];
+    for (int i = 0; i < g.out_channels; i++) rdb[i] = db[i];
+    if (transposed)
+        reference_conv_transpose(&g, x, w, bias, dy, ry, rdx, rdw, rdb);
+    else
+        reference_conv(&g, x, w, bias, dy, ry, rdx, rdw, rdb);
+
+    size_t ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&g) : rn_conv2d_workspace_floats(&g);
+    if (small_workspace) ws_n = ws_n / (size_t)g.batch + 1; /* tests use batches that fit one chunk */
+    float *ws = malloc(sizeof(float) * ws_n);
+    assert_non_null(ws);
+    if (transposed) {
+        assert_int_equal(rn_conv_transpose2d_forward(&g, x, w, bias, y, ws, ws_n), RN_OK);
+        assert_int_equal(rn_conv_transpose2d_backward_data(&g, dy, w, dx, ws, ws_n), RN_OK);
+        assert_int_equal(rn_conv_transpose2d_backward_weight(&g, x, dy, dw, db, ws, ws_n), RN_OK);
+    } else {
+        assert_int_equal(rn_conv2d_forward(&g, x, w, bias, y, ws, ws_n), RN_OK);
+        assert_int_equal(rn_conv2d_backward_data(&g, dy, w, dx, ws, ws_n), RN_OK);
+        assert_int_equal(rn_conv2d_backward_weight(&g, x, dy, dw, db, ws, ws_n), RN_OK);
+    }
+    assert_close("y", y, ry, n_y);
+    assert_close("dx", dx, rdx, n_x);
+    assert_close("dw", dw, rdw, n_w);
+    assert_close("dbias", db, rdb, (size_t)g.out_channels);
+    free(ws);
+    free(x), free(w), free(bias), free(dy), free(y), free(dx), free(dw), free(db);
+    free(ry), free(rdx), free(rdw), free(rdb);
+}
+
+static void conv_matches_direct_loops(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++) {
+        check_case(&conv_cases[i], false, false);
+        check_case(&conv_cases[i], false, true);
+    }
+}
+
+static void conv_transpose_matches_direct_loops(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++) {
+        check_case(&conv_cases[i], true, false);
+        check_case(&conv_cases[i], true, true);
+    }
+}
+
+/* ----------------------------------------------------------------- finite differences */
+
+/* L = sum_k r_k y_k with y = conv(x, w) + bias.  dL/dx, dL/dw and dL/dbias
+ * from the backward passes (with dy = r) against central differences in
+ * x, w and bias.  L is linear in each, so the difference quotient is exact up
+ * to float rounding of L (about 1e-7 |L| / h). */
+static double loss_of(const rn_conv2d_geometry *g, bool transposed, const float *x, const float *w,
+                      const float *bias, const float *r, float *y, float *ws, size_t ws_n)
+{
+    if (transposed)
+        rn_conv_transpose2d_forward(g, x, w, bias, y, ws, ws_n);
+    else
+        rn_conv2d_forward(g, x, w, bias, y, ws, ws_n);
+    double loss = 0.0;
+    size_t n_y = (size_t)g->batch * g->out_channels * g->out_height * g->out_width;
+    for (size_t k = 0; k < n_y; k++) loss += (double)r[k] * y[k];
+    return loss;
+}
+
+static void finite_difference_case(const conv_case *c, bool transposed)
+{
+    rn_conv2d_geometry g = geometry_of(c, transposed);
+    rn_rng rng;
+    rn_rng_seed(&rng, 11);
+    size_t n_x = (size_t)g.batch * g.in_channels * g.in_height * g.in_width;
+    size_t n_y = (size_t)g.batch * g.out_channels * g.out_height * g.out_width;
+    size_t n_w = transposed ? (size_t)g.in_channels * (g.out_channels / g.groups) * g.kernel_height * g.kernel_width
+                            : rn_conv2d_weight_count(&g);
+    float *x = random_floats(&rng, n_x), *w = random_floats(&rng, n_w);
+    float *bias = random_floats(&rng, (size_t)g.out_channels), *r = random_floats(&rng, n_y);
+    float *y = malloc(sizeof(float) * n_y);
+    float *dx = calloc(n_x, sizeof(float)), *dw = calloc(n_w, sizeof(float)),
+          *db = calloc((size_t)g.out_channels, sizeof(float));
+    size_t ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&g) : rn_conv2d_workspace_floats(&g);
+    float *ws = malloc(sizeof(float) * ws_n);
+    assert_true(y && dx && dw && db && ws);
+    if (transposed) {
+        rn_conv_transpose2d_backward_data(&g, r, w, dx, ws, ws_n);
+        rn_conv_transpose2d_backward_weight(&g, x, r, dw, db, ws, ws_n);
+    } else {
+        rn_conv2d_backward_data(&g, r, w, dx, ws, ws_n);
+        rn_conv2d_backward_weight(&g, x, r, dw, db, ws, ws_n);
+    }
+    const float h = 1e-2f;
+    struct { float *values, *grad; size_t n; const char *name; } params[] = {
+        {x, dx, n_x, "x"}, {w, dw, n_w, "w"}, {bias, db, (size_t)g.out_channels, "bias"}};
+    for (int p = 0; p < 3; p++)
+        for (int trial = 0; trial < 12; trial++) {
+            size_t k = rn_rng_below(&rng, (uint32_t)params[p].n);
+            float saved = params[p].values[k];
+            params[p].values[k] = saved + h;
+            double plus = loss_of(&g, transposed, x, w, bias, r, y, ws, ws_n);
+            params[p].values[k] = saved - h;
+            double minus = loss_of(&g, transposed, x, w, bias, r, y, ws, ws_n);
+            params[p].values[k] = saved;
+            double numeric = (plus - minus) / (2.0 * h);
+            double analytic = params[p].grad[k];
+            double tolerance = 1e-3 * (1.0 + fabs(analytic)) + 1e-6 * fabs(plus) / h;
+            if (fabs(numeric - analytic) > tolerance)
+                fail_msg("%s d%s[%zu]: backward %.6g, finite difference %.6g",
+                         transposed ? "conv_transpose2d" : "conv2d", params[p].name, k, analytic, numeric);
+        }
+    free(x), free(w), free(bias), free(r), free(y), free(dx), free(dw), free(db), free(ws);
+}
+
+static void backward_passes_match_finite_differences(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i += 3) {
+        finite_difference_case(&conv_cases[i], false);
+        finite_difference_case(&conv_cases[i], true);
+    }
+}
+
+/* A 3x3 box kernel on a 3x3 image of ones, padding 1: the output counts the
+ * pixels each window covers (4 6 4 / 6 9 6 / 4 6 4). */
+static void known_box_convolution(void **state)
+{
+    (void)state;
+    rn_conv2d_geometry g;
+    assert_int_equal(rn_conv2d_geometry_square(&g, 1, 1, 3, 3, 1, 3, 1, 1, 1, 1), RN_OK);
+    assert_int_equal(g.out_height, 3);
+    float x[9], w[9], y[9], ws[256];
+    for (int i = 0; i < 9; i++) x[i] = w[i] = 1.0f;
+    assert_true(rn_conv2d_workspace_floats(&g) <= 256);
+    assert_int_equal(rn_conv2d_forward(&g, x, w, NULL, y, ws, 256), RN_OK);
+    const float want[9] = {4, 6, 4, 6, 9, 6, 4, 6, 4};
+    for (int i = 0; i < 9; i++) assert_true(y[i] == want[i]);
+}
+
+static void bad_geometry_is_an_error(void **state)
+{
+    (void)state;
+    rn_conv2d_geometry g;
+    assert_int_equal(rn_conv2d_geometry_square(&g, 1, 3, 8, 8, 4, 3, 1, 0, 1, 2), RN_ERR_SHAPE);
+    assert_non_null(strstr(rn_error_message(), "groups"));
+    assert_int_equal(rn_conv2d_geometry_square(&g, 1, 1, 2, 2, 1, 5, 1, 0, 1, 1), RN_ERR_SHAPE);
+    assert_int_equal(rn_conv2d_geometry_square(&g, 1, 1, 8, 8, 1, 3, 1, -1, 1, 1), RN_ERR_ARGUMENT);
+    assert_int_equal(rn_conv2d_geometry_square(&g, 1, 1, 8, 8, 1, 3, 1, 0, 1, 1), RN_OK);
+    float ws[4], x[64] = {0}, w[9] = {0}, y[36];
+    assert_int_equal(rn_conv2d_forward(&g, x, w, NULL, y, ws, 4), RN_ERR_ARGUMENT);
+    assert_non_null(strstr(rn_error_message(), "workspace"));
+    rn_conv2d_geometry t = {.batch = 1, .in_channels = 1, .in_height = 4, .in_width = 4,
+                            .out_channels = 1, .kernel_height = 3, .kernel_width = 3,
+                            .stride_height = 2, .stride_width = 2, .output_pad_height = 2};
+    assert_int_equal(rn_conv_transpose2d_prepare(&t), RN_ERR_ARGUMENT);
+}
+
+/* ----------------------------------------------------------------- pooling */
+
+static void reference_pool(const rn_pool2d_geometry *g, bool max, const float *x, const float *dy,
+                           double *y, double *dx)
+{
+    for (int p = 0; p < g->batch * g->channels; p++)
+        for (int i = 0; i < g->out_height; i++)
+            for (int j = 0; j < g->out_width; j++) {
+                double best = -INFINITY, sum = 0.0;
+                int best_at = -1, count = 0;
+                for (int u = 0; u < g->kernel_height; u++)
+                    for (int v = 0; v < g->kernel_width; v++) {
+                        int r = i * g->stride_height - g->pad_height + u;
+                        int s = j * g->stride_width - g->pad_width + v;
+                        if (r < 0 || r >= g->in_height || s < 0 || s >= g->in_width) continue;
+                        int k = (p * g->in_height + r) * g->in_width + s;
+                        if (x[k] > best) best = x[k], best_at = k;
+                        sum += x[k];
+                        count++;
+                    }
+                size_t out = ((size_t)p * g->out_height + i) * g->out_width + j;
+                int n = g->exclude_pad ? count : g->kernel_height * g->kernel_width;
+                if (max) {
+                    y[out] = best;
+                    dx[best_at] += dy[out];
+                } else {
+                    y[out] = sum / n;
+                    for (int u = 0; u < g->kernel_height; u++)
+                        for (int v = 0; v < g->kernel_width; v++) {
+                            int r = i * g->stride_height - g->pad_height + u;
+                            int s = j * g->stride_width - g->pad_width + v;
+                            if (r < 0 || r >= g->in_height || s < 0 || s >= g->in_width) continue;
+                            dx[(p * g->in_height + r) * g->in_width + s] += dy[out] / n;
+                        }
+                }
+            }
+}
+
+static void pooling_matches_direct_loops(void **state)
+{
+    (void)state;
+    static const int cases[][7] = {
+        /* B C H W K S P */
+        {2, 3, 8, 8, 2, 2, 0}, {2, 2, 7, 9, 3, 2, 1}, {1, 3, 5, 5, 3, 1, 1},
+        {3, 1, 28, 28, 2, 0, 0}, {2, 2, 6, 7, 4, 3, 2}, {1, 1, 3, 3, 3, 3, 0},
+    };
+    rn_rng rng;
+    rn_rng_seed(&rng, 3);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (int kind = 0; kind < 3; kind++) { /* max, avg, avg excluding padding */
+            rn_pool2d_geometry g;
+            const int *k = cases[c];
+            assert_int_equal(rn_pool2d_geometry_square(&g, k[0], k[1], k[2], k[3], k[4], k[5], k[6]), RN_OK);
+            g.exclude_pad = kind == 2;
+            size_t n_x = (size_t)g.batch * g.channels * g.in_height * g.in_width;
+            size_t n_y = (size_t)g.batch * g.channels * g.out_height * g.out_width;
+            float *x = random_floats(&rng, n_x), *dy = random_floats(&rng, n_y);
+            float *y = random_floats(&rng, n_y), *dx = random_floats(&rng, n_x);
+            int32_t *argmax = malloc(sizeof(int32_t) * n_y);
+            double *ry = zeros(n_y), *rdx = zeros(n_x);
+            for (size_t i = 0; i < n_x; i++) rdx[i] = dx[i];
+            reference_pool(&g, kind == 0, x, dy, ry, rdx);
+            if (kind == 0) {
+                rn_max_pool2d_forward(&g, x, y, argmax);
+                rn_max_pool2d_backward(&g, dy, argmax, dx);
+            } else {
+                rn_avg_pool2d_forward(&g, x, y);
+                rn_avg_pool2d_backward(&g, dy, dx);
+            }
+            assert_close(kind == 0 ? "maxpool y" : "avgpool y", y, ry, n_y);
+            assert_close(kind == 0 ? "maxpool dx" : "avgpool dx", dx, rdx, n_x);
+            free(x), free(dy), free(y), free(dx), free(argmax), free(ry), free(rdx);
+        }
+}
+
+static void global_average_pool(void **state)
+{
+    (void)state;
+    float x[2 * 3 * 4], y[6], dx[24] = {0}, dy[6] = {1, 2, 3, 4, 5, 6};
+    for (int i = 0; i < 24; i++) x[i] = (float)i;
+    rn_global_avg_pool2d_forward(2, 3, 2, 2, x, y);
+    for (int p = 0; p < 6; p++) assert_float_equal(y[p], 4 * p + 1.5f, 1e-6);
+    rn_global_avg_pool2d_backward(2, 3, 2, 2, dy, dx);
+    for (int i = 0; i < 24; i++) assert_float_equal(dx[i], dy[i / 4] / 4.0f, 1e-7);
+    rn_pool2d_geometry g;
+    assert_int_equal(rn_pool2d_geometry_square(&g, 1, 1, 4, 4, 2, 2, 2), RN_ERR_ARGUMENT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(known_box_convolution),
+        cmocka_unit_test(bad_geometry_is_an_error),
+        cmocka_unit_test(conv_matches_direct_loops),
+        cmocka_unit_test(conv_transpose_matches_direct_loops),
+        cmocka_unit_test(backward_passes_match_finite_differences),
+        cmocka_unit_test(pooling_matches_direct_loops),
+        cmocka_unit_test(global_average_pool),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,241 @@
+/* test_conv_ops.c — the CNN layers as autograd ops: finite-difference
+ * gradient checks (rn_gradcheck) for every op and option, shape errors, and a
+ * training step that allocates nothing once the arena has grown. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redes/redes.h"
+
+static rn_rng test_rng;
+
+/* A heap tensor with entries uniform in [-1, 1]; `distinct` gives every entry
+ * a different value at least 0.02 apart (no ties for max pooling, so a
+ * perturbation of h = 1e-2 never changes which entry wins). */
+static rn_tensor random_tensor(int ndim, const int *shape, bool distinct)
+{
+    rn_tensor t;
+    assert_int_equal(rn_tensor_alloc(&t, ndim, shape), RN_OK);
+    size_t n = rn_tensor_numel(&t);
+    if (distinct) {
+        int *order = malloc(n * sizeof(int));
+        rn_rng_permutation(&test_rng, order, (int)n);
+        for (size_t i = 0; i < n; i++) t.data[i] = 0.05f * (float)order[i] - 0.025f * (float)n;
+        free(order);
+    } else {
+        rn_rng_fill_uniform(&test_rng, t.data, n, -1.0f, 1.0f);
+    }
+    return t;
+}
+
+#define SHAPE(...) (int[]){__VA_ARGS__}
+
+static void expect_gradients(const char *name, rn_gradcheck_fn f, void *context, rn_tensor *inputs,
+                             int n)
+{
+    rn_gradcheck_result r;
+    rn_status status = rn_gradcheck(f, context, inputs, n, 1e-2, 2e-3, &r);
+    if (status != RN_OK) fail_msg("%s: %s", name, rn_error_message());
+    assert_true(r.checked > 0);
+    for (int j = 0; j < n; j++) rn_tensor_free(&inputs[j]);
+}
+
+/* ------------------------------------------------------------------ convolutions */
+
+static rn_var *f_conv(rn_tape *t, rn_var **in, void *c)
+{
+    return rn_conv2d(t, in[0], in[1], in[2], c);
+}
+static rn_var *f_conv_no_bias(rn_tape *t, rn_var **in, void *c)
+{
+    return rn_conv2d(t, in[0], in[1], NULL, c);
+}
+static rn_var *f_conv_transpose(rn_tape *t, rn_var **in, void *c)
+{
+    return rn_conv_transpose2d(t, in[0], in[1], in[2], c);
+}
+
+static void conv2d_gradients(void **state)
+{
+    (void)state;
+    rn_conv_options plain = {0};
+    rn_conv_options strided = {.stride = {2, 2}, .padding = {1, 1}};
+    rn_conv_options dilated = {.padding = {2, 1}, .dilation = {2, 1}, .groups = 2};
+    rn_conv_options mixed = {.stride = {1, 2}, .padding = {0, 2}, .dilation = {1, 2}};
+    expect_gradients("conv2d plain",
+                     f_conv, &plain,
+                     (rn_tensor[]){random_tensor(4, SHAPE(2, 3, 6, 5), false),
+                                   random_tensor(4, SHAPE(4, 3, 3, 3), false),
+                                   random_tensor(1, SHAPE(4), false)},
+                     3);
+    expect_gradients("conv2d stride 2 pad 1", f_conv, &strided,
+                     (rn_tensor[]){random_tensor(4, SHAPE(2, 2, 7, 7), false),
+                                   random_tensor(4, SHAPE(3, 2, 3, 3), false),
+                                   random_tensor(1, SHAPE(3), false)},
+                     3);
+    expect_gradients("conv2d dilation 2 groups 2", f_conv, &dilated,
+                     (rn_tensor[]){random_tensor(4, SHAPE(2, 4, 6, 6), false),
+                                   random_tensor(4, SHAPE(4, 2, 3, 2), false),
+                                   random_tensor(1, SHAPE(4), false)},
+                     3);
+    expect_gradients("conv2d mixed, no bias", f_conv_no_bias, &mixed,
+                     (rn_tensor[]){random_tensor(4, SHAPE(1, 2, 5, 9), false),
+                                   random_tensor(4, SHAPE(2, 2, 2, 3), false)},
+                     2);
+}
+
+static void conv_transpose2d_gradients(void **state)
+{
+    (void)state;
+    rn_conv_options up = {.stride = {2, 2}, .padding = {1, 1}, .output_padding = {1, 1}};
+    rn_conv_options grouped = {.padding = {1, 0}, .dilation = {1, 2}, .groups = 2};
+    expect_gradients("conv_transpose2d stride 2", f_conv_transpose, &up,
+                     (rn_tensor[]){random_tensor(4, SHAPE(2, 3, 4, 4), false),
+                                   random_tensor(4, SHAPE(3, 2, 4, 4), false),
+                                   random_tensor(1, SHAPE(2), false)},
+                     3);
+    expect_gradients("conv_transpose2d groups", f_conv_transpose, &grouped,
+                     (rn_tensor[]){random_tensor(4, SHAPE(2, 4, 3, 5), false),
+                                   random_tensor(4, SHAPE(4, 3, 3, 3), false),
+                                   random_tensor(1, SHAPE(6), false)},
+                     3);
+}
+
+/* DCGAN's generator step: 4x4 kernel, stride 2, padding 1 doubles the size. */
+static void conv_transpose2d_shape(void **state)
+{
+    (void)state;
+    rn_tape *tape = rn_tape_create(0);
+    rn_tensor x = random_tensor(4, SHAPE(2, 8, 7, 7), false), w = random_tensor(4, SHAPE(8, 4, 4, 4), false);
+    rn_var *out = rn_conv_transpose2d(tape, rn_tape_input(tape, x), rn_tape_input(tape, w), NULL,
+                                      &(rn_conv_options){.stride = {2, 2}, .padding = {1, 1}});
+    assert_non_null(out);
+    assert_int_equal(out->value.shape[1], 4);
+    assert_int_equal(out->value.shape[2], 14);
+    assert_int_equal(out->value.shape[3], 14);
+    rn_tensor_free(&x);
+    rn_tensor_free(&w);
+    rn_tape_destroy(tape);
+}
+
+/* ------------------------------------------------------------------ pooling */
+
+typedef struct pool_case {
+    int kernel, stride, padding;
+} pool_case;
+
+static rn_var *f_max_pool(rn_tape *t, rn_var **in, void *c)
+{
+    const pool_case *p = c;
+    return rn_max_pool2d(t, in[0], p->kernel, p->stride, p->padding);
+}
+static rn_var *f_avg_pool(rn_tape *t, rn_var **in, void *c)
+{
+    const pool_case *p = c;
+    return rn_avg_pool2d(t, in[0], p->kernel, p->stride, p->padding);
+}
+static rn_var *f_global_pool(rn_tape *t, rn_var **in, void *c)
+{
+    (void)c;
+    return rn_global_avg_pool2d(t, in[0]);
+}
+/* flatten then a product, so the flattened shape matters to the result */
+static rn_var *f_flatten(rn_tape *t, rn_var **in, void *c)
+{
+    (void)c;
+    return rn_matmul(t, rn_flatten(t, in[0]), in[1]);
+}
+
+static void pooling_gradients(void **state)
+{
+    (void)state;
+    const pool_case cases[] = {{2, 0, 0}, {3, 2, 1}, {3, 1, 1}, {2, 1, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pool_case c = cases[i];
+        expect_gradients("max_pool2d", f_max_pool, &c,
+                         (rn_tensor[]){random_tensor(4, SHAPE(2, 2, 7, 6), true)}, 1);
+        expect_gradients("avg_pool2d", f_avg_pool, &c,
+                         (rn_tensor[]){random_tensor(4, SHAPE(2, 2, 7, 6), false)}, 1);
+    }
+    expect_gradients("global_avg_pool2d", f_global_pool, NULL,
+                     (rn_tensor[]){random_tensor(4, SHAPE(3, 4, 5, 2), false)}, 1);
+    expect_gradients("flatten", f_flatten, NULL,
+                     (rn_tensor[]){random_tensor(4, SHAPE(2, 3, 2, 2), false),
+                                   random_tensor(2, SHAPE(12, 3), false)},
+                     2);
+}
+
+/* ------------------------------------------------------------------ errors and memory */
+
+static void shape_errors_are_messages(void **state)
+{
+    (void)state;
+    rn_tape *tape = rn_tape_create(0);
+    rn_tensor x = random_tensor(4, SHAPE(2, 3, 8, 8), false), w = random_tensor(4, SHAPE(4, 2, 3, 3), false);
+    rn_var *out = rn_conv2d(tape, rn_tape_input(tape, x), rn_tape_input(tape, w), NULL, NULL);
+    assert_null(out);
+    assert_int_equal(rn_tape_status(tape), RN_ERR_SHAPE);
+    assert_non_null(strstr(rn_tape_error(tape), "conv2d: weight (4, 2, 3, 3) does not fit input (2, 3, 8, 8)"));
+    /* a failed op propagates NULL without replacing the first message */
+    assert_null(rn_max_pool2d(tape, out, 2, 2, 0));
+    assert_non_null(strstr(rn_tape_error(tape), "conv2d"));
+    rn_tape_reset(tape);
+    assert_null(rn_max_pool2d(tape, rn_tape_input(tape, x), 3, 1, 2));
+    assert_non_null(strstr(rn_tape_error(tape), "max_pool2d: pool2d: padding"));
+    rn_tensor_free(&x);
+    rn_tensor_free(&w);
+    rn_tape_destroy(tape);
+}
+
+/* LeNet-style step (conv, pool, conv, pool, flatten, linear): after the first
+ * step the arena has its size and the later steps allocate no blocks. */
+static void training_step_allocates_nothing(void **state)
+{
+    (void)state;
+    rn_tensor x = random_tensor(4, SHAPE(4, 1, 12, 12), false);
+    rn_tensor w1 = random_tensor(4, SHAPE(3, 1, 3, 3), false), b1 = random_tensor(1, SHAPE(3), false);
+    rn_tensor w2 = random_tensor(4, SHAPE(4, 3, 3, 3), false), w3 = random_tensor(2, SHAPE(5, 16), false);
+    rn_tensor g1, gb1, g2, g3;
+    rn_tensor_alloc(&g1, 4, w1.shape), rn_tensor_alloc(&gb1, 1, b1.shape);
+    rn_tensor_alloc(&g2, 4, w2.shape), rn_tensor_alloc(&g3, 2, w3.shape);
+    rn_var W1 = rn_param(w1, g1), B1 = rn_param(b1, gb1), W2 = rn_param(w2, g2), W3 = rn_param(w3, g3);
+    rn_tape *tape = rn_tape_create(4096);
+    size_t blocks = 0;
+    for (int step = 0; step < 4; step++) {
+        rn_var *h = rn_relu(tape, rn_conv2d(tape, rn_tape_input(tape, x), &W1, &B1,
+                                            &(rn_conv_options){.padding = {1, 1}}));
+        h = rn_max_pool2d(tape, h, 2, 2, 0);                      /* (4, 3, 6, 6) */
+        h = rn_relu(tape, rn_conv2d(tape, h, &W2, NULL, NULL));  /* (4, 4, 4, 4) */
+        h = rn_avg_pool2d(tape, h, 2, 2, 0);                      /* (4, 4, 2, 2) */
+        rn_var *logits = rn_linear(tape, rn_flatten(tape, h), &W3, NULL);
+        rn_var *loss = rn_cross_entropy_loss(tape, logits, (int[]){0, 1, 2, 3});
+        assert_non_null(loss);
+        assert_int_equal(rn_backward(tape, loss), RN_OK);
+        rn_tape_reset(tape);
+        if (step == 1) blocks = rn_arena_block_allocations(rn_tape_arena(tape));
+        if (step > 1) assert_int_equal(rn_arena_block_allocations(rn_tape_arena(tape)), blocks);
+    }
+    assert_true(fabsf(g1.data[0]) > 0.0f);
+    rn_tape_destroy(tape);
+    rn_tensor *all[] = {&x, &w1, &b1, &w2, &w3, &g1, &gb1, &g2, &g3};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) rn_tensor_free(all[i]);
+}
+
+int main(void)
+{
+    rn_rng_seed(&test_rng, 2024);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(conv2d_gradients),
+        cmocka_unit_test(conv_transpose2d_gradients),
+        cmocka_unit_test(conv_transpose2d_shape),
+        cmocka_unit_test(pooling_gradients),
+        cmocka_unit_test(shape_errors_are_messages),
+        cmocka_unit_test(training_step_allocates_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
