@@ -176,7 +176,8 @@ static int train_and_report(const rn_cli_args *args, const train_options *o, rn_
                                     sizeof spec)) != RN_OK)
         return rn_cli_fail_status(args, s);
     int input_shape[3] = {data->channels, data->height, data->width};
-    if (!data->pixels) input_shape[0] = data->n_features, input_shape[1] = input_shape[2] = 1;
+    if (data->channels * data->height * data->width != data->n_features) /* tabular */
+        input_shape[0] = data->n_features, input_shape[1] = input_shape[2] = 1;
     rn_init_kind init_kind;
     if ((s = rn_init_parse(o->init, &init_kind)) != RN_OK) return rn_cli_fail_status(args, s);
     rn_model model;

@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "redes/model.h"
 
+#include "redes/conv_ops.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -406,11 +408,14 @@ rn_var *rn_model_forward(rn_model *model, rn_tape *tape, rn_var *x, rn_rng *rng)
             }
             break;
         }
-        case RN_LAYER_CONV:
-        case RN_LAYER_MAXPOOL:
-            return rn_tape_fail(tape, RN_ERR_UNSUPPORTED,
-                                "model: layer %d (%s) needs the convolution ops, which this build lacks", i + 1,
-                                l->kind == RN_LAYER_CONV ? "conv" : "maxpool");
+        case RN_LAYER_CONV: {
+            if (h->value.ndim != 4)
+                h = rn_reshape(tape, h, 4, (int[]){batch, l->in_shape[0], l->in_shape[1], l->in_shape[2]});
+            rn_conv_options options = {{l->stride, l->stride}, {l->padding, l->padding}, {1, 1}, 1, {0, 0}};
+            h = rn_conv2d(tape, h, &l->weight, &l->bias, &options);
+            break;
+        }
+        case RN_LAYER_MAXPOOL: h = rn_max_pool2d(tape, h, l->kernel, l->stride, 0); break;
         case RN_LAYER_BATCHNORM:
             if (rn_tape_training(tape)) {
                 float *count = model->buffers.values + model->buffers.views[l->batches_index].offset;
