@@ -106,25 +106,31 @@ static rn_status write_curves(const char *dir, const rn_epoch_record *h, int n, 
     return s == RN_ERR_UNSUPPORTED ? RN_OK : s;
 }
 
-/* Up to 64 misclassified test images, as a grid. */
+/* Up to 64 misclassified test images, as a grid captioned "true>predicted". */
 static rn_status write_misclassified(const char *path, const rn_train_data *d, const rn_evaluation *test)
 {
     enum { MAX_SHOWN = 64 };
     const rn_dataset *data = &d->data;
     float *images = malloc((size_t)MAX_SHOWN * (size_t)data->n_features * sizeof *images);
     if (!images) return rn_error(RN_ERR_MEMORY, "misclassified: out of memory");
+    /* Caption "true>predicted" with class indices (names are too long for a tile). */
+    static char text[MAX_SHOWN][16];
+    const char *captions[MAX_SHOWN];
     int shown = 0;
     for (int i = 0; i < d->split.n_test && shown < MAX_SHOWN; i++) {
         int example = d->split.test[i];
         if (test->predictions[i] == data->labels[example]) continue;
         for (int j = 0; j < data->n_features; j++)
             images[(size_t)shown * data->n_features + j] = rn_dataset_value(data, example, j);
+        snprintf(text[shown], sizeof text[shown], "%d>%d", data->labels[example], test->predictions[i]);
+        captions[shown] = text[shown];
         shown++;
     }
     rn_status s = RN_OK;
     if (shown > 0) {
         rn_grid_options grid = rn_grid_defaults();
         grid.scale = 2;
+        grid.captions = captions;
         s = rn_png_write_grid(path, images, shown, data->height, data->width, &grid);
     }
     free(images);
