@@ -61,3 +61,19 @@ for net in lenet5 mnist2; do
         END {if (ours > 0 && torch > 0) printf "%s: ratio torch/redes wall %.2f, CPU %.2f (above 1: redes is faster)\n", n, torch / ours, torch_cpu / ours_cpu}' \
         <<<"$cnn_ours"$'\n'"$cnn_torch"
 done
+
+section "mlp: one MNIST epoch, 784-256-128-10, SGD momentum, batch 64 (s, median of 3; max RSS)"
+mlp_results=$(mktemp)
+for threads in 1 2; do
+    "$BUILD/bench/bench_mlp" 3 "$threads" | tee -a "$mlp_results"
+    /usr/bin/python3 "$ROOT/bench/bench_mlp_torch.py" 3 "$threads" | tee -a "$mlp_results"
+done
+# Best (over thread counts) median wall and CPU seconds of each side, their ratio, and peak memory.
+awk '/^RESULT/ { who = $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                 if (!(who in wall) || v["median_s"] < wall[who]) wall[who] = v["median_s"]
+                 if (!(who in cpu) || v["cpu_s"] < cpu[who]) cpu[who] = v["cpu_s"]
+                 if (v["maxrss_mb"] > rss[who]) rss[who] = v["maxrss_mb"] }
+     END { printf "wall: redes %.2f s, torch %.2f s, redes/torch %.2f;  CPU: redes %.2f s, torch %.2f s, redes/torch %.2f;  max RSS: redes %.0f MB, torch %.0f MB\n",
+                  wall["redes"], wall["torch"], wall["redes"] / wall["torch"], cpu["redes"], cpu["torch"],
+                  cpu["redes"] / cpu["torch"], rss["redes"], rss["torch"] }' "$mlp_results"
+rm -f "$mlp_results"

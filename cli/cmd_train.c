@@ -1,0 +1,331 @@
+/* cmd_train.c — `redes train`: an MLP (or a net spec) on a data set.
+ *
+ *   redes train --data mnist --layers 256,128 --activation relu --optimizer adam \
+ *               --lr 1e-3 --batch 64 --epochs 10 --seed 1 --out runs/mlp
+ *
+ * Writes into the run folder: model.safetensors (loads in PyTorch),
+ * checkpoint.safetensors (after every epoch; --resume continues from it),
+ * history.csv, loss.png and accuracy.png (with their .dat/.gp), confusion.png
+ * and, for image data, misclassified.png. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "redes/redes.h"
+#include "train_data.h"
+
+typedef struct train_options {
+    const char *data, *layers, *activation, *net, *optimizer, *schedule, *resume, *init;
+    double learning_rate, momentum, weight_decay, l1, l2, dropout, clip, val_fraction, test_fraction, gamma;
+    int batch, epochs, patience, step_size;
+    bool batchnorm, nesterov;
+} train_options;
+
+typedef struct run_state {
+    const rn_cli_args *args;
+    rn_progress progress;
+    int epochs;
+    long reported;
+} run_state;
+
+static void on_step(void *user, int epoch, long step, long steps, double loss)
+{
+    run_state *run = user;
+    if (step == 1) {
+        static char label[32];
+        snprintf(label, sizeof label, "epoch %d/%d", epoch, run->epochs);
+        rn_progress_start(&run->progress, run->args, label, steps);
+    }
+    if (step % 16 == 0 && step < steps) {
+        char detail[48];
+        snprintf(detail, sizeof detail, "loss %.4f", loss);
+        rn_progress_update(&run->progress, step, detail);
+    }
+}
+
+static void on_epoch(void *user, const rn_epoch_record *r)
+{
+    run_state *run = user;
+    char detail[160];
+    if (isnan(r->val_loss))
+        snprintf(detail, sizeof detail, "train loss %.4f acc %.4f  %.2f s  lr %.3g", r->train_loss, r->train_accuracy,
+                 r->seconds, r->learning_rate);
+    else
+        snprintf(detail, sizeof detail, "train loss %.4f acc %.4f  val loss %.4f acc %.4f  %.2f s  lr %.3g",
+                 r->train_loss, r->train_accuracy, r->val_loss, r->val_accuracy, r->seconds, r->learning_rate);
+    rn_progress_finish(&run->progress, detail);
+}
+
+static rn_status build_optimizer(const train_options *o, rn_train_config *c)
+{
+    RN_CHECK(rn_optim_parse(o->optimizer, &c->optimizer));
+    if (o->learning_rate > 0) c->optimizer.learning_rate = o->learning_rate;
+    if (o->momentum >= 0) c->optimizer.momentum = o->momentum;
+    if (o->nesterov) c->optimizer.nesterov = true;
+    if (o->weight_decay >= 0) c->optimizer.weight_decay = o->weight_decay;
+    RN_CHECK(rn_optim_validate(&c->optimizer));
+    RN_CHECK(rn_schedule_parse(o->schedule, o->epochs, &c->schedule));
+    if (o->step_size > 0) c->schedule.step_size = o->step_size;
+    if (o->gamma > 0) c->schedule.gamma = o->gamma;
+    return RN_OK;
+}
+
+/* loss.png and accuracy.png from the history (gnuplot missing: skipped). */
+static rn_status write_curves(const char *dir, const rn_epoch_record *h, int n, bool has_val)
+{
+    double *x = malloc((size_t)n * 5 * sizeof *x);
+    if (!x) return rn_error(RN_ERR_MEMORY, "curves: out of memory");
+    double *tl = x + n, *ta = x + 2 * n, *vl = x + 3 * n, *va = x + 4 * n;
+    for (int i = 0; i < n; i++) {
+        x[i] = h[i].epoch;
+        tl[i] = h[i].train_loss;
+        ta[i] = h[i].train_accuracy;
+        vl[i] = h[i].val_loss;
+        va[i] = h[i].val_accuracy;
+    }
+    char base[4200];
+    rn_status s = RN_OK;
+    for (int chart = 0; chart < 2 && s == RN_OK; chart++) {
+        rn_plot *plot = rn_plot_create();
+        if (!plot) {
+            s = RN_ERR_MEMORY;
+            break;
+        }
+        rn_plot_set_title(plot, chart ? "Accuracy per epoch" : "Loss per epoch");
+        rn_plot_set_labels(plot, "epoch", chart ? "accuracy" : "cross-entropy loss");
+        rn_plot_add(plot, x, chart ? ta : tl, n, "train", RN_PLOT_LINESPOINTS);
+        if (has_val) rn_plot_add(plot, x, chart ? va : vl, n, "validation", RN_PLOT_LINESPOINTS);
+        snprintf(base, sizeof base, "%s/%s", dir, chart ? "accuracy" : "loss");
+        s = rn_plot_write(plot, base);
+        rn_plot_destroy(plot);
+    }
+    free(x);
+    return s == RN_ERR_UNSUPPORTED ? RN_OK : s;
+}
+
+/* Up to 64 misclassified test images, as a grid captioned "true>predicted". */
+static rn_status write_misclassified(const char *path, const rn_train_data *d, const rn_evaluation *test)
+{
+    enum { MAX_SHOWN = 64 };
+    const rn_dataset *data = &d->data;
+    float *images = malloc((size_t)MAX_SHOWN * (size_t)data->n_features * sizeof *images);
+    if (!images) return rn_error(RN_ERR_MEMORY, "misclassified: out of memory");
+    /* Caption "true>predicted" with class indices (names are too long for a tile). */
+    static char text[MAX_SHOWN][16];
+    const char *captions[MAX_SHOWN];
+    int shown = 0;
+    for (int i = 0; i < d->split.n_test && shown < MAX_SHOWN; i++) {
+        int example = d->split.test[i];
+        if (test->predictions[i] == data->labels[example]) continue;
+        for (int j = 0; j < data->n_features; j++)
+            images[(size_t)shown * data->n_features + j] = rn_dataset_value(data, example, j);
+        snprintf(text[shown], sizeof text[shown], "%d>%d", data->labels[example], test->predictions[i]);
+        captions[shown] = text[shown];
+        shown++;
+    }
+    rn_status s = RN_OK;
+    if (shown > 0) {
+        rn_grid_options grid = rn_grid_defaults();
+        grid.scale = 2;
+        grid.captions = captions;
+        s = rn_png_write_grid(path, images, shown, data->height, data->width, &grid);
+    }
+    free(images);
+    return s;
+}
+
+static json_t *history_json(const rn_epoch_record *h, int n, size_t field_offset)
+{
+    json_t *array = json_array();
+    for (int i = 0; i < n; i++) {
+        double value = *(const double *)((const char *)&h[i] + field_offset);
+        json_array_append_new(array, isnan(value) ? json_null() : json_real(value));
+    }
+    return array;
+}
+
+static rn_status write_model(const char *path, const rn_model *model, const rn_train_data *d, const rn_trainer *t)
+{
+    rn_safetensors *file = rn_safetensors_create();
+    if (!file) return RN_ERR_MEMORY;
+    char text[64];
+    rn_status s = rn_model_add_to_file(model, file);
+    if (s == RN_OK) s = rn_train_data_add_to_file(d, file);
+    snprintf(text, sizeof text, "%d", t->epochs_done);
+    if (s == RN_OK) s = rn_safetensors_set_metadata(file, "train.epochs", text);
+    if (s == RN_OK) s = rn_safetensors_set_metadata(file, "train.optimizer", rn_optim_name(t->config.optimizer.kind));
+    if (s == RN_OK) s = rn_safetensors_write(file, path);
+    rn_safetensors_free(file);
+    return s;
+}
+
+static int train_and_report(const rn_cli_args *args, const train_options *o, rn_train_data *d, const char *dir)
+{
+    rn_train_config config = rn_train_defaults();
+    config.epochs = o->epochs;
+    config.batch_size = o->batch;
+    config.l1 = o->l1;
+    config.l2 = o->l2;
+    config.clip_norm = o->clip;
+    config.patience = o->patience;
+    config.seed = args->seed;
+    rn_status s = build_optimizer(o, &config);
+    if (s != RN_OK) return rn_cli_fail_status(args, s);
+
+    const rn_dataset *data = &d->data;
+    char spec[RN_MODEL_SPEC_MAX];
+    if (o->net) snprintf(spec, sizeof spec, "%s", o->net);
+    else if ((s = rn_model_mlp_spec(o->layers, o->activation, o->batchnorm, o->dropout, data->n_classes, spec,
+                                    sizeof spec)) != RN_OK)
+        return rn_cli_fail_status(args, s);
+    int input_shape[3] = {data->channels, data->height, data->width};
+    if (data->channels * data->height * data->width != data->n_features) /* tabular */
+        input_shape[0] = data->n_features, input_shape[1] = input_shape[2] = 1;
+    rn_init_kind init_kind;
+    if ((s = rn_init_parse(o->init, &init_kind)) != RN_OK) return rn_cli_fail_status(args, s);
+    rn_model model;
+    if ((s = rn_model_create(&model, spec, input_shape, data->n_classes)) != RN_OK) return rn_cli_fail_status(args, s);
+    rn_rng init_rng;
+    rn_rng_seed(&init_rng, args->seed + 0x1417u);
+    rn_model_init(&model, init_kind, &init_rng);
+
+    char checkpoint[4200], path[4200];
+    snprintf(checkpoint, sizeof checkpoint, "%s/checkpoint.safetensors", dir);
+    config.checkpoint_path = checkpoint;
+    run_state run = {.args = args, .epochs = o->epochs};
+    config.on_step = on_step;
+    config.on_epoch = on_epoch;
+    config.user = &run;
+    rn_trainer trainer;
+    int exit_code = 0;
+    s = rn_trainer_create(&trainer, &model, data, d->standardized ? &d->standardizer : NULL, d->split.train,
+                          d->split.n_train, d->split.val, d->split.n_val, &config);
+    if (s != RN_OK) {
+        rn_model_free(&model);
+        return rn_cli_fail_status(args, s);
+    }
+    rn_train_mode mode = rn_train_mode_of(o->batch, d->split.n_train);
+    rn_cli_say(args, "%s: %d train / %d val / %d test examples; net %s (%zu parameters); %s, batch %d (%s)%s",
+               data->name, d->split.n_train, d->split.n_val, d->split.n_test, model.spec, model.params.count,
+               rn_optim_name(config.optimizer.kind), trainer.config.batch_size, rn_train_mode_name(mode),
+               o->resume ? "; resuming" : "");
+    if (o->resume && (s = rn_trainer_resume(&trainer, o->resume)) != RN_OK) goto fail;
+    if ((s = rn_trainer_run(&trainer)) != RN_OK) goto fail;
+
+    rn_evaluation test;
+    if ((s = rn_evaluate(&model, data, d->standardized ? &d->standardizer : NULL, d->split.test, d->split.n_test, true,
+                         &test)) != RN_OK)
+        goto fail;
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    s = write_model(path, &model, d, &trainer);
+    snprintf(path, sizeof path, "%s/history.csv", dir);
+    if (s == RN_OK) s = rn_history_write_csv(trainer.history, trainer.epochs_done, path);
+    if (s == RN_OK) s = write_curves(dir, trainer.history, trainer.epochs_done, d->split.n_val > 0);
+    snprintf(path, sizeof path, "%s/confusion.png", dir);
+    if (s == RN_OK)
+        s = rn_png_write_confusion(path, test.confusion, data->n_classes, (const char *const *)data->class_names,
+                                   "Confusion matrix (test set)");
+    snprintf(path, sizeof path, "%s/misclassified.png", dir);
+    if (s == RN_OK && data->pixels) s = write_misclassified(path, d, &test);
+    if (s != RN_OK) {
+        rn_evaluation_free(&test);
+        goto fail;
+    }
+    rn_cli_say(args, "test accuracy %.4f, test loss %.4f%s; files in %s", test.accuracy, test.loss,
+               trainer.stopped_early ? " (stopped early)" : "", dir);
+    if (args->json) {
+        const rn_epoch_record *h = trainer.history;
+        int n = trainer.epochs_done;
+        json_t *out = json_object();
+        json_object_set_new(out, "data", json_string(data->name));
+        json_object_set_new(out, "net", json_string(model.spec));
+        json_object_set_new(out, "parameters", json_integer((json_int_t)model.params.count));
+        json_object_set_new(out, "mode", json_string(rn_train_mode_name(mode)));
+        json_object_set_new(out, "optimizer", json_string(rn_optim_name(config.optimizer.kind)));
+        json_object_set_new(out, "epochs_run", json_integer(n));
+        json_object_set_new(out, "stopped_early", json_boolean(trainer.stopped_early));
+        if (o->patience > 0) json_object_set_new(out, "best_epoch", json_integer(trainer.best_epoch));
+        json_object_set_new(out, "test_accuracy", json_real(test.accuracy));
+        json_object_set_new(out, "test_loss", json_real(test.loss));
+        json_object_set_new(out, "train_loss", history_json(h, n, offsetof(rn_epoch_record, train_loss)));
+        json_object_set_new(out, "train_accuracy", history_json(h, n, offsetof(rn_epoch_record, train_accuracy)));
+        json_object_set_new(out, "val_loss", history_json(h, n, offsetof(rn_epoch_record, val_loss)));
+        json_object_set_new(out, "val_accuracy", history_json(h, n, offsetof(rn_epoch_record, val_accuracy)));
+        json_object_set_new(out, "epoch_seconds", history_json(h, n, offsetof(rn_epoch_record, seconds)));
+        json_object_set_new(out, "learning_rate", history_json(h, n, offsetof(rn_epoch_record, learning_rate)));
+        snprintf(path, sizeof path, "%s/model.safetensors", dir);
+        json_object_set_new(out, "model", json_string(path));
+        json_object_set_new(out, "out", json_string(dir));
+        rn_cli_print_json(out);
+    }
+    rn_evaluation_free(&test);
+    goto done;
+fail:
+    exit_code = rn_cli_fail_status(args, s);
+done:
+    rn_trainer_free(&trainer);
+    rn_model_free(&model);
+    return exit_code;
+}
+
+int rn_cmd_train(int argc, char **argv)
+{
+    train_options o = {.layers = "128", .activation = "relu", .optimizer = "adam", .schedule = "constant",
+                       .init = "default", .learning_rate = -1, .momentum = -1, .weight_decay = -1,
+                       .test_fraction = 0.2, .batch = 64, .epochs = 10};
+    const rn_cli_option options[] = {
+        {"data", RN_OPT_STRING, &o.data, "mnist|fashion|iris|wine|breast-cancer|digits|FILE.csv|DIR (required)", 0, 0, NULL},
+        {"layers", RN_OPT_STRING, &o.layers, "hidden layer sizes of the MLP, e.g. 256,128", 0, 0, NULL},
+        {"activation", RN_OPT_STRING, &o.activation, "hidden activation: relu, tanh, sigmoid, leaky_relu, elu, gelu...", 0, 0, NULL},
+        {"net", RN_OPT_STRING, &o.net, "a net spec instead of --layers, e.g. \"conv 6 5 pad 2, relu, maxpool 2, fc 10\" or lenet5", 0, 0, NULL},
+        {"batchnorm", RN_OPT_FLAG, &o.batchnorm, "batch normalisation after each hidden fc layer", 0, 0, NULL},
+        {"dropout", RN_OPT_DOUBLE, &o.dropout, "dropout probability after each hidden layer", 0, 0.99, NULL},
+        {"init", RN_OPT_CHOICE, &o.init, "weight initialisation", 0, 0,
+         "default|xavier-uniform|xavier-normal|kaiming-uniform|kaiming-normal|he-uniform|he-normal"},
+        {"optimizer", RN_OPT_CHOICE, &o.optimizer, "optimiser", 0, 0, "sgd|momentum|nesterov|adagrad|rmsprop|adam|adamw"},
+        {"lr", RN_OPT_DOUBLE, &o.learning_rate, "learning rate; -1 = the optimiser's PyTorch default", 0, 0, NULL},
+        {"momentum", RN_OPT_DOUBLE, &o.momentum, "momentum (sgd, rmsprop); -1 = the optimiser's default (0.9 for momentum/nesterov, else 0)", 0, 0.999, NULL},
+        {"nesterov", RN_OPT_FLAG, &o.nesterov, "Nesterov momentum (sgd)", 0, 0, NULL},
+        {"weight-decay", RN_OPT_DOUBLE, &o.weight_decay, "optimiser weight decay (AdamW: decoupled); -1 = default (AdamW 0.01, else 0)", 0, 10, NULL},
+        {"l1", RN_OPT_DOUBLE, &o.l1, "L1 penalty lambda sum |w|", 0, 10, NULL},
+        {"l2", RN_OPT_DOUBLE, &o.l2, "L2 penalty lambda/2 sum w^2", 0, 10, NULL},
+        {"clip", RN_OPT_DOUBLE, &o.clip, "clip the gradient's global norm to this (0 = off)", 0, 1e6, NULL},
+        {"schedule", RN_OPT_CHOICE, &o.schedule, "learning-rate schedule", 0, 0, "constant|step|exponential|cosine"},
+        {"step-size", RN_OPT_INT, &o.step_size, "epochs between decays of the step schedule; 0 = 10", 0, 100000, NULL},
+        {"gamma", RN_OPT_DOUBLE, &o.gamma, "decay factor; 0 = 0.1 (step) or 0.95 (exponential)", 0, 1, NULL},
+        {"batch", RN_OPT_INT, &o.batch, "batch size: 1 = online, >= training set = full batch", 1, 1 << 24, NULL},
+        {"epochs", RN_OPT_INT, &o.epochs, "epochs", 1, 100000, NULL},
+        {"patience", RN_OPT_INT, &o.patience, "early stopping after this many epochs without a better val loss (0 = off)", 0, 100000, NULL},
+        {"val-fraction", RN_OPT_DOUBLE, &o.val_fraction, "fraction of the training data held out for validation", 0, 0.9, NULL},
+        {"test-fraction", RN_OPT_DOUBLE, &o.test_fraction, "test fraction for data without an official split", 0.01, 0.9, NULL},
+        {"resume", RN_OPT_STRING, &o.resume, "continue from a checkpoint.safetensors", 0, 0, NULL},
+        {0}};
+    const rn_cli_spec spec = {"train", "--data NAME [options]",
+                              "Trains a classifier (an MLP from --layers, or any --net spec) with cross-entropy, "
+                              "reports per-epoch loss and accuracy, and writes the model, a checkpoint, history.csv "
+                              "and pictures into the run folder (--out).",
+                              options, 0, 0};
+    rn_cli_args args;
+    int exit_code = rn_cli_parse(&spec, argc, argv, &args);
+    if (exit_code >= 0) return exit_code;
+    if (!o.data) return rn_cli_fail(&args, "--data is required (mnist, fashion, iris, wine, breast-cancer, digits or FILE.csv)");
+    if (o.patience > 0 && o.val_fraction <= 0) return rn_cli_fail(&args, "--patience needs a validation split (--val-fraction)");
+    if (o.net && (o.batchnorm || o.dropout > 0)) return rn_cli_fail(&args, "--batchnorm/--dropout go inside --net when a spec is given");
+    if (o.val_fraction + o.test_fraction >= 0.95) return rn_cli_fail(&args, "--val-fraction + --test-fraction leave too little training data");
+    if (args.threads > 0) rn_set_threads(args.threads);
+
+    rn_train_data d;
+    rn_status s = rn_train_data_load(&d, o.data, o.val_fraction, o.test_fraction, args.seed);
+    if (s != RN_OK) return rn_cli_fail_status(&args, s);
+    char dir[4096];
+    if ((s = rn_cli_out_dir(&args, dir, sizeof dir)) != RN_OK) {
+        rn_train_data_free(&d);
+        return rn_cli_fail_status(&args, s);
+    }
+    exit_code = train_and_report(&args, &o, &d, dir);
+    rn_train_data_free(&d);
+    return exit_code;
+}

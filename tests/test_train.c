@@ -1,0 +1,345 @@
+/* test_train.c — net specs, the training loop on iris (online, mini-batch,
+ * full-batch), exact resume from a checkpoint, early stopping, no heap
+ * allocation per step, and evaluation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "redes/redes.h"
+
+static void specs_name_and_shape_layers_like_pytorch(void **state)
+{
+    (void)state;
+    rn_model m;
+    char spec[256];
+    assert_int_equal(rn_model_mlp_spec("256,128", "relu", true, 0.2, 10, spec, sizeof spec), RN_OK);
+    assert_string_equal(spec, "fc 256, bn, relu, dropout 0.2, fc 128, bn, relu, dropout 0.2, fc 10");
+    assert_int_equal(rn_model_create(&m, spec, (int[]){1, 28, 28}, 10), RN_OK);
+    assert_string_equal(m.spec, spec);
+    assert_int_equal(m.params.n_views, 10);
+    assert_string_equal(m.params.views[0].name, "fc1.weight");
+    assert_int_equal(m.params.views[0].shape[0], 256);
+    assert_int_equal(m.params.views[0].shape[1], 784);
+    assert_string_equal(m.params.views[2].name, "bn1.weight");
+    assert_string_equal(m.params.views[9].name, "fc3.bias");
+    assert_int_equal(m.params.count, 784 * 256 + 256 + 2 * 256 + 256 * 128 + 128 + 2 * 128 + 128 * 10 + 10);
+    assert_string_equal(m.buffers.views[0].name, "bn1.running_mean");
+    assert_string_equal(m.buffers.views[2].name, "bn1.num_batches_tracked");
+    rn_model_free(&m);
+
+    /* A spec without the classifier gets one; a conv net names conv1, conv2. */
+    assert_int_equal(rn_model_create(&m, "fc 8, tanh", (int[]){4, 1, 1}, 3), RN_OK);
+    assert_string_equal(m.spec, "fc 8, tanh, fc 3");
+    rn_model_free(&m);
+    assert_int_equal(rn_model_create(&m, "lenet5", (int[]){1, 28, 28}, 10), RN_OK);
+    assert_string_equal(m.params.views[0].name, "conv1.weight");
+    assert_int_equal(m.params.views[2].shape[1], 6); /* conv2.weight (16, 6, 5, 5) */
+    assert_int_equal(m.params.views[4].shape[1], 16 * 5 * 5); /* fc1 takes 400 */
+    rn_model_free(&m);
+
+    assert_int_equal(rn_model_create(&m, "fc 8, swish", (int[]){4, 1, 1}, 3), RN_ERR_ARGUMENT);
+    assert_non_null(strstr(rn_error_message(), "unknown layer 'swish'"));
+    assert_int_equal(rn_model_create(&m, "fc 8, fc 4", (int[]){4, 1, 1}, 3), RN_ERR_ARGUMENT);
+    assert_non_null(strstr(rn_error_message(), "must end with 'fc 3'"));
+    assert_int_equal(rn_model_create(&m, "fc x", (int[]){4, 1, 1}, 3), RN_ERR_ARGUMENT);
+    assert_int_equal(rn_model_create(&m, "conv 4 3", (int[]){4, 1, 1}, 3), RN_ERR_ARGUMENT);
+    assert_int_equal(rn_model_mlp_spec("64,,3", "relu", false, 0, 3, spec, sizeof spec), RN_ERR_ARGUMENT);
+}
+
+typedef struct iris_fixture {
+    rn_dataset data;
+    rn_split split;
+    rn_standardizer standardizer;
+} iris_fixture;
+
+static int load_iris(void **state)
+{
+    iris_fixture *f = calloc(1, sizeof *f);
+    if (rn_dataset_load("iris", &f->data) != RN_OK) {
+        fprintf(stderr, "%s\n", rn_error_message());
+        return -1;
+    }
+    rn_rng rng;
+    rn_rng_seed(&rng, 5);
+    if (rn_split_stratified(&f->data, 0.6, 0.2, &rng, &f->split) != RN_OK) return -1;
+    if (rn_standardizer_fit(&f->standardizer, &f->data, f->split.train, f->split.n_train, true) != RN_OK) return -1;
+    *state = f;
+    return 0;
+}
+
+static int free_iris(void **state)
+{
+    iris_fixture *f = *state;
+    rn_standardizer_free(&f->standardizer);
+    rn_split_free(&f->split);
+    rn_dataset_free(&f->data);
+    free(f);
+    return 0;
+}
+
+static void make_model(rn_model *m, const char *spec, uint64_t seed)
+{
+    rn_rng rng;
+    rn_rng_seed(&rng, seed);
+    assert_int_equal(rn_model_create(m, spec, (int[]){4, 1, 1}, 3), RN_OK);
+    assert_int_equal(rn_model_init(m, RN_INIT_DEFAULT, &rng), RN_OK);
+}
+
+static void run(iris_fixture *f, rn_model *m, const rn_train_config *config, rn_trainer *t)
+{
+    assert_int_equal(rn_trainer_create(t, m, &f->data, &f->standardizer, f->split.train, f->split.n_train,
+                                       f->split.val, f->split.n_val, config),
+                     RN_OK);
+    rn_status s = rn_trainer_run(t);
+    if (s != RN_OK) fail_msg("%s", rn_error_message());
+}
+
+static void all_three_modes_learn_iris(void **state)
+{
+    iris_fixture *f = *state;
+    const int batch_sizes[3] = {1, 16, 1000};
+    const rn_train_mode modes[3] = {RN_TRAIN_ONLINE, RN_TRAIN_MINIBATCH, RN_TRAIN_FULLBATCH};
+    for (int k = 0; k < 3; k++) {
+        rn_model m;
+        make_model(&m, "fc 16, relu", 3);
+        rn_train_config c = rn_train_defaults();
+        c.batch_size = batch_sizes[k];
+        c.epochs = k == 2 ? 300 : 30;
+        assert_int_equal(rn_optim_parse("sgd", &c.optimizer), RN_OK);
+        c.optimizer.learning_rate = k == 0 ? 0.01 : 0.1;
+        c.optimizer.momentum = 0.9;
+        assert_int_equal(rn_train_mode_of(c.batch_size, f->split.n_train), modes[k]);
+        rn_trainer t;
+        run(f, &m, &c, &t);
+        rn_evaluation test;
+        assert_int_equal(rn_evaluate(&m, &f->data, &f->standardizer, f->split.test, f->split.n_test, true, &test), RN_OK);
+        if (test.accuracy < 0.9 || t.history[c.epochs - 1].train_loss > 0.3)
+            fail_msg("%s: test accuracy %.3f, final train loss %.3f", rn_train_mode_name(modes[k]), test.accuracy,
+                     t.history[c.epochs - 1].train_loss);
+        /* The confusion matrix adds up to the test set, its diagonal to the hits. */
+        int64_t total = 0, hits = 0;
+        for (int i = 0; i < 9; i++) total += test.confusion[i];
+        for (int i = 0; i < 3; i++) hits += test.confusion[i * 4];
+        assert_int_equal(total, f->split.n_test);
+        assert_float_equal((double)hits / total, test.accuracy, 1e-12);
+        rn_evaluation_free(&test);
+        rn_trainer_free(&t);
+        rn_model_free(&m);
+    }
+}
+
+static void resume_continues_bit_for_bit(void **state)
+{
+    iris_fixture *f = *state;
+    /* Adam (state), dropout (RNG), batch norm (buffers), shuffling (order). */
+    const char *spec = "fc 12, bn, relu, dropout 0.3, fc 3";
+    rn_train_config c = rn_train_defaults();
+    c.epochs = 4;
+    c.batch_size = 8;
+    c.seed = 11;
+    c.optimizer.learning_rate = 0.01;
+    c.patience = 10;
+    c.schedule.kind = RN_SCHEDULE_COSINE;
+    c.schedule.t_max = 4;
+    rn_model whole, part, resumed;
+    rn_trainer t_whole, t_part, t_resumed;
+    make_model(&whole, spec, 9);
+    run(f, &whole, &c, &t_whole);
+
+    char path[] = "/tmp/redes-ckpt-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    rn_train_config first = c;
+    first.checkpoint_path = path;
+    first.stop_after_epoch = 2;
+    make_model(&part, spec, 9);
+    run(f, &part, &first, &t_part);
+    assert_int_equal(t_part.epochs_done, 2);
+
+    make_model(&resumed, spec, 1234); /* different init: all must come from the file */
+    assert_int_equal(rn_trainer_create(&t_resumed, &resumed, &f->data, &f->standardizer, f->split.train,
+                                       f->split.n_train, f->split.val, f->split.n_val, &c),
+                     RN_OK);
+    if (rn_trainer_resume(&t_resumed, path) != RN_OK) fail_msg("%s", rn_error_message());
+    assert_int_equal(rn_trainer_run(&t_resumed), RN_OK);
+    for (int e = 0; e < 4; e++) {
+        assert_true(t_resumed.history[e].train_loss == t_whole.history[e].train_loss);
+        assert_true(t_resumed.history[e].val_loss == t_whole.history[e].val_loss);
+        assert_true(t_resumed.history[e].learning_rate == t_whole.history[e].learning_rate);
+    }
+    assert_memory_equal(resumed.params.values, whole.params.values, whole.params.count * sizeof(float));
+    assert_memory_equal(resumed.buffers.values, whole.buffers.values, whole.buffers.count * sizeof(float));
+
+    /* A checkpoint from another model is refused with both specs named. */
+    rn_model other;
+    rn_trainer t_other;
+    make_model(&other, "fc 5, relu, fc 3", 1);
+    assert_int_equal(rn_trainer_create(&t_other, &other, &f->data, &f->standardizer, f->split.train,
+                                       f->split.n_train, f->split.val, f->split.n_val, &c),
+                     RN_OK);
+    assert_int_equal(rn_trainer_resume(&t_other, path), RN_ERR_ARGUMENT);
+    assert_non_null(strstr(rn_error_message(), "the checkpoint's model is 'fc 12, bn, relu, dropout 0.3, fc 3'"));
+    rn_trainer_free(&t_other);
+    rn_model_free(&other);
+    unlink(path);
+    rn_trainer_free(&t_whole);
+    rn_trainer_free(&t_part);
+    rn_trainer_free(&t_resumed);
+    rn_model_free(&whole);
+    rn_model_free(&part);
+    rn_model_free(&resumed);
+}
+
+static size_t blocks_after_epoch[8];
+static rn_trainer *watched;
+static void record_blocks(void *user, const rn_epoch_record *record)
+{
+    (void)user;
+    if (record->epoch < 8) blocks_after_epoch[record->epoch] = rn_arena_block_allocations(rn_tape_arena(watched->tape));
+}
+
+static void early_stopping_and_no_allocation_per_step(void **state)
+{
+    iris_fixture *f = *state;
+    rn_model m;
+    make_model(&m, "fc 32, relu, fc 3", 2);
+    rn_train_config c = rn_train_defaults();
+    c.epochs = 200;
+    c.batch_size = 4;
+    c.optimizer.learning_rate = 0.05; /* large: overfits, validation loss rises */
+    c.patience = 5;
+    c.on_epoch = record_blocks;
+    rn_trainer t;
+    assert_int_equal(rn_trainer_create(&t, &m, &f->data, &f->standardizer, f->split.train, f->split.n_train,
+                                       f->split.val, f->split.n_val, &c),
+                     RN_OK);
+    watched = &t;
+    assert_int_equal(rn_trainer_run(&t), RN_OK);
+    assert_true(t.stopped_early);
+    assert_int_equal(t.epochs_done, t.best_epoch + 5);
+    /* The restored weights are the best epoch's: re-evaluating gives its loss. */
+    rn_evaluation val;
+    assert_int_equal(rn_evaluate(&m, &f->data, &f->standardizer, f->split.val, f->split.n_val, false, &val), RN_OK);
+    assert_float_equal(val.loss, t.best_val_loss, 1e-6);
+    /* After the first epoch the tape's arena never grows again. */
+    assert_true(t.epochs_done >= 7);
+    for (int e = 2; e <= 7; e++) assert_int_equal(blocks_after_epoch[e], blocks_after_epoch[1]);
+    rn_trainer_free(&t);
+    rn_model_free(&m);
+}
+
+static void history_csv_has_every_column(void **state)
+{
+    (void)state;
+    rn_epoch_record records[2] = {{1, 0.5, 0.8, 0.6, 0.7, 1.25, 1e-3}, {2, 0.25, 0.9, NAN, NAN, 1.0, 5e-4}};
+    char path[] = "/tmp/redes-csv-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    assert_int_equal(rn_history_write_csv(records, 2, path), RN_OK);
+    FILE *file = fopen(path, "r");
+    char text[512] = {0};
+    assert_true(fread(text, 1, sizeof text - 1, file) > 0);
+    fclose(file);
+    unlink(path);
+    assert_string_equal(text, "epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds,lr\n"
+                              "1,0.5,0.8,0.6,0.7,1.250000,0.001\n"
+                              "2,0.25,0.9,,,1.000000,0.0005\n");
+}
+
+static json_t *metadata_json(const rn_safetensors *file, const char *key)
+{
+    const char *text = rn_safetensors_metadata(file, key);
+    assert_non_null(text);
+    json_t *value = json_loads(text, 0, NULL);
+    assert_non_null(value);
+    return value;
+}
+
+/* Full-batch Adam on an MLP with batch norm, step for step against PyTorch
+ * (tests/golden/make_train_golden.py): the loss before each step and every
+ * final parameter and running statistic. */
+static void full_batch_training_matches_pytorch(void **state)
+{
+    (void)state;
+    rn_safetensors *file;
+    assert_int_equal(rn_safetensors_read(REDES_SOURCE_DIR "/tests/golden/train_golden.safetensors", &file), RN_OK);
+    rn_model m;
+    if (rn_model_from_file(&m, file) != RN_OK) fail_msg("%s", rn_error_message());
+    json_t *x = metadata_json(file, "golden.x"), *y = metadata_json(file, "golden.y");
+    json_t *losses = metadata_json(file, "golden.losses"), *final = metadata_json(file, "golden.final");
+    rn_dataset data;
+    memset(&data, 0, sizeof data);
+    data.n_examples = (int)json_array_size(y);
+    data.n_features = 5;
+    data.n_classes = 3;
+    data.features = malloc(json_array_size(x) * sizeof(float));
+    data.labels = malloc(json_array_size(y) * sizeof(int));
+    int *indices = malloc(json_array_size(y) * sizeof(int));
+    for (size_t i = 0; i < json_array_size(x); i++) data.features[i] = (float)json_real_value(json_array_get(x, i));
+    for (size_t i = 0; i < json_array_size(y); i++) {
+        data.labels[i] = (int)json_integer_value(json_array_get(y, i));
+        indices[i] = (int)i;
+    }
+    rn_train_config c = rn_train_defaults();
+    c.epochs = (int)json_array_size(losses);
+    c.batch_size = data.n_examples;
+    c.optimizer.learning_rate = 0.01;
+    rn_trainer t;
+    assert_int_equal(rn_trainer_create(&t, &m, &data, NULL, indices, data.n_examples, NULL, 0, &c), RN_OK);
+    assert_int_equal(rn_trainer_run(&t), RN_OK);
+    for (int e = 0; e < c.epochs; e++) {
+        double expected = json_real_value(json_array_get(losses, (size_t)e));
+        if (fabs(t.history[e].train_loss - expected) > 1e-5 * fabs(expected))
+            fail_msg("step %d: loss %.9g, PyTorch %.9g", e + 1, t.history[e].train_loss, expected);
+    }
+    const rn_params *stores[2] = {&m.params, &m.buffers};
+    for (int k = 0; k < 2; k++) {
+        for (int v = 0; v < stores[k]->n_views; v++) {
+            const rn_param_view *view = &stores[k]->views[v];
+            json_t *values = json_object_get(final, view->name);
+            assert_non_null(values);
+            assert_int_equal(json_array_size(values), view->numel);
+            double max_diff = 0, max_value = 0;
+            for (size_t i = 0; i < view->numel; i++) {
+                double want = json_number_value(json_array_get(values, i));
+                max_diff = fmax(max_diff, fabs(stores[k]->values[view->offset + i] - want));
+                max_value = fmax(max_value, fabs(want));
+            }
+            if (max_diff > 1e-5 * fmax(max_value, 1e-3))
+                fail_msg("%s: max |diff| %.3g (max |value| %.3g)", view->name, max_diff, max_value);
+        }
+    }
+    rn_trainer_free(&t);
+    rn_model_free(&m);
+    free(data.features);
+    free(data.labels);
+    free(indices);
+    json_decref(x);
+    json_decref(y);
+    json_decref(losses);
+    json_decref(final);
+    rn_safetensors_free(file);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(specs_name_and_shape_layers_like_pytorch),
+        cmocka_unit_test_setup_teardown(all_three_modes_learn_iris, load_iris, free_iris),
+        cmocka_unit_test_setup_teardown(resume_continues_bit_for_bit, load_iris, free_iris),
+        cmocka_unit_test_setup_teardown(early_stopping_and_no_allocation_per_step, load_iris, free_iris),
+        cmocka_unit_test(history_csv_has_every_column),
+        cmocka_unit_test(full_batch_training_matches_pytorch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
