@@ -727,7 +727,7 @@ static rn_status split_base(const char *base, plot_paths *out)
         if (*p == '\'' || *p == '\n' || *p == '\\')
             return rn_error(RN_ERR_ARGUMENT, "plot: output name '%s' has a quote, backslash or newline",
                             base);
-    snprintf(out->name, sizeof out->name, "%s", name);
+    memcpy(out->name, name, strlen(name) + 1); /* length checked above */
     if (!slash)
         snprintf(out->directory, sizeof out->directory, ".");
     else if (slash == out->base)
