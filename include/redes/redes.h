@@ -35,5 +35,6 @@
 #include "redes/status.h"
 #include "redes/tensor.h"
 #include "redes/train.h"
+#include "redes/xor_mlp.h"
 
 #endif
