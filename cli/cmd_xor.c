@@ -87,11 +87,12 @@ static rn_status draw_boundary(const rn_xor_mlp *net, const char *dir)
         free(values);
         return rn_error(RN_ERR_MEMORY, "xor: out of memory");
     }
-    rn_plot_set_size(plot, 640, 560);
+    rn_plot_set_size(plot, 640, 600);
     rn_plot_set_title(plot, "XOR, 2-2-1 sigmoid network: output y(x1, x2)");
     rn_plot_set_labels(plot, "x1", "x2");
     rn_plot_add_region(plot, values, GRID, GRID, lo, hi, lo, hi, 0);
     rn_plot_add_classes(plot, px, py, classes, 4, 2, case_names, RN_PLOT_POINTS);
+    rn_plot_set_legend(plot, "below horizontal");
     char base[4200];
     snprintf(base, sizeof base, "%s/boundary", dir);
     rn_status s = rn_plot_write(plot, base);
@@ -121,11 +122,12 @@ static rn_status draw_hidden(const rn_xor_mlp *net, const xor_comparison *c, con
         free(values);
         return rn_error(RN_ERR_MEMORY, "xor: out of memory");
     }
-    rn_plot_set_size(plot, 640, 560);
+    rn_plot_set_size(plot, 640, 600);
     rn_plot_set_title(plot, "Hidden layer: the four cases in (h1, h2), output line v1 h1 + v2 h2 + c = 0");
     rn_plot_set_labels(plot, "h1", "h2");
     rn_plot_add_region(plot, values, GRID, GRID, lo, hi, lo, hi, 0);
     rn_plot_add_classes(plot, px, py, classes, 4, 2, case_names, RN_PLOT_POINTS);
+    rn_plot_set_legend(plot, "below horizontal"); /* the cases sit in the corners */
     if (fabsf(v2) > 1e-6f) { /* h2 = −(v1 h1 + c) / v2 */
         lx[0] = lo, lx[1] = hi;
         for (int k = 0; k < 2; k++) ly[k] = -(v1 * lx[k] + bias) / v2;
