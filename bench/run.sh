@@ -15,3 +15,16 @@ section "gemm: portable blocked GEMM vs OpenBLAS (GFLOP/s)"
 section "conv2d: LeNet-5 and 2-conv MNIST layers, batch 64 (ms): redes, then PyTorch"
 "$BUILD/bench/bench_bench_conv" 21
 /usr/bin/python3 "$ROOT/bench/bench_conv_torch.py" 21
+
+section "mlp: one MNIST epoch, 784-256-128-10, SGD momentum, batch 64 (s, median of 3; max RSS)"
+mlp_results=$(mktemp)
+for threads in 1 2; do
+    "$BUILD/bench/bench_bench_mlp" 3 "$threads" | tee -a "$mlp_results"
+    /usr/bin/python3 "$ROOT/bench/bench_mlp_torch.py" 3 "$threads" | tee -a "$mlp_results"
+done
+awk '/^RESULT/ { split($3, t, "="); split($4, m, "="); split($7, r, "=");
+                 if ($2 == "redes") { if (!rs || m[2] < rs) rs = m[2]; if (r[2] > rr) rr = r[2] }
+                 else { if (!ts || m[2] < ts) ts = m[2]; if (r[2] > tr) tr = r[2] } }
+     END { printf "best redes %.3f s, best torch %.3f s: redes/torch = %.2f; max RSS redes %.0f MB, torch %.0f MB\n",
+                  rs, ts, rs / ts, rr, tr }' "$mlp_results"
+rm -f "$mlp_results"

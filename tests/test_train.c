@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "redes/redes.h"
 
 static void specs_name_and_shape_layers_like_pytorch(void **state)
@@ -253,6 +255,81 @@ static void history_csv_has_every_column(void **state)
                               "2,0.25,0.9,,,1.000000,0.0005\n");
 }
 
+static json_t *metadata_json(const rn_safetensors *file, const char *key)
+{
+    const char *text = rn_safetensors_metadata(file, key);
+    assert_non_null(text);
+    json_t *value = json_loads(text, 0, NULL);
+    assert_non_null(value);
+    return value;
+}
+
+/* Full-batch Adam on an MLP with batch norm, step for step against PyTorch
+ * (tests/golden/make_train_golden.py): the loss before each step and every
+ * final parameter and running statistic. */
+static void full_batch_training_matches_pytorch(void **state)
+{
+    (void)state;
+    rn_safetensors *file;
+    assert_int_equal(rn_safetensors_read(REDES_SOURCE_DIR "/tests/golden/train_golden.safetensors", &file), RN_OK);
+    rn_model m;
+    if (rn_model_from_file(&m, file) != RN_OK) fail_msg("%s", rn_error_message());
+    json_t *x = metadata_json(file, "golden.x"), *y = metadata_json(file, "golden.y");
+    json_t *losses = metadata_json(file, "golden.losses"), *final = metadata_json(file, "golden.final");
+    rn_dataset data;
+    memset(&data, 0, sizeof data);
+    data.n_examples = (int)json_array_size(y);
+    data.n_features = 5;
+    data.n_classes = 3;
+    data.features = malloc(json_array_size(x) * sizeof(float));
+    data.labels = malloc(json_array_size(y) * sizeof(int));
+    int *indices = malloc(json_array_size(y) * sizeof(int));
+    for (size_t i = 0; i < json_array_size(x); i++) data.features[i] = (float)json_real_value(json_array_get(x, i));
+    for (size_t i = 0; i < json_array_size(y); i++) {
+        data.labels[i] = (int)json_integer_value(json_array_get(y, i));
+        indices[i] = (int)i;
+    }
+    rn_train_config c = rn_train_defaults();
+    c.epochs = (int)json_array_size(losses);
+    c.batch_size = data.n_examples;
+    c.optimizer.learning_rate = 0.01;
+    rn_trainer t;
+    assert_int_equal(rn_trainer_create(&t, &m, &data, NULL, indices, data.n_examples, NULL, 0, &c), RN_OK);
+    assert_int_equal(rn_trainer_run(&t), RN_OK);
+    for (int e = 0; e < c.epochs; e++) {
+        double expected = json_real_value(json_array_get(losses, (size_t)e));
+        if (fabs(t.history[e].train_loss - expected) > 1e-5 * fabs(expected))
+            fail_msg("step %d: loss %.9g, PyTorch %.9g", e + 1, t.history[e].train_loss, expected);
+    }
+    const rn_params *stores[2] = {&m.params, &m.buffers};
+    for (int k = 0; k < 2; k++) {
+        for (int v = 0; v < stores[k]->n_views; v++) {
+            const rn_param_view *view = &stores[k]->views[v];
+            json_t *values = json_object_get(final, view->name);
+            assert_non_null(values);
+            assert_int_equal(json_array_size(values), view->numel);
+            double max_diff = 0, max_value = 0;
+            for (size_t i = 0; i < view->numel; i++) {
+                double want = json_number_value(json_array_get(values, i));
+                max_diff = fmax(max_diff, fabs(stores[k]->values[view->offset + i] - want));
+                max_value = fmax(max_value, fabs(want));
+            }
+            if (max_diff > 1e-5 * fmax(max_value, 1e-3))
+                fail_msg("%s: max |diff| %.3g (max |value| %.3g)", view->name, max_diff, max_value);
+        }
+    }
+    rn_trainer_free(&t);
+    rn_model_free(&m);
+    free(data.features);
+    free(data.labels);
+    free(indices);
+    json_decref(x);
+    json_decref(y);
+    json_decref(losses);
+    json_decref(final);
+    rn_safetensors_free(file);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(resume_continues_bit_for_bit, load_iris, free_iris),
         cmocka_unit_test_setup_teardown(early_stopping_and_no_allocation_per_step, load_iris, free_iris),
         cmocka_unit_test(history_csv_has_every_column),
+        cmocka_unit_test(full_batch_training_matches_pytorch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,7 +102,8 @@ typedef struct rn_trainer {
     /* Early stopping: best validation loss so far, its epoch, and its weights. */
     double best_val_loss;
     int best_epoch;
-    rn_params best;
+    rn_params best;         /* parameters of the best epoch */
+    rn_params best_buffers; /* and its batch-norm statistics */
     bool stopped_early;
 } rn_trainer;
 

@@ -85,6 +85,7 @@ rn_status rn_trainer_create(rn_trainer *t, rn_model *model, const rn_dataset *da
 {
     memset(t, 0, sizeof *t);
     rn_params_init(&t->best);
+    rn_params_init(&t->best_buffers);
     if (config->epochs < 1) return rn_error(RN_ERR_ARGUMENT, "train: %d epochs (at least 1)", config->epochs);
     if (config->batch_size < 1) return rn_error(RN_ERR_ARGUMENT, "train: batch size %d", config->batch_size);
     if (n_train < 1) return rn_error(RN_ERR_ARGUMENT, "train: no training examples");
@@ -125,6 +126,8 @@ rn_status rn_trainer_create(rn_trainer *t, rn_model *model, const rn_dataset *da
     if (config->patience > 0) {
         s = clone_layout(&t->best, &model->params);
         if (s == RN_OK) s = rn_params_copy_values(&t->best, &model->params);
+        if (s == RN_OK) s = clone_layout(&t->best_buffers, &model->buffers);
+        if (s == RN_OK) s = rn_params_copy_values(&t->best_buffers, &model->buffers);
         if (s != RN_OK) {
             rn_trainer_free(t);
             return s;
@@ -142,6 +145,7 @@ void rn_trainer_free(rn_trainer *t)
     free(t->batch_y);
     free(t->history);
     rn_params_free(&t->best);
+    rn_params_free(&t->best_buffers);
     memset(t, 0, sizeof *t);
 }
 
@@ -219,6 +223,7 @@ rn_status rn_trainer_run(rn_trainer *t)
                 t->best_val_loss = record->val_loss;
                 t->best_epoch = record->epoch;
                 RN_CHECK(rn_params_copy_values(&t->best, &t->model->params));
+                RN_CHECK(rn_params_copy_values(&t->best_buffers, &t->model->buffers));
             } else if (record->epoch - t->best_epoch >= t->config.patience) {
                 t->stopped_early = true;
             }
@@ -227,7 +232,10 @@ rn_status rn_trainer_run(rn_trainer *t)
         if (t->config.checkpoint_path) RN_CHECK(rn_trainer_save_checkpoint(t, t->config.checkpoint_path));
         if (t->config.stop_after_epoch > 0 && t->epochs_done == t->config.stop_after_epoch) return RN_OK;
     }
-    if (t->config.patience > 0 && t->best_epoch > 0) RN_CHECK(rn_params_copy_values(&t->model->params, &t->best));
+    if (t->config.patience > 0 && t->best_epoch > 0) {
+        RN_CHECK(rn_params_copy_values(&t->model->params, &t->best));
+        RN_CHECK(rn_params_copy_values(&t->model->buffers, &t->best_buffers));
+    }
     return RN_OK;
 }
 
@@ -404,6 +412,8 @@ rn_status rn_trainer_save_checkpoint(const rn_trainer *t, const char *path)
         s = rn_safetensors_add_buffer(file, &t->model->params, t->optimizer.slot[k], prefix);
     }
     if (s == RN_OK && t->best.allocated) s = rn_safetensors_add_params(file, &t->best, "best.");
+    if (s == RN_OK && t->best_buffers.allocated && t->best_buffers.count > 0)
+        s = rn_safetensors_add_params(file, &t->best_buffers, "best.");
     if (s == RN_OK) {
         for (int i = 0; i < t->n_train; i++) order[i] = (float)t->batcher.order[i];
         s = rn_safetensors_add(file, "trainer.order", 1, &t->n_train, order);
@@ -454,6 +464,8 @@ static rn_status restore_state(rn_trainer *t, const rn_safetensors *file, const 
     }
     t->optimizer.step = (long)json_integer_value(json_object_get(state, "optimizer_step"));
     if (t->best.allocated) RN_CHECK(rn_safetensors_load_buffer(file, &t->best, t->best.values, "best."));
+    if (t->best_buffers.allocated && t->best_buffers.count > 0)
+        RN_CHECK(rn_safetensors_load_buffer(file, &t->best_buffers, t->best_buffers.values, "best."));
     const rn_st_tensor *order = rn_safetensors_find(file, "trainer.order");
     if (!order || order->ndim != 1 || (int)order->numel != t->n_train)
         return rn_error(RN_ERR_FORMAT, "resume: no trainer.order of %d examples", t->n_train);

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# redes train / eval / predict on small data: acceptance fields, eval agrees
+# with train, resume continues exactly, PyTorch loads the model, bad input
+# exits 2 with one line.
+set -u
+source "$(dirname "$0")/lib.sh"
+SOURCE=${REDES_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# --- train on iris: JSON fields, files
+run_capture "$REDES" train --data iris --layers 16 --activation tanh --optimizer adam --lr 0.01 --batch 8 \
+    --epochs 20 --val-fraction 0.2 --seed 3 --out "$work/iris" --json
+if [ "$check_status" -eq 0 ]; then report ok; else report fail "train iris exited $check_status: $check_stderr"; fi
+train_json=$check_stdout
+accuracy=$(json_field test_accuracy)
+seconds=$(json_field epoch_seconds)
+if /usr/bin/python3 -c "import sys; a=float(sys.argv[1]); sys.exit(0 if a >= 0.85 else 1)" "$accuracy"; then
+    report ok; else report fail "iris test accuracy $accuracy < 0.85"; fi
+if [[ $seconds == \[*\] ]] && [ "$(json_field epochs_run)" = 20 ]; then report ok; else report fail "epoch_seconds: $seconds"; fi
+for f in model.safetensors checkpoint.safetensors history.csv confusion.png; do
+    if [ -s "$work/iris/$f" ]; then report ok; else report fail "missing $work/iris/$f"; fi
+done
+if [ "$(wc -l < "$work/iris/history.csv")" -eq 21 ] && head -1 "$work/iris/history.csv" | grep -q \
+    '^epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds,lr$'; then report ok; else
+    report fail "history.csv: $(head -2 "$work/iris/history.csv")"; fi
+
+# --- eval reproduces the test accuracy
+expect_output "\"test_accuracy\":$accuracy," "$REDES" eval --model "$work/iris/model.safetensors" --json
+
+# --- predict: one example and several, JSON and text
+expect_output '^\{"class":0,"label":"setosa","probabilities":\[' "$REDES" predict --model "$work/iris/model.safetensors" 5.1,3.5,1.4,0.2 --json
+expect_output '"predictions":\[\{"class":0.*\{"class":2' "$REDES" predict --model "$work/iris/model.safetensors" 5.1,3.5,1.4,0.2 6.9,3.1,5.4,2.1 --json
+expect_output 'class 2 \(virginica\)' "$REDES" predict --model "$work/iris/model.safetensors" 6.9,3.1,5.4,2.1
+
+# --- resume: 2 epochs + resume to 4 equals 4 epochs, loss for loss
+common=(train --data wine --layers 8 --dropout 0.2 --optimizer momentum --lr 0.05 --batch 16 --val-fraction 0.2 --seed 5 --json)
+run_capture "$REDES" "${common[@]}" --epochs 4 --out "$work/whole"
+whole=$(json_field train_loss)
+run_capture "$REDES" "${common[@]}" --epochs 2 --out "$work/part"
+run_capture "$REDES" "${common[@]}" --epochs 4 --out "$work/resumed" --resume "$work/part/checkpoint.safetensors"
+resumed=$(json_field train_loss)
+if [ -n "$whole" ] && [ "$whole" = "$resumed" ]; then report ok; else report fail "resume: $whole vs $resumed"; fi
+
+# --- PyTorch loads the file and computes the same probabilities
+if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    torch_out=$(/usr/bin/python3 "$SOURCE/tests/golden/torch_model.py" "$work/iris/model.safetensors" --inputs 6.9,3.1,5.4,2.1)
+    ours=$("$REDES" predict --model "$work/iris/model.safetensors" 6.9,3.1,5.4,2.1 --json 2>/dev/null)
+    if /usr/bin/python3 - "$torch_out" "$ours" <<'PY'
+import json, sys
+a = json.loads(sys.argv[1])["probabilities"]; b = json.loads(sys.argv[2])["probabilities"]
+sys.exit(0 if max(abs(x - y) for x, y in zip(a, b)) < 1e-5 else 1)
+PY
+    then report ok; else report fail "torch vs redes probabilities: $torch_out / $ours"; fi
+fi
+
+# --- an image model on MNIST (one quick epoch) predicts a PNG of any size
+if [ -e "$SOURCE/data/mnist/train-images-idx3-ubyte.gz" ]; then
+    run_capture "$REDES" train --data mnist --layers 32 --batch 128 --epochs 1 --out "$work/mnist" --json
+    if [ "$check_status" -eq 0 ]; then report ok; else report fail "train mnist: $check_stderr"; fi
+    # A hand-made 60x80 picture of a "1": a dark vertical bar on white.
+    /usr/bin/python3 - "$work/one.png" <<'PY'
+import struct, sys, zlib
+w, h = 60, 80
+rows = b"".join(b"\x00" + bytes(0 if 26 <= x < 34 and 10 <= y < 70 else 255 for x in range(w)) for y in range(h))
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+PY
+    expect_output '^\{"class":1,"label":"1","probabilities":\[' "$REDES" predict --model "$work/mnist/model.safetensors" "$work/one.png" --json
+    if [ -s "$work/mnist/misclassified.png" ]; then report ok; else report fail "no misclassified.png"; fi
+fi
+
+# --- bad input: exit 2, one line
+expect_status 2 "$REDES" train --data no-such-set --out "$work/bad"
+expect_stderr "redes train: --data is required" "$REDES" train --out "$work/bad"
+expect_stderr "redes train: .*unknown layer 'swish'" "$REDES" train --data iris --net "fc 8, swish" --out "$work/bad"
+expect_stderr "redes train: --layers '8,x'" "$REDES" train --data iris --layers 8,x --out "$work/bad"
+expect_status 2 "$REDES" train --data iris --optimizer lbfgs --out "$work/bad"
+expect_stderr "--patience needs a validation split" "$REDES" train --data iris --patience 3 --out "$work/bad"
+expect_stderr "resume: the checkpoint's model is" "$REDES" train --data wine --layers 9 --epochs 3 --out "$work/bad" --resume "$work/part/checkpoint.safetensors"
+expect_stderr "redes eval: .*cannot open" "$REDES" eval --model "$work/none.safetensors"
+head -c 100 "$work/iris/model.safetensors" > "$work/truncated.safetensors"
+expect_stderr "header length [0-9]+ exceeds the file" "$REDES" eval --model "$work/truncated.safetensors"
+expect_stderr "expected 4 comma-separated numbers, found 2" "$REDES" predict --model "$work/iris/model.safetensors" 1,2
+expect_stderr "not a 28x28 picture" "$REDES" predict --model "$work/iris/model.safetensors" "$work/x.png"
+expect_status 2 "$REDES" predict --model "$work/iris/model.safetensors"
+finish
