@@ -40,5 +40,7 @@
 #include "redes/status.h"
 #include "redes/tensor.h"
 #include "redes/train.h"
+#include "redes/gradient_flow.h"
+#include "redes/xor_mlp.h"
 
 #endif
