@@ -6,7 +6,6 @@ times PyTorch at its leanest.
 
     bench_mlp_torch.py [REPEATS [THREADS]]
 """
-import gzip
 import os
 import resource
 import sys
@@ -18,14 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+sys.path.insert(0, os.path.join(ROOT, "tests", "golden"))
+from golden_io import read_idx  # noqa: E402
 
 
 def main():

@@ -16,128 +16,14 @@
 #include <string.h>
 
 #include "redes/redes.h"
-
-/* ------------------------------------------------------------------ fixture files */
-
-enum { MAX_TENSORS = 96 };
-
-typedef struct golden {
-    int count;
-    char names[MAX_TENSORS][32];
-    rn_tensor tensors[MAX_TENSORS];
-} golden;
-
-static golden *golden_load(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/golden/autograd_%s.txt", REDES_SOURCE_DIR, name);
-    FILE *f = fopen(path, "r");
-    if (!f) fail_msg("cannot open %s (run make golden)", path);
-    golden *g = calloc(1, sizeof *g);
-    char line[256];
-    if (!fgets(line, sizeof line, f)) fail_msg("%s: empty", path); /* the comment line */
-    int ndim;
-    while (g->count < MAX_TENSORS && fscanf(f, "%31s %d", g->names[g->count], &ndim) == 2) {
-        int shape[RN_MAX_DIMS];
-        assert_true(ndim >= 1 && ndim <= RN_MAX_DIMS);
-        for (int d = 0; d < ndim; d++) assert_int_equal(fscanf(f, "%d", &shape[d]), 1);
-        rn_tensor *t = &g->tensors[g->count];
-        assert_int_equal(rn_tensor_alloc(t, ndim, shape), RN_OK);
-        for (size_t i = 0; i < rn_tensor_numel(t); i++) assert_int_equal(fscanf(f, "%f", &t->data[i]), 1);
-        g->count++;
-    }
-    fclose(f);
-    return g;
-}
-
-static void golden_free(golden *g)
-{
-    for (int i = 0; i < g->count; i++) rn_tensor_free(&g->tensors[i]);
-    free(g);
-}
-
-static rn_tensor *get(golden *g, const char *name)
-{
-    for (int i = 0; i < g->count; i++)
-        if (strcmp(g->names[i], name) == 0) return &g->tensors[i];
-    fail_msg("golden tensor '%s' missing", name);
-    return NULL;
-}
-
-/* Integer labels/indices stored as exact floats. */
-static int *get_ints(golden *g, const char *name)
-{
-    rn_tensor *t = get(g, name);
-    size_t n = rn_tensor_numel(t);
-    int *v = malloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++) v[i] = (int)t->data[i];
-    return v;
-}
-
-/* The acceptance test: max |ours - reference| <= 1e-5 max |reference|. */
-static void expect_close(const char *what, const float *ours, const rn_tensor *reference)
-{
-    assert_non_null(ours);
-    size_t n = rn_tensor_numel(reference);
-    double largest = 0.0, worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        largest = fmax(largest, fabs(reference->data[i]));
-        worst = fmax(worst, fabs((double)ours[i] - reference->data[i]));
-    }
-    double allowed = 1e-5 * largest;
-    if (largest == 0.0) allowed = 0.0;
-    if (!(worst <= allowed))
-        fail_msg("%s: max |difference| %.3g > %.3g (1e-5 of max |value| %.3g)", what, worst, allowed, largest);
-}
-
-/* A variable leaf holding a copy of a golden tensor. */
-static rn_var *variable(rn_tape *tape, golden *g, const char *name)
-{
-    rn_var *v = rn_tape_variable(tape, *get(g, name));
-    assert_non_null(v);
-    return v;
-}
-
-static rn_var *input(rn_tape *tape, golden *g, const char *name)
-{
-    return rn_tape_input(tape, *get(g, name));
-}
-
-/* A parameter whose gradient buffer is a fresh zeroed heap tensor. */
-typedef struct param {
-    rn_tensor value, grad;
-    rn_var var;
-} param;
-
-static void param_init(param *p, golden *g, const char *name)
-{
-    rn_tensor *t = get(g, name);
-    assert_int_equal(rn_tensor_alloc(&p->value, t->ndim, t->shape), RN_OK);
-    assert_int_equal(rn_tensor_alloc(&p->grad, t->ndim, t->shape), RN_OK);
-    rn_tensor_copy(&p->value, t);
-    p->var = rn_param(p->value, p->grad);
-}
-
-static void param_free(param *p)
-{
-    rn_tensor_free(&p->value);
-    rn_tensor_free(&p->grad);
-}
-
-static void backward_with(rn_tape *tape, rn_var *y, golden *g, const char *dy_name)
-{
-    assert_non_null(y);
-    rn_tensor *dy = get(g, dy_name);
-    assert_int_equal(rn_tensor_numel(dy), rn_tensor_numel(&y->value));
-    assert_int_equal(rn_backward_seed(tape, y, dy->data), RN_OK);
-}
+#include "golden_io.h"
 
 /* ------------------------------------------------------------------ cases */
 
 static void golden_matmul(void **state)
 {
     (void)state;
-    golden *g = golden_load("matmul");
+    golden *g = golden_load("autograd", "matmul");
     rn_tape *tape = rn_tape_create(0);
     rn_var *a = variable(tape, g, "a"), *b = variable(tape, g, "b");
     rn_var *y = rn_matmul(tape, a, b);
@@ -152,7 +38,7 @@ static void golden_matmul(void **state)
 static void golden_linear(void **state)
 {
     (void)state;
-    golden *g = golden_load("linear");
+    golden *g = golden_load("autograd", "linear");
     rn_tape *tape = rn_tape_create(0);
     param w, b;
     param_init(&w, g, "w");
@@ -173,7 +59,7 @@ static void golden_linear(void **state)
 static void golden_activations(void **state)
 {
     (void)state;
-    golden *g = golden_load("activations");
+    golden *g = golden_load("autograd", "activations");
     rn_tape *tape = rn_tape_create(0);
     for (int k = 0; k < RN_ACT_COUNT; k++) {
         const char *name = rn_activation_name((rn_activation)k);
@@ -200,7 +86,7 @@ static void golden_activations(void **state)
 static void golden_softmax(void **state)
 {
     (void)state;
-    golden *g = golden_load("softmax");
+    golden *g = golden_load("autograd", "softmax");
     rn_tape *tape = rn_tape_create(0);
     rn_var *x = variable(tape, g, "x");
     rn_var *s = rn_softmax(tape, x);
@@ -220,7 +106,7 @@ static void golden_softmax(void **state)
 static void golden_losses(void **state)
 {
     (void)state;
-    golden *g = golden_load("losses");
+    golden *g = golden_load("autograd", "losses");
     rn_tape *tape = rn_tape_create(0);
     rn_var *p = variable(tape, g, "prediction");
     rn_var *mse = rn_mse_loss(tape, p, input(tape, g, "target"));
@@ -250,7 +136,7 @@ static void golden_losses(void **state)
 
 static void batch_norm_case(const char *name, bool training)
 {
-    golden *g = golden_load(name);
+    golden *g = golden_load("autograd", name);
     rn_tape *tape = rn_tape_create(0);
     rn_tape_set_training(tape, training);
     param gamma, beta;
@@ -288,7 +174,7 @@ static void golden_batch_norm(void **state)
 static void golden_layer_norm(void **state)
 {
     (void)state;
-    golden *g = golden_load("layer_norm");
+    golden *g = golden_load("autograd", "layer_norm");
     rn_tape *tape = rn_tape_create(0);
     param gamma, beta;
     param_init(&gamma, g, "gamma");
@@ -309,7 +195,7 @@ static void golden_layer_norm(void **state)
 static void golden_embedding(void **state)
 {
     (void)state;
-    golden *g = golden_load("embedding");
+    golden *g = golden_load("autograd", "embedding");
     rn_tape *tape = rn_tape_create(0);
     param w;
     param_init(&w, g, "w");
@@ -327,7 +213,7 @@ static void golden_embedding(void **state)
 static void golden_elementwise(void **state)
 {
     (void)state;
-    golden *g = golden_load("elementwise");
+    golden *g = golden_load("autograd", "elementwise");
     rn_tape *tape = rn_tape_create(0);
     const char *names[4] = {"add", "sub", "mul", "div"};
     rn_var *(*ops[4])(rn_tape *, rn_var *, rn_var *) = {rn_add, rn_sub, rn_mul, rn_div};
@@ -379,7 +265,7 @@ static void golden_elementwise(void **state)
 static void golden_mlp(void **state)
 {
     (void)state;
-    golden *g = golden_load("mlp");
+    golden *g = golden_load("autograd", "mlp");
     const char *names[7] = {"w1", "gamma", "beta", "w2", "b2", "w3", "b3"};
     param p[7];
     for (int i = 0; i < 7; i++) param_init(&p[i], g, names[i]);

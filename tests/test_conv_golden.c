@@ -18,121 +18,7 @@
 #include <string.h>
 
 #include "redes/redes.h"
-
-/* ------------------------------------------------------------------ fixture files */
-
-enum { MAX_TENSORS = 96 };
-
-typedef struct golden {
-    int count;
-    char names[MAX_TENSORS][32];
-    rn_tensor tensors[MAX_TENSORS];
-} golden;
-
-static golden *golden_load(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/golden/conv_%s.txt", REDES_SOURCE_DIR, name);
-    FILE *f = fopen(path, "r");
-    if (!f) fail_msg("cannot open %s (run make golden)", path);
-    golden *g = calloc(1, sizeof *g);
-    char line[256];
-    if (!fgets(line, sizeof line, f)) fail_msg("%s: empty", path); /* the comment line */
-    int ndim;
-    while (g->count < MAX_TENSORS && fscanf(f, "%31s %d", g->names[g->count], &ndim) == 2) {
-        int shape[RN_MAX_DIMS];
-        assert_true(ndim >= 1 && ndim <= RN_MAX_DIMS);
-        for (int d = 0; d < ndim; d++)
-            assert_int_equal(fscanf(f, "%d", &shape[d]), 1);
-        rn_tensor *t = &g->tensors[g->count];
-        assert_int_equal(rn_tensor_alloc(t, ndim, shape), RN_OK);
-        for (size_t i = 0; i < rn_tensor_numel(t); i++)
-            assert_int_equal(fscanf(f, "%f", &t->data[i]), 1);
-        g->count++;
-    }
-    fclose(f);
-    return g;
-}
-
-static void golden_free(golden *g)
-{
-    for (int i = 0; i < g->count; i++)
-        rn_tensor_free(&g->tensors[i]);
-    free(g);
-}
-
-static rn_tensor *get(golden *g, const char *name)
-{
-    for (int i = 0; i < g->count; i++)
-        if (strcmp(g->names[i], name) == 0) return &g->tensors[i];
-    fail_msg("golden tensor '%s' missing", name);
-    return NULL;
-}
-
-/* Integer labels/indices stored as exact floats. */
-static int *get_ints(golden *g, const char *name)
-{
-    rn_tensor *t = get(g, name);
-    size_t n = rn_tensor_numel(t);
-    int *v = malloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (int)t->data[i];
-    return v;
-}
-
-/* The acceptance test: max |ours - reference| <= 1e-5 max |reference|. */
-static void expect_close(const char *what, const float *ours, const rn_tensor *reference)
-{
-    assert_non_null(ours);
-    size_t n = rn_tensor_numel(reference);
-    double largest = 0.0, worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        largest = fmax(largest, fabs(reference->data[i]));
-        worst = fmax(worst, fabs((double)ours[i] - reference->data[i]));
-    }
-    double allowed = 1e-5 * largest;
-    if (largest == 0.0) allowed = 0.0;
-    if (!(worst <= allowed))
-        fail_msg("%s: max |difference| %.3g > %.3g (1e-5 of max |value| %.3g)", what, worst, allowed,
-                 largest);
-}
-
-/* A variable leaf holding a copy of a golden tensor. */
-static rn_var *variable(rn_tape *tape, golden *g, const char *name)
-{
-    rn_var *v = rn_tape_variable(tape, *get(g, name));
-    assert_non_null(v);
-    return v;
-}
-
-/* A parameter whose gradient buffer is a fresh zeroed heap tensor. */
-typedef struct param {
-    rn_tensor value, grad;
-    rn_var var;
-} param;
-
-static void param_init(param *p, golden *g, const char *name)
-{
-    rn_tensor *t = get(g, name);
-    assert_int_equal(rn_tensor_alloc(&p->value, t->ndim, t->shape), RN_OK);
-    assert_int_equal(rn_tensor_alloc(&p->grad, t->ndim, t->shape), RN_OK);
-    rn_tensor_copy(&p->value, t);
-    p->var = rn_param(p->value, p->grad);
-}
-
-static void param_free(param *p)
-{
-    rn_tensor_free(&p->value);
-    rn_tensor_free(&p->grad);
-}
-
-static void backward_with(rn_tape *tape, rn_var *y, golden *g, const char *dy_name)
-{
-    assert_non_null(y);
-    rn_tensor *dy = get(g, dy_name);
-    assert_int_equal(rn_tensor_numel(dy), rn_tensor_numel(&y->value));
-    assert_int_equal(rn_backward_seed(tape, y, dy->data), RN_OK);
-}
+#include "golden_io.h"
 
 /* ------------------------------------------------------------------ single layers */
 
@@ -193,7 +79,7 @@ static void check_layer(golden *g, const char *prefix, layer_fn *fn, int n_input
 static void golden_layers(void **state)
 {
     (void)state;
-    golden *g = golden_load("layers");
+    golden *g = golden_load("conv", "layers");
     check_layer(g, "conv", l_conv, 3);
     check_layer(g, "dilated", l_dilated, 3);
     check_layer(g, "transposed", l_transposed, 3);
@@ -208,7 +94,7 @@ static void golden_layers(void **state)
 static void golden_cnn(void **state)
 {
     (void)state;
-    golden *g = golden_load("cnn");
+    golden *g = golden_load("conv", "cnn");
     /* conv 1 has no bias: batch norm right after it would cancel it */
     static const char *const names[] = {"w1", "gamma", "beta", "w2",  "b2",  "wt", "bt",
                                         "w3", "b3",    "wl1",  "bl1", "wl2", "bl2"};

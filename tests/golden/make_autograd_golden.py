@@ -14,27 +14,20 @@ Integer tensors (labels, indices) are written the same way and are exact.
 Regenerate with `make golden` or: /usr/bin/python3 tests/golden/make_autograd_golden.py
 """
 import os
+import sys
 
 import torch
 import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import golden_io  # noqa: E402
+from golden_io import leaf  # noqa: E402
+
 torch.set_default_dtype(torch.float32)
 
 
 def write(case, tensors):
-    path = os.path.join(HERE, f"autograd_{case}.txt")
-    with open(path + ".tmp", "w") as f:
-        f.write(f"# PyTorch {torch.__version__} reference for redes autograd: {case}\n")
-        for name, t in tensors:
-            t = t.detach().to(torch.float64).reshape(t.shape if t.dim() else (1,))
-            f.write(f"{name} {t.dim()} {' '.join(str(d) for d in t.shape)}\n")
-            f.write(" ".join(f"{v:.9g}" for v in t.flatten().tolist()) + "\n")
-    os.replace(path + ".tmp", path)
-
-
-def leaf(*shape, scale=1.0):
-    return (torch.randn(*shape) * scale).requires_grad_()
+    golden_io.write_tensors("autograd", "autograd", case, tensors)
 
 
 def grads(y, inputs, dy):
@@ -220,4 +213,4 @@ if __name__ == "__main__":
     case_embedding()
     case_elementwise()
     case_mlp()
-    print("wrote", len([f for f in os.listdir(HERE) if f.startswith("autograd_")]), "autograd fixtures")
+    print("wrote", len([f for f in os.listdir(golden_io.HERE) if f.startswith("autograd_")]), "autograd fixtures")

@@ -20,27 +20,20 @@ conv_cnn.txt     a small CNN with every layer kind, its loss and every gradient:
 Regenerate with `make golden` or: /usr/bin/python3 tests/golden/make_conv_golden.py
 """
 import os
+import sys
 
 import torch
 import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import golden_io  # noqa: E402
+from golden_io import leaf  # noqa: E402
+
 torch.set_default_dtype(torch.float32)
 
 
 def write(case, tensors):
-    path = os.path.join(HERE, f"conv_{case}.txt")
-    with open(path + ".tmp", "w") as f:
-        f.write(f"# PyTorch {torch.__version__} reference for redes CNN layers: {case}\n")
-        for name, t in tensors:
-            t = t.detach().to(torch.float64).reshape(t.shape if t.dim() else (1,))
-            f.write(f"{name} {t.dim()} {' '.join(str(d) for d in t.shape)}\n")
-            f.write(" ".join(f"{v:.9g}" for v in t.flatten().tolist()) + "\n")
-    os.replace(path + ".tmp", path)
-
-
-def leaf(*shape, scale=1.0):
-    return (torch.randn(*shape) * scale).requires_grad_()
+    golden_io.write_tensors("conv", "CNN layers", case, tensors)
 
 
 def layer(prefix, fn, inputs):

@@ -12,36 +12,13 @@ Output: family_tree_gradient.txt, one block per loss kind:
 """
 import math
 import os
+import sys
 
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "..", "data", "family-tree", "facts.tsv")
-PEOPLE = ("Christopher Penelope Andrew Christine Margaret Arthur Victoria James Jennifer Charles Colin "
-          "Charlotte Roberto Maria Pierro Francesca Gina Emilio Lucia Marco Angela Tomaso Alfonso Sophia").split()
-RELATIONS = "father mother husband wife son daughter uncle aunt brother sister nephew niece".split()
-SHAPES = [(6, 24), (6,), (6, 12), (6,), (12, 12), (12,), (6, 12), (6,), (24, 6), (24,)]
-
-
-def cases():
-    answers = {}
-    with open(DATA) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            a, r, b = line.rstrip("\n").split("\t")
-            answers.setdefault((PEOPLE.index(a), RELATIONS.index(r)), set()).add(PEOPLE.index(b))
-    keys = sorted(answers)
-    assert len(keys) == 104
-    person = torch.zeros(104, 24, dtype=torch.float64)
-    relation = torch.zeros(104, 12, dtype=torch.float64)
-    target = torch.zeros(104, 24, dtype=torch.float64)
-    for i, (p, r) in enumerate(keys):
-        person[i, p] = 1
-        relation[i, r] = 1
-        for b in answers[(p, r)]:
-            target[i, b] = 1
-    return person, relation, target
+sys.path.insert(0, HERE)
+from family_tree_torch import SHAPES, cases, forward  # noqa: E402
 
 
 def parameters():
@@ -67,15 +44,11 @@ def loss_of(y, t, kind, tolerance):
 
 
 def main():
-    person, relation, target = cases()
+    person, relation, target = cases(torch.float64)
     lines = []
     for kind, tolerance in (("tolerance", 0.2), ("squared-boundary", 0.2), ("squared", 0.2)):
-        Wp, bp, Wr, br, Wh, bh, Wd, bd, Wo, bo = params = parameters()
-        a_p = torch.sigmoid(person @ Wp.T + bp)
-        a_r = torch.sigmoid(relation @ Wr.T + br)
-        a_h = torch.sigmoid(torch.cat([a_p, a_r], 1) @ Wh.T + bh)
-        a_d = torch.sigmoid(a_h @ Wd.T + bd)
-        y = torch.sigmoid(a_d @ Wo.T + bo)
+        params = parameters()
+        y = forward(params, person, relation)
         loss = loss_of(y, target, kind, tolerance)
         loss.backward()
         lines.append(f"loss {kind} {tolerance} {loss.item():.12g}")

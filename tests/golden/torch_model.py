@@ -10,7 +10,6 @@ load_state_dict(strict=True), and prints JSON: the parameter count and, with
 computes with redes' weights; with --inputs, the softmax probabilities.
 """
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -21,6 +20,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io  # noqa: E402
+from golden_io import read_idx  # noqa: E402
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
                "softplus": nn.Softplus, "identity": nn.Identity}
@@ -76,14 +76,6 @@ class Net(nn.Module):
         for name, layer in self.steps:
             x = torch.flatten(x, 1) if name == "flatten" else layer(x)
         return x
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 def main():
