@@ -49,6 +49,16 @@ static size_t at4(int C, int H, int W, int b, int c, int y, int x)
 
 /* ----------------------------------------------------------------- references */
 
+/* One (input pixel, kernel tap, output pixel) triple of the convolution sum,
+ * read three ways: y += w x, dx += w dy, dw += x dy. */
+static void accumulate_tap(const float *x, const float *w, const float *dy, size_t in, size_t wi, size_t out,
+                           double *y, double *dx, double *dw)
+{
+    y[out] += (double)w[wi] * x[in];
+    dx[in] += (double)w[wi] * dy[out];
+    dw[wi] += (double)x[in] * dy[out];
+}
+
 /* The convolution's definition, as a scatter over (input pixel, kernel tap)
  * pairs: every y[b,o,i,j] += w[o,c',u,v] x[b,c,i S - P + u D, j S - P + v D].
  * Forward, backward-data and backward-weight are the same sum read three
@@ -75,9 +85,7 @@ static void reference_conv(const rn_conv2d_geometry *g, const float *x, const fl
                                 size_t in = at4(g->in_channels, g->in_height, g->in_width, b,
                                                 group * cin_g + cc, r, s);
                                 size_t wi = (((size_t)o * cin_g + cc) * K_h + u) * K_w + v;
-                                y[out] += (double)w[wi] * x[in];
-                                dx[in] += (double)w[wi] * dy[out];
-                                dw[wi] += (double)x[in] * dy[out];
+                                accumulate_tap(x, w, dy, in, wi, out, y, dx, dw);
                             }
                 }
         }
@@ -112,9 +120,7 @@ static void reference_conv_transpose(const rn_conv2d_geometry *t, const float *x
                                 size_t out = at4(t->out_channels, t->out_height, t->out_width, b,
                                                  group * cout_g + oo, r, s);
                                 size_t wi = (((size_t)c * cout_g + oo) * K_h + u) * K_w + v;
-                                y[out] += (double)w[wi] * x[in];
-                                dx[in] += (double)w[wi] * dy[out];
-                                dw[wi] += (double)x[in] * dy[out];
+                                accumulate_tap(x, w, dy, in, wi, out, y, dx, dw);
                             }
                 }
         }
@@ -148,6 +154,42 @@ static const conv_case conv_cases[] = {
     {2, 2, 5, 5, 64, 2, 2, 1, 0, 1, 2, 0},
 };
 
+/* The two directions share their signatures, so one table drives both. */
+typedef struct conv_direction {
+    const char *name;
+    rn_status (*prepare)(rn_conv2d_geometry *g);
+    size_t (*workspace_floats)(const rn_conv2d_geometry *g);
+    rn_status (*forward)(const rn_conv2d_geometry *g, const float *x, const float *w, const float *bias,
+                         float *y, float *ws, size_t ws_n);
+    rn_status (*backward_data)(const rn_conv2d_geometry *g, const float *dy, const float *w, float *dx,
+                               float *ws, size_t ws_n);
+    rn_status (*backward_weight)(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
+                                 float *db, float *ws, size_t ws_n);
+} conv_direction;
+
+static const conv_direction directions[2] = {
+    {"conv2d", rn_conv2d_prepare, rn_conv2d_workspace_floats, rn_conv2d_forward, rn_conv2d_backward_data,
+     rn_conv2d_backward_weight},
+    {"conv_transpose2d", rn_conv_transpose2d_prepare, rn_conv_transpose2d_workspace_floats,
+     rn_conv_transpose2d_forward, rn_conv_transpose2d_backward_data, rn_conv_transpose2d_backward_weight},
+};
+
+/* Element counts of x, y and w for geometry g. */
+typedef struct conv_sizes {
+    size_t x, y, w;
+} conv_sizes;
+
+static conv_sizes sizes_of(const rn_conv2d_geometry *g, bool transposed)
+{
+    return (conv_sizes){
+        .x = (size_t)g->batch * g->in_channels * g->in_height * g->in_width,
+        .y = (size_t)g->batch * g->out_channels * g->out_height * g->out_width,
+        .w = transposed ? (size_t)g->in_channels * (g->out_channels / g->groups) * g->kernel_height *
+                              g->kernel_width
+                        : rn_conv2d_weight_count(g),
+    };
+}
+
 static rn_conv2d_geometry geometry_of(const conv_case *c, bool transposed)
 {
     rn_conv2d_geometry g = {.batch = c->batch,
@@ -164,26 +206,20 @@ static rn_conv2d_geometry geometry_of(const conv_case *c, bool transposed)
                             .dilation_height = c->dilation,
                             .dilation_width = c->dilation,
                             .groups = c->groups};
-    if (transposed) {
-        g.output_pad_height = g.output_pad_width = c->output_pad;
-        assert_int_equal(rn_conv_transpose2d_prepare(&g), RN_OK);
-    } else {
-        assert_int_equal(rn_conv2d_prepare(&g), RN_OK);
-    }
+    if (transposed) g.output_pad_height = g.output_pad_width = c->output_pad;
+    assert_int_equal(directions[transposed].prepare(&g), RN_OK);
     return g;
 }
 
 /* small_workspace: room for one image only, so the kernels work image by image. */
 static void check_case(const conv_case *c, bool transposed, bool small_workspace)
 {
+    const conv_direction *kind = &directions[transposed];
     rn_conv2d_geometry g = geometry_of(c, transposed);
     rn_rng rng;
     rn_rng_seed(&rng, 7);
-    size_t n_x = (size_t)g.batch * g.in_channels * g.in_height * g.in_width;
-    size_t n_y = (size_t)g.batch * g.out_channels * g.out_height * g.out_width;
-    size_t n_w = transposed
-                     ? (size_t)g.in_channels * (g.out_channels / g.groups) * g.kernel_height * g.kernel_width
-                     : rn_conv2d_weight_count(&g);
+    conv_sizes n = sizes_of(&g, transposed);
+    size_t n_x = n.x, n_y = n.y, n_w = n.w;
     float *x = random_floats(&rng, n_x), *w = random_floats(&rng, n_w);
     float *bias = random_floats(&rng, (size_t)g.out_channels), *dy = random_floats(&rng, n_y);
     float *y = random_floats(&rng, n_y); /* garbage: forward must overwrite */
@@ -202,23 +238,15 @@ static void check_case(const conv_case *c, bool transposed, bool small_workspace
     else
         reference_conv(&g, x, w, bias, dy, ry, rdx, rdw, rdb);
 
-    size_t ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&g) : rn_conv2d_workspace_floats(&g);
-    if (small_workspace) { /* the documented minimum: what the same geometry needs for one image */
-        rn_conv2d_geometry one = g;
-        one.batch = 1;
-        ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&one) : rn_conv2d_workspace_floats(&one);
-    }
+    /* small: the documented minimum, what the same geometry needs for one image */
+    rn_conv2d_geometry one = g;
+    one.batch = 1;
+    size_t ws_n = kind->workspace_floats(small_workspace ? &one : &g);
     float *ws = malloc(sizeof(float) * ws_n);
     assert_non_null(ws);
-    if (transposed) {
-        assert_int_equal(rn_conv_transpose2d_forward(&g, x, w, bias, y, ws, ws_n), RN_OK);
-        assert_int_equal(rn_conv_transpose2d_backward_data(&g, dy, w, dx, ws, ws_n), RN_OK);
-        assert_int_equal(rn_conv_transpose2d_backward_weight(&g, x, dy, dw, db, ws, ws_n), RN_OK);
-    } else {
-        assert_int_equal(rn_conv2d_forward(&g, x, w, bias, y, ws, ws_n), RN_OK);
-        assert_int_equal(rn_conv2d_backward_data(&g, dy, w, dx, ws, ws_n), RN_OK);
-        assert_int_equal(rn_conv2d_backward_weight(&g, x, dy, dw, db, ws, ws_n), RN_OK);
-    }
+    assert_int_equal(kind->forward(&g, x, w, bias, y, ws, ws_n), RN_OK);
+    assert_int_equal(kind->backward_data(&g, dy, w, dx, ws, ws_n), RN_OK);
+    assert_int_equal(kind->backward_weight(&g, x, dy, dw, db, ws, ws_n), RN_OK);
     assert_close("y", y, ry, n_y);
     assert_close("dx", dx, rdx, n_x);
     assert_close("dw", dw, rdw, n_w);
@@ -255,12 +283,9 @@ static void conv_transpose_matches_direct_loops(void **state)
 static double loss_of(const rn_conv2d_geometry *g, bool transposed, const float *x, const float *w,
                       const float *bias, const float *r, float *y, float *ws, size_t ws_n)
 {
-    if (transposed)
-        rn_conv_transpose2d_forward(g, x, w, bias, y, ws, ws_n);
-    else
-        rn_conv2d_forward(g, x, w, bias, y, ws, ws_n);
+    directions[transposed].forward(g, x, w, bias, y, ws, ws_n);
     double loss = 0.0;
-    size_t n_y = (size_t)g->batch * g->out_channels * g->out_height * g->out_width;
+    size_t n_y = sizes_of(g, transposed).y;
     for (size_t k = 0; k < n_y; k++)
         loss += (double)r[k] * y[k];
     return loss;
@@ -268,29 +293,22 @@ static double loss_of(const rn_conv2d_geometry *g, bool transposed, const float 
 
 static void finite_difference_case(const conv_case *c, bool transposed)
 {
+    const conv_direction *kind = &directions[transposed];
     rn_conv2d_geometry g = geometry_of(c, transposed);
     rn_rng rng;
     rn_rng_seed(&rng, 11);
-    size_t n_x = (size_t)g.batch * g.in_channels * g.in_height * g.in_width;
-    size_t n_y = (size_t)g.batch * g.out_channels * g.out_height * g.out_width;
-    size_t n_w = transposed
-                     ? (size_t)g.in_channels * (g.out_channels / g.groups) * g.kernel_height * g.kernel_width
-                     : rn_conv2d_weight_count(&g);
+    conv_sizes n = sizes_of(&g, transposed);
+    size_t n_x = n.x, n_y = n.y, n_w = n.w;
     float *x = random_floats(&rng, n_x), *w = random_floats(&rng, n_w);
     float *bias = random_floats(&rng, (size_t)g.out_channels), *r = random_floats(&rng, n_y);
     float *y = malloc(sizeof(float) * n_y);
     float *dx = calloc(n_x, sizeof(float)), *dw = calloc(n_w, sizeof(float)),
           *db = calloc((size_t)g.out_channels, sizeof(float));
-    size_t ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&g) : rn_conv2d_workspace_floats(&g);
+    size_t ws_n = kind->workspace_floats(&g);
     float *ws = malloc(sizeof(float) * ws_n);
     assert_true(y && dx && dw && db && ws);
-    if (transposed) {
-        rn_conv_transpose2d_backward_data(&g, r, w, dx, ws, ws_n);
-        rn_conv_transpose2d_backward_weight(&g, x, r, dw, db, ws, ws_n);
-    } else {
-        rn_conv2d_backward_data(&g, r, w, dx, ws, ws_n);
-        rn_conv2d_backward_weight(&g, x, r, dw, db, ws, ws_n);
-    }
+    kind->backward_data(&g, r, w, dx, ws, ws_n);
+    kind->backward_weight(&g, x, r, dw, db, ws, ws_n);
     const float h = 1e-2f;
     struct {
         float *values, *grad;
@@ -310,8 +328,8 @@ static void finite_difference_case(const conv_case *c, bool transposed)
             double analytic = params[p].grad[k];
             double tolerance = 1e-3 * (1.0 + fabs(analytic)) + 1e-6 * fabs(plus) / h;
             if (fabs(numeric - analytic) > tolerance)
-                fail_msg("%s d%s[%zu]: backward %.6g, finite difference %.6g",
-                         transposed ? "conv_transpose2d" : "conv2d", params[p].name, k, analytic, numeric);
+                fail_msg("%s d%s[%zu]: backward %.6g, finite difference %.6g", kind->name, params[p].name, k,
+                         analytic, numeric);
         }
     free(x), free(w), free(bias), free(r), free(y), free(dx), free(dw), free(db), free(ws);
 }
@@ -370,6 +388,15 @@ static void bad_geometry_is_an_error(void **state)
 
 /* ----------------------------------------------------------------- pooling */
 
+/* Index in x of tap (u, v) of output pixel (i, j) of plane p, or -1 in the padding. */
+static int window_pixel(const rn_pool2d_geometry *g, int p, int i, int j, int u, int v)
+{
+    int r = i * g->stride_height - g->pad_height + u;
+    int s = j * g->stride_width - g->pad_width + v;
+    if (r < 0 || r >= g->in_height || s < 0 || s >= g->in_width) return -1;
+    return (p * g->in_height + r) * g->in_width + s;
+}
+
 static void reference_pool(const rn_pool2d_geometry *g, bool max, const float *x, const float *dy, double *y,
                            double *dx)
 {
@@ -380,10 +407,8 @@ static void reference_pool(const rn_pool2d_geometry *g, bool max, const float *x
                 int best_at = -1, count = 0;
                 for (int u = 0; u < g->kernel_height; u++)
                     for (int v = 0; v < g->kernel_width; v++) {
-                        int r = i * g->stride_height - g->pad_height + u;
-                        int s = j * g->stride_width - g->pad_width + v;
-                        if (r < 0 || r >= g->in_height || s < 0 || s >= g->in_width) continue;
-                        int k = (p * g->in_height + r) * g->in_width + s;
+                        int k = window_pixel(g, p, i, j, u, v);
+                        if (k < 0) continue;
                         if (x[k] > best) best = x[k], best_at = k;
                         sum += x[k];
                         count++;
@@ -397,10 +422,8 @@ static void reference_pool(const rn_pool2d_geometry *g, bool max, const float *x
                     y[out] = sum / n;
                     for (int u = 0; u < g->kernel_height; u++)
                         for (int v = 0; v < g->kernel_width; v++) {
-                            int r = i * g->stride_height - g->pad_height + u;
-                            int s = j * g->stride_width - g->pad_width + v;
-                            if (r < 0 || r >= g->in_height || s < 0 || s >= g->in_width) continue;
-                            dx[(p * g->in_height + r) * g->in_width + s] += dy[out] / n;
+                            int k = window_pixel(g, p, i, j, u, v);
+                            if (k >= 0) dx[k] += dy[out] / n;
                         }
                 }
             }

@@ -470,36 +470,34 @@ static void csv_header_string_labels_and_options(void **state)
 static void csv_errors_name_line_and_column(void **state)
 {
     (void)state;
+    /* file text, status, what the message must contain; at_path: the message
+     * starts with "PATH:" followed by `part` (line numbers count every line). */
+    static const struct {
+        const char *text;
+        rn_status code;
+        const char *part;
+        bool at_path;
+    } cases[] = {
+        {"a,b,label\n1,2,x\n3,oops,y\n", RN_ERR_FORMAT, ":3: column 2: 'oops' is not a number", true},
+        {"1,2,x\n\n# comment\n3,4\n", RN_ERR_FORMAT, ":4: expected 3 columns, found 2", true},
+        {"1,2,x\n3,nan,y\n", RN_ERR_NUMERIC, ":2: column 2: 'nan' is not a finite number", true},
+        {"1,2,x\n-inf,1,y\n", RN_ERR_NUMERIC, ":2: column 1: '-inf' is not a finite number", false},
+        {"1,1e39,x\n", RN_ERR_NUMERIC, ":1: column 2", false},
+        {"1,,x\n", RN_ERR_FORMAT, ":1: column 2: empty value", false},
+        {"", RN_ERR_FORMAT, "empty file", false},
+        {"\n# only a comment\n\n", RN_ERR_FORMAT, "empty file", false},
+        {"x,y,label\n", RN_ERR_FORMAT, "no data rows after the header", false},
+        {"1\n2\n", RN_ERR_FORMAT, "at least 2 columns", false},
+    };
     const char *path = temp_path("bad.csv");
     char expected[600];
     rn_dataset d;
-    write_text(path, "a,b,label\n1,2,x\n3,oops,y\n");
-    snprintf(expected, sizeof expected, "%s:3: column 2: 'oops' is not a number", path);
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_FORMAT, expected);
-    assert_null(d.features);
-
-    write_text(path, "1,2,x\n\n# comment\n3,4\n");
-    snprintf(expected, sizeof expected, "%s:4: expected 3 columns, found 2", path);
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_FORMAT, expected);
-
-    write_text(path, "1,2,x\n3,nan,y\n");
-    snprintf(expected, sizeof expected, "%s:2: column 2: 'nan' is not a finite number", path);
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_NUMERIC, expected);
-    write_text(path, "1,2,x\n-inf,1,y\n");
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_NUMERIC, ":2: column 1: '-inf' is not a finite number");
-    write_text(path, "1,1e39,x\n");
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_NUMERIC, ":1: column 2");
-    write_text(path, "1,,x\n");
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_FORMAT, ":1: column 2: empty value");
-
-    write_text(path, "");
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_FORMAT, "empty file");
-    write_text(path, "\n# only a comment\n\n");
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_FORMAT, "empty file");
-    write_text(path, "x,y,label\n");
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_FORMAT, "no data rows after the header");
-    write_text(path, "1\n2\n");
-    assert_error(rn_csv_load(path, NULL, &d), RN_ERR_FORMAT, "at least 2 columns");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_text(path, cases[i].text);
+        snprintf(expected, sizeof expected, "%s%s", cases[i].at_path ? path : "", cases[i].part);
+        assert_error(rn_csv_load(path, NULL, &d), cases[i].code, expected);
+        assert_null(d.features); /* a failed load leaves nothing to free */
+    }
 
     rn_csv_options options = rn_csv_default_options();
     options.label_column = 5;

@@ -38,15 +38,28 @@ static rn_hh_integration integration(rn_hh_method method, double dt, double dura
     return in;
 }
 
+static rn_hh_state resting(const rn_hh_params *params)
+{
+    rn_hh_state rest;
+    assert_int_equal(rn_hh_resting_state(params, &rest), RN_OK);
+    return rest;
+}
+
+/* One rectangular pulse: `amplitude` from start_ms for duration_ms. */
+static rn_stimulus pulse(double start_ms, double duration_ms, double amplitude)
+{
+    rn_stimulus stimulus;
+    rn_stimulus_init(&stimulus);
+    assert_int_equal(rn_stimulus_add_pulse(&stimulus, start_ms, duration_ms, amplitude), RN_OK);
+    return stimulus;
+}
+
 /* Step current `current` from t = 0, from rest; returns the detector's result. */
 static rn_hh_outcome step_run(const rn_hh_params *params, const rn_hh_integration *in, double current,
                               double window_start, rn_hh_spike_detector *spikes)
 {
-    rn_hh_state rest;
-    assert_int_equal(rn_hh_resting_state(params, &rest), RN_OK);
-    rn_stimulus stimulus;
-    rn_stimulus_init(&stimulus);
-    assert_int_equal(rn_stimulus_add_pulse(&stimulus, 0, in->duration_ms + 1, current), RN_OK);
+    rn_hh_state rest = resting(params);
+    rn_stimulus stimulus = pulse(0, in->duration_ms + 1, current);
     rn_hh_spikes_init(spikes, rn_hh_spike_threshold(params), window_start, in->duration_ms);
     rn_hh_outcome outcome;
     assert_int_equal(rn_hh_simulate(params, in, &rest, &stimulus, NULL, spikes, &outcome), RN_OK);
@@ -69,6 +82,15 @@ static double golden_number(json_t *root, const char *a, const char *b, const ch
     if (c) node = json_object_get(node, c);
     assert_non_null(node);
     return json_number_value(node);
+}
+
+/* One number of the reference file, for tests that need only one. */
+static double golden_value(const char *a, const char *b, const char *c)
+{
+    json_t *root = golden();
+    double value = golden_number(root, a, b, c);
+    json_decref(root);
+    return value;
 }
 
 /* ------------------------------------------------------------ rates and rest */
@@ -201,11 +223,8 @@ static void trace_matches_reference(void **state)
     (void)state;
     rn_hh_params params = modern();
     rn_hh_integration in = integration(RN_HH_RK4, 0.01, 20);
-    rn_hh_state rest;
-    rn_hh_resting_state(&params, &rest);
-    rn_stimulus stimulus;
-    rn_stimulus_init(&stimulus);
-    rn_stimulus_add_pulse(&stimulus, 0, 100, 10.0);
+    rn_hh_state rest = resting(&params);
+    rn_stimulus stimulus = pulse(0, 100, 10.0);
     rn_hh_trace trace;
     assert_int_equal(rn_hh_trace_alloc(&trace, &in, 10), RN_OK);
     assert_int_equal(rn_hh_simulate(&params, &in, &rest, &stimulus, &trace, NULL, NULL), RN_OK);
@@ -257,11 +276,8 @@ static void batch_equals_one_at_a_time(void **state)
      * numbers of 11 separate runs. */
     rn_hh_params params = modern();
     rn_hh_integration in = integration(RN_HH_EXPONENTIAL, 0.02, 60);
-    rn_hh_state rest;
-    rn_hh_resting_state(&params, &rest);
-    rn_stimulus unit;
-    rn_stimulus_init(&unit);
-    rn_stimulus_add_pulse(&unit, 5, 100, 1.0);
+    rn_hh_state rest = resting(&params);
+    rn_stimulus unit = pulse(5, 100, 1.0);
     enum { N = 11 };
     double scales[N];
     rn_hh_spike_detector batch[N];
@@ -271,9 +287,7 @@ static void batch_equals_one_at_a_time(void **state)
     }
     assert_int_equal(rn_hh_simulate_scaled(&params, &in, &rest, &unit, scales, N, batch, NULL), RN_OK);
     for (int k = 0; k < N; k++) {
-        rn_stimulus single;
-        rn_stimulus_init(&single);
-        rn_stimulus_add_pulse(&single, 5, 100, scales[k]);
+        rn_stimulus single = pulse(5, 100, scales[k]);
         rn_hh_spike_detector alone;
         rn_hh_spikes_init(&alone, 0, 0, 60);
         rn_hh_simulate(&params, &in, &rest, &single, NULL, &alone, NULL);
@@ -292,9 +306,7 @@ static void rheobase_matches_reference(void **state)
     double rheobase;
     assert_int_equal(rn_hh_rheobase(&params, &in, 200, 1e-4, &rheobase), RN_OK);
     assert_near(rheobase, 2.240, 0.02);
-    json_t *root = golden();
-    assert_near(rheobase, golden_number(root, "rheobase", NULL, NULL), 2e-3);
-    json_decref(root);
+    assert_near(rheobase, golden_value("rheobase", NULL, NULL), 2e-3);
     /* Just below: silent; just above: one spike. */
     rn_hh_spike_detector spikes;
     step_run(&params, &(rn_hh_integration){RN_HH_RK4, 0.01, 200, 1000}, rheobase - 0.01, 0, &spikes);
@@ -311,9 +323,7 @@ static void repetitive_onset_matches_reference(void **state)
     double onset;
     assert_int_equal(rn_hh_repetitive_onset(&params, &in, 1000, 200, 1e-3, &onset), RN_OK);
     assert_near(onset, 6.26, 0.03);
-    json_t *root = golden();
-    assert_near(onset, golden_number(root, "repetitive_onset", NULL, NULL), 5e-3);
-    json_decref(root);
+    assert_near(onset, golden_value("repetitive_onset", NULL, NULL), 5e-3);
 }
 
 static void refractory_periods_are_consistent(void **state)
@@ -355,11 +365,8 @@ static void euler_diverges_above_0_08_ms(void **state)
         assert_true(isfinite(outcome.final_state.v) && outcome.final_state.m >= 0 && outcome.final_state.m <= 1);
     }
     /* In a batch, a diverged lane stops alone: at rest (I = 0) Euler is fine. */
-    rn_hh_state rest;
-    rn_hh_resting_state(&params, &rest);
-    rn_stimulus unit;
-    rn_stimulus_init(&unit);
-    rn_stimulus_add_pulse(&unit, 0, 200, 1.0);
+    rn_hh_state rest = resting(&params);
+    rn_stimulus unit = pulse(0, 200, 1.0);
     const double scales[3] = {0.0, 10.0, 0.0};
     rn_hh_spike_detector batch[3];
     rn_hh_outcome outcomes[3];
@@ -385,11 +392,8 @@ static void integrators_converge_with_their_order(void **state)
     (void)state;
     /* V(5 ms) under I = 10 (mid-AHP, smooth) against RK4 at dt = 0.001. */
     rn_hh_params params = modern();
-    rn_hh_state rest;
-    rn_hh_resting_state(&params, &rest);
-    rn_stimulus stimulus;
-    rn_stimulus_init(&stimulus);
-    rn_stimulus_add_pulse(&stimulus, 0, 100, 10.0);
+    rn_hh_state rest = resting(&params);
+    rn_stimulus stimulus = pulse(0, 100, 10.0);
     rn_hh_outcome outcome;
     rn_hh_integration in = integration(RN_HH_RK4, 0.001, 5);
     rn_hh_simulate(&params, &in, &rest, &stimulus, NULL, NULL, &outcome);
@@ -412,12 +416,9 @@ static void course_preset_peaks_near_100_8(void **state)
     (void)state;
     /* The course: 1952 convention, Euler, dt 0.01 ms, 50 ms, 2.4 µA/cm² from 10 to 16 ms. */
     rn_hh_params params = rn_hh_default_params(RN_HH_1952);
-    rn_hh_state rest;
-    rn_hh_resting_state(&params, &rest);
+    rn_hh_state rest = resting(&params);
     assert_near(rest.v, 0.0036, 1e-4);
-    rn_stimulus stimulus;
-    rn_stimulus_init(&stimulus);
-    rn_stimulus_add_pulse(&stimulus, 10, 6, 2.4);
+    rn_stimulus stimulus = pulse(10, 6, 2.4);
     rn_hh_integration in = integration(RN_HH_EULER, 0.01, 50);
     rn_hh_spike_detector spikes;
     rn_hh_spikes_init(&spikes, rn_hh_spike_threshold(&params), 0, 50);
@@ -498,9 +499,8 @@ static void bad_arguments_are_errors(void **state)
 {
     (void)state;
     rn_hh_params params = modern();
-    rn_hh_state rest;
-    rn_hh_resting_state(&params, &rest);
-    rn_stimulus s;
+    rn_hh_state rest = resting(&params);
+    rn_stimulus s; /* no input */
     rn_stimulus_init(&s);
     rn_hh_integration in = integration(RN_HH_RK4, -1, 10);
     assert_int_equal(rn_hh_simulate(&params, &in, &rest, &s, NULL, NULL, NULL), RN_ERR_ARGUMENT);
@@ -523,9 +523,8 @@ static void trace_csv_is_written_atomically(void **state)
 {
     (void)state;
     rn_hh_params params = modern();
-    rn_hh_state rest;
-    rn_hh_resting_state(&params, &rest);
-    rn_stimulus s;
+    rn_hh_state rest = resting(&params);
+    rn_stimulus s; /* no input */
     rn_stimulus_init(&s);
     rn_hh_integration in = integration(RN_HH_RK4, 0.01, 1);
     rn_hh_trace trace;
