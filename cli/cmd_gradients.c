@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart.h"
 #include "cli.h"
 #include "commands.h"
 #include "redes/gradient_flow.h"
@@ -176,7 +177,7 @@ static rn_status run_variant(const rn_cli_args *args, const gradients_options *o
 static rn_status draw(const char *dir, const variant *variants, const variant_run *runs, int n_variants,
                       const gradients_options *o)
 {
-    char base[4200], title[160];
+    char title[160];
     rn_plot *plot = rn_plot_create();
     if (!plot) return rn_error(RN_ERR_MEMORY, "gradients: out of memory");
     rn_plot_set_size(plot, 900, 800);
@@ -195,9 +196,7 @@ static rn_status draw(const char *dir, const variant *variants, const variant_ru
                         RN_PLOT_LINESPOINTS);
         }
     }
-    snprintf(base, sizeof base, "%s/norms", dir);
-    rn_status s = rn_plot_write(plot, base);
-    rn_plot_destroy(plot);
+    rn_status s = chart_write_in(plot, RN_OK, dir, "norms");
     if (s != RN_OK) return s;
 
     if (!(plot = rn_plot_create())) return rn_error(RN_ERR_MEMORY, "gradients: out of memory");
@@ -214,10 +213,7 @@ static rn_status draw(const char *dir, const variant *variants, const variant_ru
     for (int k = 0; k < n_variants; k++)
         rn_plot_add(plot, NULL, runs[k].test_accuracy, o->epochs, variants[k].name, RN_PLOT_LINESPOINTS);
     rn_plot_share_x(plot, true);
-    snprintf(base, sizeof base, "%s/loss", dir);
-    s = rn_plot_write(plot, base);
-    rn_plot_destroy(plot);
-    return s;
+    return chart_write_in(plot, RN_OK, dir, "loss");
 }
 
 static json_t *finite_array(const double *values, int n)

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart.h"
 #include "cli.h"
 #include "commands.h"
 #include "redes/redes.h"
@@ -135,12 +136,8 @@ static rn_status draw(const char *dir, const mode_run *runs, int epochs)
         for (int e = 1; e <= epochs; e++) x[e - 1] = (double)e * (double)runs[m].updates_per_epoch;
         rn_plot_add(plot, x, runs[m].train_loss + 1, epochs, runs[m].name, RN_PLOT_LINESPOINTS);
     }
-    char base[4200];
-    snprintf(base, sizeof base, "%s/modes", dir);
-    rn_status s = rn_plot_write(plot, base);
-    rn_plot_destroy(plot);
     free(x);
-    return s;
+    return chart_write_in(plot, RN_OK, dir, "modes");
 }
 
 static json_t *report_json(const rn_train_data *d, const char *spec, double learning_rate, int epochs,

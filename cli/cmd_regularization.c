@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart.h"
 #include "cli.h"
 #include "commands.h"
 #include "redes/redes.h"
@@ -159,11 +160,7 @@ static rn_status draw(const char *dir, const reg_run *runs, int epochs, int whic
         rn_plot_add(plot, NULL, which ? r->val_accuracy : r->val_loss, r->epochs_run, "validation", RN_PLOT_LINES);
     }
     rn_plot_share_x(plot, true);
-    char base[4200];
-    snprintf(base, sizeof base, "%s/%s", dir, name);
-    rn_status s = rn_plot_write(plot, base);
-    rn_plot_destroy(plot);
-    return s;
+    return chart_write_in(plot, RN_OK, dir, name);
 }
 
 static json_t *curve(const double *values, int n) { return rn_json_doubles(values, n); }

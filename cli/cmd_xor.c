@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart.h"
 #include "cli.h"
 #include "commands.h"
 #include "redes/redes.h"
@@ -69,6 +70,24 @@ static rn_status compare(rn_xor_mlp *net, xor_comparison *out)
 
 static const char *const case_names[2] = {"t = 0", "t = 1"};
 
+/* A 640x600 picture: values (GRID x GRID over [lo, hi]^2) shaded, and the
+ * four cases at (px, py) coloured by their target.  NULL when out of memory. */
+static rn_plot *cases_on_region(const float *values, double lo, double hi, const double px[4], const double py[4],
+                                const char *title, const char *x_label, const char *y_label)
+{
+    int classes[4];
+    for (int i = 0; i < 4; i++) classes[i] = (int)rn_xor_targets[i];
+    rn_plot *plot = rn_plot_create();
+    if (!plot) return NULL;
+    rn_plot_set_size(plot, 640, 600);
+    rn_plot_set_title(plot, title);
+    rn_plot_set_labels(plot, x_label, y_label);
+    rn_plot_add_region(plot, values, GRID, GRID, lo, hi, lo, hi, 0);
+    rn_plot_add_classes(plot, px, py, classes, 4, 2, case_names, RN_PLOT_POINTS);
+    rn_plot_set_legend(plot, "below horizontal"); /* the cases sit in the corners */
+    return plot;
+}
+
 static rn_status draw_boundary(const rn_xor_mlp *net, const char *dir)
 {
     float *values = malloc((size_t)GRID * GRID * sizeof *values);
@@ -80,25 +99,11 @@ static rn_status draw_boundary(const rn_xor_mlp *net, const char *dir)
             values[j * GRID + i] = rn_xor_mlp_forward_by_hand(net, x1, x2).y;
         }
     double px[4], py[4];
-    int classes[4];
-    for (int i = 0; i < 4; i++) px[i] = rn_xor_inputs[2 * i], py[i] = rn_xor_inputs[2 * i + 1], classes[i] = (int)rn_xor_targets[i];
-    rn_plot *plot = rn_plot_create();
-    if (!plot) {
-        free(values);
-        return rn_error(RN_ERR_MEMORY, "xor: out of memory");
-    }
-    rn_plot_set_size(plot, 640, 600);
-    rn_plot_set_title(plot, "XOR, 2-2-1 sigmoid network: output y(x1, x2)");
-    rn_plot_set_labels(plot, "x1", "x2");
-    rn_plot_add_region(plot, values, GRID, GRID, lo, hi, lo, hi, 0);
-    rn_plot_add_classes(plot, px, py, classes, 4, 2, case_names, RN_PLOT_POINTS);
-    rn_plot_set_legend(plot, "below horizontal");
-    char base[4200];
-    snprintf(base, sizeof base, "%s/boundary", dir);
-    rn_status s = rn_plot_write(plot, base);
-    rn_plot_destroy(plot);
+    for (int i = 0; i < 4; i++) px[i] = rn_xor_inputs[2 * i], py[i] = rn_xor_inputs[2 * i + 1];
+    rn_plot *plot = cases_on_region(values, lo, hi, px, py, "XOR, 2-2-1 sigmoid network: output y(x1, x2)", "x1", "x2");
     free(values);
-    return s;
+    if (!plot) return rn_error(RN_ERR_MEMORY, "xor: out of memory");
+    return chart_write_in(plot, RN_OK, dir, "boundary");
 }
 
 /* The hidden plane: y = σ(v1 h1 + v2 h2 + c) shaded, its 0.5 line, the 4 cases. */
@@ -115,19 +120,12 @@ static rn_status draw_hidden(const rn_xor_mlp *net, const xor_comparison *c, con
             values[j * GRID + i] = 1.0f / (1.0f + expf(-(float)(v1 * h1 + v2 * h2 + bias))); /* y */
         }
     double px[4], py[4], lx[2], ly[2];
-    int classes[4];
-    for (int i = 0; i < 4; i++) px[i] = c->hidden[2 * i], py[i] = c->hidden[2 * i + 1], classes[i] = (int)rn_xor_targets[i];
-    rn_plot *plot = rn_plot_create();
-    if (!plot) {
-        free(values);
-        return rn_error(RN_ERR_MEMORY, "xor: out of memory");
-    }
-    rn_plot_set_size(plot, 640, 600);
-    rn_plot_set_title(plot, "Hidden layer: the four cases in (h1, h2), output line v1 h1 + v2 h2 + c = 0");
-    rn_plot_set_labels(plot, "h1", "h2");
-    rn_plot_add_region(plot, values, GRID, GRID, lo, hi, lo, hi, 0);
-    rn_plot_add_classes(plot, px, py, classes, 4, 2, case_names, RN_PLOT_POINTS);
-    rn_plot_set_legend(plot, "below horizontal"); /* the cases sit in the corners */
+    for (int i = 0; i < 4; i++) px[i] = c->hidden[2 * i], py[i] = c->hidden[2 * i + 1];
+    rn_plot *plot = cases_on_region(values, lo, hi, px, py,
+                                    "Hidden layer: the four cases in (h1, h2), output line v1 h1 + v2 h2 + c = 0",
+                                    "h1", "h2");
+    free(values);
+    if (!plot) return rn_error(RN_ERR_MEMORY, "xor: out of memory");
     if (fabsf(v2) > 1e-6f) { /* h2 = −(v1 h1 + c) / v2 */
         lx[0] = lo, lx[1] = hi;
         for (int k = 0; k < 2; k++) ly[k] = -(v1 * lx[k] + bias) / v2;
@@ -136,12 +134,7 @@ static rn_status draw_hidden(const rn_xor_mlp *net, const xor_comparison *c, con
         ly[0] = lo, ly[1] = hi;
     }
     rn_plot_add(plot, lx, ly, 2, "output unit's line", RN_PLOT_LINES);
-    char base[4200];
-    snprintf(base, sizeof base, "%s/hidden", dir);
-    rn_status s = rn_plot_write(plot, base);
-    rn_plot_destroy(plot);
-    free(values);
-    return s;
+    return chart_write_in(plot, RN_OK, dir, "hidden");
 }
 
 static rn_status draw_error(const double *curve, int n, const char *dir)
@@ -153,11 +146,7 @@ static rn_status draw_error(const double *curve, int n, const char *dir)
     rn_plot_set_labels(plot, "epoch", "E = 1/2 sum (y - t)^2");
     rn_plot_set_log(plot, false, true);
     rn_plot_add(plot, NULL, curve, n, "E", RN_PLOT_LINES);
-    char base[4200];
-    snprintf(base, sizeof base, "%s/error", dir);
-    rn_status s = rn_plot_write(plot, base);
-    rn_plot_destroy(plot);
-    return s;
+    return chart_write_in(plot, RN_OK, dir, "error");
 }
 
 static json_t *weights_json(const rn_xor_mlp *net)

@@ -6,15 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chart.h"
 #include "redes/plot.h"
-
-/* Writes BASE.{dat,gp,png} if building the plot succeeded, and frees it. */
-static rn_status finish(rn_plot *plot, rn_status status, const char *base)
-{
-    if (status == RN_OK) status = rn_plot_write(plot, base);
-    rn_plot_destroy(plot);
-    return status;
-}
 
 rn_status hh_plot_trace(const rn_hh_trace *trace, bool with_currents, const char *convention, const char *base)
 {
@@ -50,7 +43,7 @@ rn_status hh_plot_trace(const rn_hh_trace *trace, bool with_currents, const char
     if (s == RN_OK) s = rn_plot_select_panel(plot, 0);
     if (s == RN_OK) s = rn_plot_set_legend(plot, "outside right");
     rn_plot_share_x(plot, true);
-    return finish(plot, s, base);
+    return chart_write(plot, s, base);
 }
 
 rn_status hh_plot_fi(const double *currents, const double *rates_hz, int count, const char *base)
@@ -61,7 +54,7 @@ rn_status hh_plot_fi(const double *currents, const double *rates_hz, int count, 
     if (s == RN_OK) s = rn_plot_set_labels(plot, "step current I (µA/cm²)", "firing rate (Hz)");
     if (s == RN_OK) s = rn_plot_add(plot, currents, rates_hz, count, "rate", RN_PLOT_LINESPOINTS);
     if (s == RN_OK) s = rn_plot_set_legend(plot, "off");
-    return finish(plot, s, base);
+    return chart_write(plot, s, base);
 }
 
 rn_status hh_plot_recovery(const double *intervals_ms, const double *thresholds, int count,
@@ -80,5 +73,5 @@ rn_status hh_plot_recovery(const double *intervals_ms, const double *thresholds,
     if (s == RN_OK) s = rn_plot_set_labels(plot, "interval between pulse onsets (ms)", "second-pulse threshold / rest threshold");
     if (s == RN_OK) s = rn_plot_add(plot, intervals_ms, relative, count, "threshold of the second pulse", RN_PLOT_LINESPOINTS);
     if (s == RN_OK) s = rn_plot_add(plot, line_x, line_y, 2, "resting threshold", RN_PLOT_LINES);
-    return finish(plot, s, base);
+    return chart_write(plot, s, base);
 }
