@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "redes/clock.h"
+#include "redes/parallel.h"
 
 static const rn_cli_option common_options[] = {
     /* Parsed by apply_common; the kind only decides whether a value follows
@@ -290,6 +291,8 @@ int rn_cli_parse(const rn_cli_spec *spec, int argc, char **argv, rn_cli_args *ar
     if (args->n_positional > spec->max_positional)
         return rn_cli_fail(args, "unexpected argument '%s' (see 'redes %s --help')",
                            args->positional[spec->max_positional], spec->name);
+    /* --threads applies to every command: our OpenMP loops and OpenBLAS. */
+    if (args->threads > 0) rn_set_threads(args->threads);
     return -1;
 }
 

@@ -69,7 +69,7 @@ typedef struct rn_cli_args {
     const char *out_dir; /* --out, NULL when not given (see rn_cli_out_dir) */
     bool json;           /* --json */
     bool quiet;          /* --quiet */
-    int threads;         /* --threads, 0 = default */
+    int threads;         /* --threads, 0 = default (rn_cli_parse applies it) */
     const char *command;
     int n_positional;
     char *positional[RN_CLI_MAX_POSITIONAL];
