@@ -568,6 +568,27 @@ static bool weight_gradient_transposed(const chunk *c)
     return tile_fill(c->patch, c->out_per_group) > 1.2 * tile_fill(c->out_per_group, c->patch);
 }
 
+/* sum of row[0 .. n): in SUM_LANES interleaved partial sums, which the
+ * compiler turns into vector adds (one running sum is a chain of dependent
+ * scalar adds, 4 cycles each: 2.4 M of them for the bias gradient of the
+ * MNIST net's conv2, about 3% of its training step). */
+enum { SUM_LANES = 16 };
+
+static float row_sum(const float *row, int n)
+{
+    float lanes[SUM_LANES] = {0};
+    int p = 0;
+    for (; p + SUM_LANES <= n; p += SUM_LANES)
+        for (int l = 0; l < SUM_LANES; l++)
+            lanes[l] += row[p + l];
+    float sum = 0.0f;
+    for (int l = 0; l < SUM_LANES; l++)
+        sum += lanes[l];
+    for (; p < n; p++)
+        sum += row[p];
+    return sum;
+}
+
 /* partial += dY'_g col_g^T per group (Y' holds dy), stored as dW_g
  * (C_out/G x patch) or, when `transposed`, as dW_g^T (patch x C_out/G);
  * partial_db += row sums of Y'. */
@@ -587,13 +608,8 @@ static void multiply_backward_weight(const rn_conv2d_geometry *g, const chunk *c
                         c->columns, 1.0f, dw_g, c->patch);
         }
     if (partial_db)
-        for (int o = 0; o < g->out_channels; o++) {
-            const float *row = c->out + (size_t)o * c->columns;
-            float sum = 0.0f;
-            for (int p = 0; p < c->columns; p++)
-                sum += row[p];
-            partial_db[o] += sum;
-        }
+        for (int o = 0; o < g->out_channels; o++)
+            partial_db[o] += row_sum(c->out + (size_t)o * c->columns, c->columns);
 }
 
 /* ----------------------------------------------------------------- batch drivers */
