@@ -359,7 +359,7 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
  * layer), where packing the transposed B cost more than the arithmetic.
  * A 4 x 4 block of dot products keeps 16 vector accumulators: each step
  * loads 8 vectors and does 16 FMAs. */
-enum { DOT_BLOCK = 4 };
+enum { DOT_BLOCK = 4, DOT_MAX_ENTRIES = 4096 };
 
 static float sum_lanes(vfloat v)
 {
@@ -446,8 +446,13 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
     }
     /* Long thin products of rows (conv weight gradients): dot products.  From
      * K = 1024 on; at K = 576 (one image of the MNIST net's conv2, 64 x 288)
-     * packing was faster (19 against 25 ms for the layer's weight gradient). */
-    if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512) {
+     * packing was faster (19 against 25 ms for the layer's weight gradient).
+     * Only for small C: the dot blocks read every row of A N/4 times and of B
+     * M/4 times, so from M N = 4096 on packing wins (one thread, ms: 64 x 128
+     * x 9216, the MNIST net's fc 9216 -> 128 forward, 3.34 dot vs 1.95 packed;
+     * 64 x 64 x 4096 0.54 vs 0.48; 24 x 120 x 4096 0.41 vs 0.47; 16 x 150 x
+     * 6400, LeNet-5's conv2 weight gradient, 0.61 vs 0.87). */
+    if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512 && (long)M * N < DOT_MAX_ENTRIES) {
         gemm_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
