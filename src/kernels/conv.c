@@ -549,7 +549,8 @@ static void scatter_outputs(const rn_conv2d_geometry *g, const chunk *c, const f
 }
 
 /* out_g = W_g col_g + beta out_g for every group, out being Y' or the output itself. */
-static void multiply_forward(const rn_conv2d_geometry *g, const float *w, const chunk *c, float *out, float beta)
+static void multiply_forward(const rn_conv2d_geometry *g, const float *w, const chunk *c, float *out,
+                             float beta)
 {
     for (int group = 0; group < g->groups; group++)
         rn_gemm(false, false, c->out_per_group, c->columns, c->patch, 1.0f,
