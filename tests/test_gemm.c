@@ -135,6 +135,20 @@ static void long_dot_products(void **state)
     check_gemm(rn_gemm_portable, false, true, 1, 1, 1024, 1.0f, 2.0f, 1, false);
     check_gemm(rn_gemm_portable, false, true, 64, 9, 3000, 1.0f, 0.0f, 0, false);
     check_gemm(rn_gemm, false, true, 16, 150, 6400, -1.0f, 1.0f, 0, false);
+    /* M N >= 4096: packed after all (the MNIST net's fc 9216 -> 128 forward, shorter) */
+    check_gemm(rn_gemm_portable, false, true, 64, 128, 1100, 1.0f, 0.0f, 2, false);
+}
+
+/* op(B) = B^T in full 32-column panels is packed through 16 x 16 register
+ * transposes, with the last K % 16 steps element by element: a conv weight
+ * gradient (64 x 288 x 576) and ragged shapes around the blocks. */
+static void transposed_b_blocks(void **state)
+{
+    (void)state;
+    check_gemm(rn_gemm_portable, false, true, 64, 288, 576, 1.0f, 1.0f, 0, false);
+    check_gemm(rn_gemm_portable, false, true, 7, 64, 31, 1.0f, 0.0f, 1, false);
+    check_gemm(rn_gemm_portable, true, true, 13, 97, 50, -2.0f, 0.5f, 3, false);
+    check_gemm(rn_gemm_portable, false, true, 5, 32, 16, 1.0f, 0.0f, 0, false);
 }
 
 static void beta_zero_ignores_nan(void **state)
@@ -176,6 +190,7 @@ int main(void)
         cmocka_unit_test(dispatched_all_transposes_and_sizes),
         cmocka_unit_test(large_513),
         cmocka_unit_test(long_dot_products),
+        cmocka_unit_test(transposed_b_blocks),
         cmocka_unit_test(beta_zero_ignores_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -167,12 +167,67 @@ static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int 
     }
 }
 
+#if VEC_BYTES == 64
+/* A 16 x 16 block transposed in registers: four butterfly steps, step d
+ * swapping bit d of the row index with bit d of the lane index (each a
+ * two-source permute, one vpermt2ps).  Element (i, l) of rows[] ends at (l, i). */
+typedef int vint __attribute__((vector_size(VEC_BYTES)));
+
+static inline void butterfly(vfloat rows[16], int d, vint lo, vint hi)
+{
+    for (int i = 0; i < 16; i++)
+        if (!(i & d)) {
+            vfloat a = rows[i], b = rows[i + d];
+            rows[i] = __builtin_shuffle(a, b, lo);
+            rows[i + d] = __builtin_shuffle(a, b, hi);
+        }
+}
+
+static inline void transpose_16x16(vfloat rows[16])
+{
+    butterfly(rows, 1, (vint){0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30},
+              (vint){1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31});
+    butterfly(rows, 2, (vint){0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29},
+              (vint){2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31});
+    butterfly(rows, 4, (vint){0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27},
+              (vint){4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31});
+    butterfly(rows, 8, (vint){0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23},
+              (vint){8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31});
+}
+
+/* The first depth - depth % 16 steps of a full transposed B panel, in 16 x 16
+ * blocks through registers.  Element by element the packing stores about one
+ * float per cycle, which is as slow as the multiplication it feeds when B is
+ * a convolution's im2col matrix (see the measurements in docs/kernels.md). */
+static int pack_b_transposed_blocks(const float *B, int ldb, int p0, int depth, int j0, float *panel)
+{
+    int k0 = 0;
+    for (; k0 + 16 <= depth; k0 += 16)
+        for (int half = 0; half < NR / 16; half++) {
+            vfloat rows[16];
+            for (int i = 0; i < 16; i++)
+                rows[i] = *(const vfloat_unaligned *)(B + (size_t)(j0 + half * 16 + i) * ldb + p0 + k0);
+            transpose_16x16(rows);
+            for (int k = 0; k < 16; k++)
+                *(vfloat_unaligned *)(panel + (size_t)(k0 + k) * NR + half * 16) = rows[k];
+        }
+    return k0;
+}
+#endif
+
 /* op(B)[p0 : p0+depth, j0 : j0+cols] into one NR-column panel, k-major
  * (NR consecutive floats per k), columns past `cols` zero. */
 static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int depth, int j0, int cols,
                          float *panel)
 {
     if (transpose_b) {
+        int done = 0;
+#if VEC_BYTES == 64
+        if (cols == NR) done = pack_b_transposed_blocks(B, ldb, p0, depth, j0, panel);
+#endif
+        panel += (size_t)done * NR;
+        p0 += done;
+        depth -= done;
         /* op(B) column j is B's row j: read it contiguously along k. */
         for (int c = 0; c < NR; c++) {
             float *dst = panel + c;
@@ -359,7 +414,7 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
  * layer), where packing the transposed B cost more than the arithmetic.
  * A 4 x 4 block of dot products keeps 16 vector accumulators: each step
  * loads 8 vectors and does 16 FMAs. */
-enum { DOT_BLOCK = 4 };
+enum { DOT_BLOCK = 4, DOT_MAX_ENTRIES = 4096 };
 
 static float sum_lanes(vfloat v)
 {
@@ -446,8 +501,13 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
     }
     /* Long thin products of rows (conv weight gradients): dot products.  From
      * K = 1024 on; at K = 576 (one image of the MNIST net's conv2, 64 x 288)
-     * packing was faster (19 against 25 ms for the layer's weight gradient). */
-    if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512) {
+     * packing was faster (19 against 25 ms for the layer's weight gradient).
+     * Only for small C: the dot blocks read every row of A N/4 times and of B
+     * M/4 times, so from M N = 4096 on packing wins (one thread, ms: 64 x 128
+     * x 9216, the MNIST net's fc 9216 -> 128 forward, 3.34 dot vs 1.95 packed;
+     * 64 x 64 x 4096 0.54 vs 0.48; 24 x 120 x 4096 0.41 vs 0.47; 16 x 150 x
+     * 6400, LeNet-5's conv2 weight gradient, 0.61 vs 0.87). */
+    if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512 && (long)M * N < DOT_MAX_ENTRIES) {
         gemm_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }

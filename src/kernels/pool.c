@@ -1,5 +1,11 @@
 /* pool.c — max, average and global-average pooling (see pool.h).
  * Each (b, c) plane is independent, so every loop is parallel over planes. */
+/* -O3: GCC's -O2 vectoriser leaves loops with run-time trip counts scalar;
+ * with -O3 the max pooling backward pass (scatter-add through argmax) of the
+ * MNIST net, 64 x 64 x 24 x 24, one thread, went from 1.4 to 0.67 ms. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
 #include "redes/pool.h"
 
 #include <math.h>
@@ -101,29 +107,37 @@ static inline void window_max(const float *plane, int width, window w, float *be
     *index_out = best_index;
 }
 
-/* The 2 x 2, stride 2 pooling of LeNet and most CNNs, without padding.  NaN
- * is rare, so it is tested once per window (one well-predicted branch); the
- * ordinary case is three compare-and-selects the compiler makes branch-free. */
+/* The 2 x 2, stride 2 pooling of LeNet and most CNNs, without padding.
+ * Branch-free, so that the compiler vectorises along the row: a candidate
+ * replaces the best so far when it is larger, or when it is the first NaN
+ * (x != x while the best is still a number); later values never replace a
+ * NaN (every comparison with it is false).  So the first maximum wins, and
+ * the first NaN in a window wins over everything.  (GCC still leaves the
+ * stride-2 loads scalar: 2.3 -> 2.2 ms for the MNIST net's 64 x 64 x 24 x 24,
+ * one thread; its rows of 12 outputs are shorter than a vector anyway.) */
+static inline void take_if_better(float x, int32_t at_x, float *best, int32_t *at)
+{
+    bool take = (x > *best) | ((x != x) & (*best == *best));
+    *best = take ? x : *best;
+    *at = take ? at_x : *at;
+}
+
 static void max_pool_2x2(const float *src, int width, int out_height, int out_width, float *dst, int32_t *arg)
 {
     for (int i = 0; i < out_height; i++) {
-        const float *top = src + (size_t)(2 * i) * width, *bottom = top + width;
+        const float *restrict top = src + (size_t)(2 * i) * width, *restrict bottom = top + width;
+        float *restrict out = dst + (size_t)i * out_width;
+        int32_t *restrict where = arg + (size_t)i * out_width;
+        int32_t row = 2 * i * width;
         for (int j = 0; j < out_width; j++) {
-            float a = top[2 * j], b = top[2 * j + 1], c = bottom[2 * j], d = bottom[2 * j + 1];
-            int32_t base = 2 * i * width + 2 * j;
-            float best;
-            int32_t at;
-            if ((a != a) | (b != b) | (c != c) | (d != d)) { /* NaN: the first one wins */
-                at = a != a ? base : b != b ? base + 1 : c != c ? base + width : base + width + 1;
-                best = NAN;
-            } else {
-                best = a, at = base;
-                at = b > best ? base + 1 : at, best = b > best ? b : best;
-                at = c > best ? base + width : at, best = c > best ? c : best;
-                at = d > best ? base + width + 1 : at, best = d > best ? d : best;
-            }
-            dst[i * out_width + j] = best;
-            arg[i * out_width + j] = at;
+            int32_t base = row + 2 * j;
+            float best = top[2 * j];
+            int32_t at = base;
+            take_if_better(top[2 * j + 1], base + 1, &best, &at);
+            take_if_better(bottom[2 * j], base + width, &best, &at);
+            take_if_better(bottom[2 * j + 1], base + width + 1, &best, &at);
+            out[j] = best;
+            where[j] = at;
         }
     }
 }
