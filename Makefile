@@ -2,16 +2,18 @@
 #   make demo    train LeNet-5 on MNIST and write the pictures (the main job)
 #   make test    build and run every test
 #   make asan    the tests again under AddressSanitizer + UBSan
+#   make portable the tests again without OpenBLAS and without OpenMP
 #   make bench   benchmarks side by side with PyTorch / Brian2
 #   make install PREFIX=/usr/local
 SHELL := /bin/bash
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+PORTABLE_BUILD ?= build-portable
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: all deps build test asan demo bench bench-deps golden install clean
+.PHONY: all deps build test asan portable demo bench bench-deps golden install clean
 
 all: build
 
@@ -33,6 +35,11 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+portable: deps
+	cmake -S . -B $(PORTABLE_BUILD) -DCMAKE_BUILD_TYPE=Release -DREDES_OPENBLAS=OFF -DREDES_OPENMP=OFF >/dev/null
+	cmake --build $(PORTABLE_BUILD) -j $(JOBS)
+	ctest --test-dir $(PORTABLE_BUILD) --output-on-failure -j $(JOBS)
+
 demo: build
 	@scripts/demo.sh $(BUILD)/redes
 
@@ -50,4 +57,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(PORTABLE_BUILD)

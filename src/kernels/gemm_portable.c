@@ -464,6 +464,8 @@ static void gemm_dot(int M, int N, int K, float alpha, const float *A, int lda, 
     bool parallel = (long)M * N * K >= PARALLEL_MIN_FLOPS && row_blocks * col_blocks > 1;
 #ifdef _OPENMP
     if (omp_in_parallel()) parallel = false;
+#else
+    (void)parallel;
 #endif
 #pragma omp parallel for collapse(2) schedule(static) if (parallel)
     for (int ib = 0; ib < row_blocks; ib++)

@@ -75,7 +75,7 @@ static long planes(const rn_pool2d_geometry *g)
 {
     return (long)g->batch * g->channels;
 }
-static bool worth_parallel(long elements)
+static inline bool worth_parallel(long elements)
 {
     return elements >= RN_PARALLEL_MIN_ELEMENTS;
 }
