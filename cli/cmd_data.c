@@ -4,6 +4,7 @@
  *   redes data info data/mnist/t10k-labels-idx1-ubyte.gz    one IDX file: type, shape
  *   redes data split iris --train 0.7 --val 0.15 --seed 3   stratified counts per part
  *   redes data split mnist --official --val 0.1             official test set, val from train
+ *   redes data info my.csv --label-column 1 --header no     a user's CSV, label first
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,8 @@ static bool is_idx_file(const char *path)
 static json_t *json_strings(char **values, int count)
 {
     json_t *array = json_array();
-    for (int i = 0; i < count; i++) json_array_append_new(array, json_string(values[i]));
+    for (int i = 0; i < count; i++)
+        json_array_append_new(array, json_string(values[i]));
     return array;
 }
 
@@ -42,6 +44,24 @@ static void format_counts(const int *counts, int n, char *buffer, size_t size)
     buffer[0] = '\0';
     for (int k = 0; k < n && used < size; k++)
         used += (size_t)snprintf(buffer + used, size - used, "%s%d", k ? " " : "", counts[k]);
+}
+
+/* CSV options from --label-column (1-based, 0 = last) and --header. */
+typedef struct csv_choice {
+    int label_column;
+    const char *header;
+} csv_choice;
+
+/* Loads a named set, or a CSV file with the user's column options. */
+static rn_status load(const char *name, const csv_choice *csv, rn_dataset *out)
+{
+    if (!ends_with(name, ".csv") && !ends_with(name, ".csv.gz")) return rn_dataset_load(name, out);
+    rn_csv_options options = rn_csv_default_options();
+    options.label_column = csv->label_column - 1;
+    options.header = strcmp(csv->header, "yes") == 0  ? RN_CSV_HEADER_YES
+                     : strcmp(csv->header, "no") == 0 ? RN_CSV_HEADER_NO
+                                                      : RN_CSV_HEADER_AUTO;
+    return rn_csv_load(name, &options, out);
 }
 
 /* ------------------------------------------------------------------ info on one IDX file */
@@ -74,7 +94,8 @@ static int info_idx(const rn_cli_args *args, const char *path)
         if (n_values) json_object_set_new(object, "value_counts", rn_json_ints(value_counts, n_values));
         rn_cli_print_json(object);
     } else {
-        rn_cli_say(args, "%s: IDX %s %s, magic %d", path, rn_idx_type_name(idx.type), shape, idx.type << 8 | idx.ndim);
+        rn_cli_say(args, "%s: IDX %s %s, magic %d", path, rn_idx_type_name(idx.type), shape,
+                   idx.type << 8 | idx.ndim);
         if (n_values) {
             char counts[2048];
             format_counts(value_counts, n_values, counts, sizeof counts);
@@ -94,7 +115,7 @@ static void say_info(const rn_cli_args *args, const rn_dataset *d, const int *co
     rn_cli_say(args, "examples %d, features %d, classes %d", d->n_examples, d->n_features, d->n_classes);
     if (d->height) rn_cli_say(args, "images %d x %d x %d (C x H x W)", d->channels, d->height, d->width);
     rn_cli_say(args, "%s features", d->pixels ? "uint8 pixel (scaled to [0, 1] per batch)" : "float");
-    rn_cli_say(args, "%-6s %-24s %8s", "label", "class", "examples");
+    rn_cli_say(args, "%-6s %-24s %8s", "index", "class", "examples");
     for (int k = 0; k < d->n_classes; k++)
         rn_cli_say(args, "%-6d %-24s %8d", k, d->class_names[k], counts[k]);
     if (d->n_official_train) {
@@ -133,11 +154,11 @@ static void print_info_json(const rn_dataset *d, const int *counts, const int *t
     rn_cli_print_json(object);
 }
 
-static int info(const rn_cli_args *args, const char *name)
+static int info(const rn_cli_args *args, const char *name, const csv_choice *csv)
 {
     if (is_idx_file(name)) return info_idx(args, name);
     rn_dataset d;
-    rn_status status = rn_dataset_load(name, &d);
+    rn_status status = load(name, csv, &d);
     if (status != RN_OK) return rn_cli_fail_status(args, status);
     int *counts = calloc(3 * (size_t)d.n_classes, sizeof *counts);
     if (!counts) {
@@ -146,8 +167,10 @@ static int info(const rn_cli_args *args, const char *name)
     }
     int *train_counts = counts + d.n_classes, *test_counts = counts + 2 * d.n_classes;
     rn_dataset_class_counts(&d, NULL, 0, counts);
-    for (int i = 0; i < d.n_official_train; i++) train_counts[d.labels[i]]++;
-    for (int i = d.n_official_train; d.n_official_train && i < d.n_examples; i++) test_counts[d.labels[i]]++;
+    for (int i = 0; i < d.n_official_train; i++)
+        train_counts[d.labels[i]]++;
+    for (int i = d.n_official_train; d.n_official_train && i < d.n_examples; i++)
+        test_counts[d.labels[i]]++;
     if (args->json)
         print_info_json(&d, counts, train_counts, test_counts);
     else
@@ -159,13 +182,14 @@ static int info(const rn_cli_args *args, const char *name)
 
 /* ------------------------------------------------------------------ split */
 
-static int split(const rn_cli_args *args, const char *name, double train_fraction, double val_fraction,
-                 bool official)
+static int split(const rn_cli_args *args, const char *name, const csv_choice *csv, double train_fraction,
+                 double val_fraction, bool official)
 {
     if (!official && train_fraction + val_fraction > 1 + 1e-9)
-        return rn_cli_fail(args, "--train + --val must be at most 1, got %g + %g", train_fraction, val_fraction);
+        return rn_cli_fail(args, "--train + --val must be at most 1, got %g + %g", train_fraction,
+                           val_fraction);
     rn_dataset d;
-    rn_status status = rn_dataset_load(name, &d);
+    rn_status status = load(name, csv, &d);
     if (status != RN_OK) return rn_cli_fail_status(args, status);
     rn_rng rng;
     rn_rng_seed(&rng, args->seed);
@@ -219,23 +243,32 @@ int rn_cmd_data(int argc, char **argv)
 {
     double train_fraction = 0.7, val_fraction = 0.15;
     bool official = false;
+    csv_choice csv = {0, "auto"};
     const rn_cli_option options[] = {
         {"train", RN_OPT_DOUBLE, &train_fraction, "split: fraction of examples for training", 0, 1, NULL},
-        {"val", RN_OPT_DOUBLE, &val_fraction, "split: fraction for validation (the rest is test)", 0, 1, NULL},
+        {"val", RN_OPT_DOUBLE, &val_fraction, "split: fraction for validation (the rest is test)", 0, 1,
+         NULL},
         {"official", RN_OPT_FLAG, &official,
          "split: keep the official test set (MNIST, Fashion) and take --val of the training set", 0, 0, NULL},
+        {"label-column", RN_OPT_INT, &csv.label_column,
+         "CSV files: the label's column, from 1 (0 = the last)", 0, 100000, NULL},
+        {"header", RN_OPT_CHOICE, &csv.header, "CSV files: is the first line a header?", 0, 0, "auto|yes|no"},
         {0}};
     const rn_cli_spec spec = {
-        "data", "info NAME|FILE  |  split NAME [--train X --val X | --official --val X]",
-        "Inspect and split the data sets. NAME is mnist, fashion, iris, wine, breast-cancer or digits, a .csv "
+        "data",
+        "info NAME|FILE  |  split NAME [--train X --val X | --official --val X]",
+        "Inspect and split the data sets. NAME is mnist, fashion, iris, wine, breast-cancer or digits, a "
+        ".csv "
         "file (numeric columns, label last, optional header) or a folder of MNIST-format IDX files; FILE may "
         "also be one IDX file (.gz or plain). Splits are stratified: every part keeps the class proportions.",
-        options, 2, 2};
+        options,
+        2,
+        2};
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
     const char *action = args.positional[0], *name = args.positional[1];
-    if (strcmp(action, "info") == 0) return info(&args, name);
-    if (strcmp(action, "split") == 0) return split(&args, name, train_fraction, val_fraction, official);
+    if (strcmp(action, "info") == 0) return info(&args, name, &csv);
+    if (strcmp(action, "split") == 0) return split(&args, name, &csv, train_fraction, val_fraction, official);
     return rn_cli_fail(&args, "unknown action '%s' (expected info or split)", action);
 }

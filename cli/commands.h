@@ -23,6 +23,7 @@ RN_COMMAND(rn_cmd_regularization);
 RN_COMMAND(rn_cmd_train);
 RN_COMMAND(rn_cmd_eval);
 RN_COMMAND(rn_cmd_predict);
+RN_COMMAND(rn_cmd_inspect);
 /* Chapter 4 */
 RN_COMMAND(rn_cmd_family_tree);
 /* Chapter 7 */

@@ -29,6 +29,7 @@ static const command commands[] = {
     {"train", rn_cmd_train, "3,7", "train a multilayer perceptron or a CNN"},
     {"eval", rn_cmd_eval, "3,7", "evaluate a saved model on a data set"},
     {"predict", rn_cmd_predict, "3,7", "classify examples or PNG images with a saved model"},
+    {"inspect", rn_cmd_inspect, "3,7", "what a trained model learned: filters, feature maps, weights"},
     {"family-tree", rn_cmd_family_tree, "4", "Hinton's family-tree network and what it learned"},
     {"conv", rn_cmd_conv, "7", "what a convolution does: a filter applied to an image"},
 };

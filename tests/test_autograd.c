@@ -492,6 +492,125 @@ static void parameters_accumulate(void **state)
     rn_tape_destroy(tape);
 }
 
+static void more_errors_and_modes(void **state)
+{
+    (void)state;
+    rn_tape *tape = rn_tape_create(0);
+    float data[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    rn_var *x = rn_tape_variable(tape, rn_tensor_view(data, 2, SHAPE(3, 4)));
+    /* backward needs a scalar */
+    assert_int_equal(rn_backward(tape, x), RN_ERR_SHAPE);
+    assert_string_equal(rn_error_message(), "backward: loss must have one element, got shape (3, 4)");
+    /* a diverged loss */
+    float nan_value = NAN;
+    rn_var *nan_loss = rn_tape_variable(tape, rn_tensor_view(&nan_value, 1, SHAPE(1)));
+    assert_int_equal(rn_backward(tape, nan_loss), RN_ERR_NUMERIC);
+    assert_string_equal(rn_error_message(), "backward: the loss is nan (training diverged?)");
+    /* embedding index out of range */
+    int bad_index[2] = {0, 3};
+    assert_null(rn_embedding(tape, x, bad_index, 2));
+    assert_string_equal(rn_tape_error(tape), "embedding: index 3 at position 1 is outside [0, 3)");
+    rn_tape_reset(tape);
+    /* batch norm: one value per channel cannot be normalised in training;
+     * evaluation needs running statistics */
+    x = rn_tape_variable(tape, rn_tensor_view(data, 2, SHAPE(1, 12)));
+    assert_null(rn_batch_norm(tape, x, NULL, NULL, NULL));
+    assert_non_null(strstr(rn_tape_error(tape), "training needs more than 1"));
+    rn_tape_reset(tape);
+    rn_tape_set_training(tape, false);
+    x = rn_tape_variable(tape, rn_tensor_view(data, 2, SHAPE(3, 4)));
+    assert_null(rn_batch_norm(tape, x, NULL, NULL, NULL));
+    assert_string_equal(rn_tape_error(tape), "batch_norm: evaluation mode needs running statistics");
+    rn_tape_reset(tape);
+    rn_tape_set_training(tape, true);
+    /* concat and linear say which shapes disagree */
+    x = rn_tape_variable(tape, rn_tensor_view(data, 2, SHAPE(3, 4)));
+    rn_var *y = rn_tape_variable(tape, rn_tensor_view(data, 2, SHAPE(4, 3)));
+    rn_var *parts[2] = {x, y};
+    assert_null(rn_concat(tape, parts, 2, 0));
+    assert_string_equal(rn_tape_error(tape),
+                        "concat: input 0 is (3, 4), input 1 is (4, 3): all dimensions but 0 must agree");
+    rn_tape_reset(tape);
+    x = rn_tape_variable(tape, rn_tensor_view(data, 2, SHAPE(3, 4)));
+    y = rn_tape_variable(tape, rn_tensor_view(data, 2, SHAPE(4, 3)));
+    assert_null(rn_linear(tape, x, y, NULL));
+    assert_string_equal(rn_tape_error(tape),
+                        "linear: x is (3, 4) but weight is (4, 3) (out, in): x's last dimension must be 3");
+    rn_tape_reset(tape);
+    /* detach stops the gradient; full makes constants */
+    x = rn_tape_variable(tape, rn_tensor_view(data, 2, SHAPE(3, 4)));
+    rn_var *two = rn_tape_full(tape, 1, SHAPE(4), 2.0f);
+    rn_var *loss = rn_sum(tape, rn_add(tape, rn_mul(tape, x, two), rn_square(tape, rn_detach(tape, x))));
+    assert_float_equal(loss->value.data[0], 2 * 78 + 650, 1e-3);
+    assert_int_equal(rn_backward(tape, loss), RN_OK);
+    for (int i = 0; i < 12; i++) assert_float_equal(x->grad.data[i], 2.0f, 0); /* not 2 + 2x */
+    rn_tape_destroy(tape);
+}
+
+/* Dropout draws its mask from the rng: about p of the values are zeroed, the
+ * rest scaled by 1/(1-p), the gradient uses the same mask, and the same seed
+ * gives the same mask. */
+static void dropout_statistics(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static float ones[N];
+    for (int i = 0; i < N; i++) ones[i] = 1.0f;
+    rn_tape *tape = rn_tape_create(0);
+    rn_rng rng;
+    rn_rng_seed(&rng, 7);
+    rn_var *x = rn_tape_variable(tape, rn_tensor_view(ones, 1, SHAPE(N)));
+    rn_var *y = rn_dropout(tape, x, 0.3f, &rng);
+    int zeros = 0;
+    for (int i = 0; i < N; i++) {
+        if (y->value.data[i] == 0.0f) zeros++;
+        else assert_float_equal(y->value.data[i], 1.0f / 0.7f, 1e-6);
+    }
+    assert_true(fabs(zeros / (double)N - 0.3) < 0.015); /* 4.6 standard deviations */
+    assert_int_equal(rn_backward(tape, rn_sum(tape, y)), RN_OK);
+    for (int i = 0; i < N; i++) assert_float_equal(x->grad.data[i], y->value.data[i], 0);
+    float first = y->value.data[0], hundredth = y->value.data[99];
+    rn_tape_reset(tape);
+    rn_rng_seed(&rng, 7);
+    x = rn_tape_variable(tape, rn_tensor_view(ones, 1, SHAPE(N)));
+    y = rn_dropout(tape, x, 0.3f, &rng);
+    assert_float_equal(y->value.data[0], first, 0);
+    assert_float_equal(y->value.data[99], hundredth, 0);
+    assert_null(rn_dropout(tape, x, 1.5f, &rng));
+    assert_string_equal(rn_tape_error(tape), "dropout: probability 1.5 is outside [0, 1]");
+    rn_tape_destroy(tape);
+}
+
+/* Batch norm on an input large enough to take the threaded path: each output
+ * channel has mean 0 and variance 1, and each channel's dx sums to 0 (the
+ * mean is subtracted), as the formulas require. */
+static void batch_norm_large_input(void **state)
+{
+    (void)state;
+    enum { B = 9, C = 4, H = 32, W = 32, S = H * W };
+    rn_tensor x = make_tensor(4, SHAPE(B, C, H, W), FILL_NORMAL);
+    rn_tape *tape = rn_tape_create(0);
+    rn_var *v = rn_tape_variable(tape, x);
+    rn_var *y = rn_batch_norm(tape, v, NULL, NULL, NULL);
+    rn_var *loss = rn_sum(tape, rn_mul(tape, y, rn_tape_variable(tape, x))); /* non-trivial dy */
+    assert_int_equal(rn_backward(tape, loss), RN_OK);
+    for (int c = 0; c < C; c++) {
+        double sum = 0, squares = 0, dx_sum = 0;
+        for (int b = 0; b < B; b++)
+            for (int s = 0; s < S; s++) {
+                size_t i = ((size_t)b * C + c) * S + s;
+                sum += y->value.data[i];
+                squares += (double)y->value.data[i] * y->value.data[i];
+                dx_sum += v->grad.data[i];
+            }
+        assert_float_equal(sum / (B * S), 0.0, 1e-5);
+        assert_float_equal(squares / (B * S), 1.0, 1e-4);
+        assert_float_equal(dx_sum, 0.0, 1e-2);
+    }
+    rn_tape_destroy(tape);
+    rn_tensor_free(&x);
+}
+
 static void forward_values(void **state)
 {
     (void)state;
@@ -593,6 +712,9 @@ int main(void)
         cmocka_unit_test(gradcheck_catches_a_wrong_gradient),
         cmocka_unit_test(errors_name_the_shapes_and_chain),
         cmocka_unit_test(parameters_accumulate),
+        cmocka_unit_test(more_errors_and_modes),
+        cmocka_unit_test(dropout_statistics),
+        cmocka_unit_test(batch_norm_large_input),
         cmocka_unit_test(forward_values),
         cmocka_unit_test(steady_state_makes_no_heap_allocation),
     };

@@ -176,7 +176,8 @@ rn_var *rn_tape_full(rn_tape *tape, int ndim, const int *shape, float value);
 /* ------------------------------------------------------------------ backward */
 
 /* loss must have one element: seeds dL/dL = 1 and runs the tape backward.
- * Fails (RN_ERR_STATE) if the tape holds an error or loss is NULL. */
+ * Fails (RN_ERR_STATE) if the tape holds an error or loss is NULL, and
+ * (RN_ERR_NUMERIC) if the loss is NaN or infinite. */
 rn_status rn_backward(rn_tape *tape, rn_var *loss);
 /* The same from a non-scalar node with a given output gradient `seed`
  * (numel(out) floats): computes sum(out * seed)'s gradient. */
@@ -249,6 +250,10 @@ rn_var *rn_reshape(rn_tape *tape, rn_var *x, int ndim, const int *shape);
 rn_var *rn_transpose(rn_tape *tape, rn_var *x, int dim0, int dim1);
 rn_var *rn_concat(rn_tape *tape, rn_var *const *inputs, int n_inputs, int dim);
 rn_var *rn_slice(rn_tape *tape, rn_var *x, int dim, int start, int length);
+/* The same value (shared, no copy) cut off from the graph: no gradient flows
+ * back through it (a GAN's fake images in the discriminator's step, targets
+ * computed by the network itself). */
+rn_var *rn_detach(rn_tape *tape, rn_var *x);
 
 /* ---- activation.c: y = f(x) element-wise (see activation.h), any shape. */
 rn_var *rn_activate(rn_tape *tape, rn_var *x, rn_activation kind, float alpha);

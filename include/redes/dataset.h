@@ -45,17 +45,18 @@ extern "C" {
 #endif
 
 typedef struct rn_dataset {
-    char name[64];   /* "mnist", "iris", or the file name for a user CSV */
+    char name[64];    /* "mnist", "iris", or the file name for a user CSV */
     char source[512]; /* where it was read from (a file or folder) */
     int n_examples;
     int n_features;
     int n_classes;
     char **class_names; /* n_classes strings, heap-owned */
-    /* Image geometry (C, H, W) with C*H*W == n_features; all 0 for tabular sets. */
+    /* Image geometry (C, H, W) with C*H*W == n_features: MNIST, Fashion and
+     * digits (whose 8x8 images are stored as floats 0..16); all 0 otherwise. */
     int channels, height, width;
-    uint8_t *pixels; /* n_examples x n_features, image sets only (else NULL) */
-    float *features; /* n_examples x n_features, tabular sets only (else NULL) */
-    int *labels;     /* n_examples class indices */
+    uint8_t *pixels;      /* n_examples x n_features, image sets only (else NULL) */
+    float *features;      /* n_examples x n_features, tabular sets only (else NULL) */
+    int *labels;          /* n_examples class indices */
     int n_official_train; /* examples [0, n) are the official training set; 0 = none */
 } rn_dataset;
 
@@ -88,8 +89,9 @@ void rn_dataset_class_counts(const rn_dataset *dataset, const int *indices, int 
  * (N, C, H, W) uint8 and labels (N) uint8, a training pair and optionally a
  * test pair (test paths NULL: no official split).  class_names is NULL
  * (then n_classes = largest label + 1, named "0", "1", ...) or a
- * NULL-terminated array of names, one per class.  The registry uses it; public so that other IDX collections
- * (KMNIST, EMNIST, your own) load the same way. */
+ * NULL-terminated array of names, one per class.  The registry uses it;
+ * public so that other IDX collections (KMNIST, EMNIST, your own) load the
+ * same way. */
 rn_status rn_dataset_load_idx(const char *name, const char *train_images, const char *train_labels,
                               const char *test_images, const char *test_labels,
                               const char *const *class_names, rn_dataset *out);

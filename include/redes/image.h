@@ -97,18 +97,25 @@ rn_rgb rn_class_color(int k);
 
 /* ------------------------------------------------------------------ text */
 
-/* The built-in 5x7 bitmap font: digits, upper- and lower-case ASCII letters
- * and the symbols  . , : ; - + = _ / ( ) [ ] % # < > ! ? ' * | and space.
- * Every glyph occupies a 6x9 cell at scale 1 (5x7 plus spacing; lower-case
- * descenders use rows 7-8).  Unknown characters are drawn as a box. */
+/* The built-in 5x7 bitmap font.  Text is UTF-8: all printable ASCII, the
+ * Spanish letters á é í ó ú ü ñ ¿ ¡ (capitals with accents are drawn without
+ * them), the Greek letters α β δ ε η θ λ μ π σ τ φ ω Σ Δ and ° ² · × →;
+ * dashes and typographic quotes are drawn as their ASCII look-alikes, other
+ * characters as a box.  Every glyph occupies a 6x9 cell at scale 1 (5x7 plus
+ * spacing; descenders use rows 7-8). */
 enum { RN_FONT_WIDTH = 5, RN_FONT_HEIGHT = 7, RN_FONT_ADVANCE = 6, RN_FONT_LINE = 9 };
 
-/* Whether pixel (column, row) of a glyph is set, column 0..4, row 0..8
- * (rows 7 and 8 are the descender area). */
+/* Whether pixel (column, row) of an ASCII character's glyph is set, column
+ * 0..4, row 0..8 (rows 7 and 8 are the descender area). */
 bool rn_font_pixel(char character, int column, int row);
 /* Draws text with its top-left corner at (x, y); each font pixel becomes a
  * scale x scale block.  Newlines start a new line.  Clipped. */
 void rn_image_text(rn_image *image, int x, int y, const char *text, rn_rgb colour, int scale);
+/* One line of text read bottom to top (turned 90 degrees counter-clockwise),
+ * for labels under narrow columns: the first character's bottom-left corner
+ * (before turning) is at (x, y_bottom); the text occupies
+ * [x, x + 9 scale) x (y_bottom - rn_text_width(text, scale), y_bottom]. */
+void rn_image_text_vertical(rn_image *image, int x, int y_bottom, const char *text, rn_rgb colour, int scale);
 /* Size in pixels the text occupies at `scale` (widest line, all lines). */
 int rn_text_width(const char *text, int scale);
 int rn_text_height(const char *text, int scale);
@@ -122,18 +129,21 @@ typedef enum rn_normalise {
 } rn_normalise;
 
 typedef struct rn_grid_options {
-    int columns;            /* tiles per row; 0 = ceil(sqrt(count)) */
-    int gap;                /* pixels between tiles and around the border, before scaling */
-    int scale;              /* integer enlargement of every pixel (>= 1) */
+    int columns; /* tiles per row; 0 = ceil(sqrt(count)) */
+    int gap;     /* pixels between tiles and around the border, before scaling */
+    int scale;   /* integer enlargement of every pixel (>= 1) */
     rn_normalise normalise;
-    rn_colormap colormap;   /* for 1-channel tiles */
-    bool symmetric;         /* map [-m, m], m = max |v|, so 0 is the middle colour
-                               (default for RN_COLORMAP_DIVERGING) */
-    int channels;           /* 1 (tiles are H x W) or 3 (tiles are 3 x H x W, RGB planes) */
-    rn_rgb background;      /* colour of the gaps */
+    rn_colormap colormap; /* for 1-channel tiles */
+    bool symmetric;       /* map [-m, m], m = max |v|, so 0 is the middle colour
+                             (default for RN_COLORMAP_DIVERGING) */
+    int channels;         /* 1 (tiles are H x W) or 3 (tiles are 3 x H x W, RGB planes) */
+    rn_rgb background;    /* colour of the gaps */
+    /* NULL, or one short caption per tile drawn under it in the 5x7 font
+     * (e.g. "7>2" for a misclassified digit); a NULL entry draws nothing. */
+    const char *const *captions;
 } rn_grid_options;
 
-/* columns 0, gap 1, scale 1, per-image grey, channels 1, mid-grey gaps. */
+/* columns 0, gap 1, scale 1, per-image grey, channels 1, mid-grey gaps, no captions. */
 rn_grid_options rn_grid_defaults(void);
 
 /* Where tiles go.  Tile i sits in row i / columns, column i % columns, with
@@ -141,7 +151,8 @@ rn_grid_options rn_grid_defaults(void);
 typedef struct rn_grid_layout {
     int rows, columns;
     int tile_width, tile_height; /* W * scale, H * scale */
-    int step_x, step_y;          /* tile size + gap * scale */
+    int step_x, step_y;          /* tile size + gap * scale (+ caption_height down) */
+    int caption_height;          /* room under each tile for its caption (0 without) */
     int x0, y0;                  /* gap * scale */
     int width, height;           /* the whole picture */
 } rn_grid_layout;
@@ -154,8 +165,8 @@ rn_status rn_grid_layout_of(int count, int height, int width, const rn_grid_opti
  * NaN/inf values are rejected with RN_ERR_NUMERIC.  options NULL = defaults. */
 rn_status rn_image_grid(rn_image *out, const float *images, int count, int height, int width,
                         const rn_grid_options *options);
-rn_status rn_png_write_grid(const char *path, const float *images, int count, int height,
-                            int width, const rn_grid_options *options);
+rn_status rn_png_write_grid(const char *path, const float *images, int count, int height, int width,
+                            const rn_grid_options *options);
 
 /* ------------------------------------------------------------------ heatmaps */
 
@@ -184,8 +195,8 @@ rn_status rn_png_write_heatmap(const char *path, const float *matrix, int rows, 
  * cell shows its count, shaded by the count as a fraction of its row (so
  * per-class recall is what the eye sees).  labels may be NULL (0, 1, ...),
  * title may be NULL.  Up to 100 classes. */
-rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
-                             const char *const *labels, const char *title);
+rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes, const char *const *labels,
+                             const char *title);
 rn_status rn_png_write_confusion(const char *path, const int64_t *counts, int classes,
                                  const char *const *labels, const char *title);
 
@@ -202,14 +213,14 @@ rn_status rn_png_write_confusion(const char *path, const int64_t *counts, int cl
  * 1986) each of the 6 hidden units is a panel of 2 x 12 weights: the 12
  * English people in the top row, their Italian counterparts beneath. */
 typedef struct rn_hinton_options {
-    int panels;                          /* >= 1 (default 1) */
-    int panels_per_row;                  /* 0 = all panels in one column */
-    int cell;                            /* pixels per weight (default 16) */
-    float max_abs;                       /* |w| that fills a cell; 0 = max |w| over all panels */
-    const char *const *panel_labels;     /* one per panel, drawn above it, or NULL */
-    const char *const *row_labels;       /* panel_rows labels drawn left of each panel, or NULL */
-    const char *const *column_labels;    /* panel_columns labels drawn under each panel, or NULL */
-    const char *title;                   /* or NULL */
+    int panels;                       /* >= 1 (default 1) */
+    int panels_per_row;               /* 0 = all panels in one column */
+    int cell;                         /* pixels per weight (default 16) */
+    float max_abs;                    /* |w| that fills a cell; 0 = max |w| over all panels */
+    const char *const *panel_labels;  /* one per panel, drawn above it, or NULL */
+    const char *const *row_labels;    /* panel_rows labels drawn left of each panel, or NULL */
+    const char *const *column_labels; /* panel_columns labels under the lowest panels, or NULL */
+    const char *title;                /* or NULL */
 } rn_hinton_options;
 
 rn_hinton_options rn_hinton_defaults(void);
@@ -217,10 +228,10 @@ rn_hinton_options rn_hinton_defaults(void);
 /* Side in pixels of the square drawn for weight w (0 for w = 0). */
 int rn_hinton_square_side(float w, float max_abs, int cell);
 
-rn_status rn_image_hinton(rn_image *out, const float *weights, int panel_rows,
-                          int panel_columns, const rn_hinton_options *options);
-rn_status rn_png_write_hinton(const char *path, const float *weights, int panel_rows,
-                              int panel_columns, const rn_hinton_options *options);
+rn_status rn_image_hinton(rn_image *out, const float *weights, int panel_rows, int panel_columns,
+                          const rn_hinton_options *options);
+rn_status rn_png_write_hinton(const char *path, const float *weights, int panel_rows, int panel_columns,
+                              const rn_hinton_options *options);
 
 /* ------------------------------------------------------------------ reading */
 
@@ -240,7 +251,9 @@ rn_status rn_png_read_grey(const char *path, rn_tensor *out);
  *      is inverted, so ink is high; then the contrast is stretched so that the
  *      background (the border's mean) becomes 0 and the brightest ink 1;
  *   2. the bounding box of the ink (pixels above 0.1 after step 1) is
- *      resampled by area averaging to fit 20 x 20, keeping the aspect ratio;
+ *      resampled by area averaging to fit 20 x 20, keeping the aspect ratio,
+ *      and scaled so that its brightest pixel is 1 (thin strokes on a large
+ *      canvas would otherwise average down to faint grey);
  *   3. the 20 x 20 box is placed in 28 x 28 so that the ink's centre of mass
  *      falls on the centre (14, 14) (pixel centres at i + 0.5), shifted by a
  *      whole number of pixels and kept inside the frame.

@@ -37,7 +37,9 @@
  *   rn_plot_add_classes(plot, x, y, label, 4, 2, names, RN_PLOT_POINTS);
  *
  * Setters return RN_OK, or RN_ERR_ARGUMENT / RN_ERR_MEMORY with a message;
- * a failed setter leaves the plot usable.  Strings are copied.
+ * a failed setter leaves the plot usable.  Strings are copied (control
+ * characters become spaces) and drawn literally: gnuplot's enhanced-text
+ * markup is off, so "x_1" shows an underscore and "e^z" a caret.
  */
 #ifndef REDES_PLOT_H
 #define REDES_PLOT_H
@@ -52,11 +54,7 @@ extern "C" {
 
 typedef struct rn_plot rn_plot;
 
-typedef enum rn_plot_style {
-    RN_PLOT_LINES,
-    RN_PLOT_POINTS,
-    RN_PLOT_LINESPOINTS
-} rn_plot_style;
+typedef enum rn_plot_style { RN_PLOT_LINES, RN_PLOT_POINTS, RN_PLOT_LINESPOINTS } rn_plot_style;
 
 /* A plot with one empty panel, 800 x 500 pixels (800 x 300 per panel for
  * several panels).  NULL if out of memory. */
@@ -101,19 +99,17 @@ rn_status rn_plot_set_legend(rn_plot *plot, const char *position);
  * values are written as NaN and leave a gap in a line. */
 rn_status rn_plot_add(rn_plot *plot, const double *x, const double *y, int n, const char *label,
                       rn_plot_style style);
-rn_status rn_plot_add_float(rn_plot *plot, const float *x, const float *y, int n,
-                            const char *label, rn_plot_style style);
+rn_status rn_plot_add_float(rn_plot *plot, const float *x, const float *y, int n, const char *label,
+                            rn_plot_style style);
 
 /* A scatter plot coloured by class: point i belongs to class classes[i]
  * (0..n_classes-1, up to 10 colours cycling), each class a legend entry
  * named class_labels[k] (NULL: "class k").  One data block, one plot
  * clause per class in the .gp file. */
-rn_status rn_plot_add_classes(rn_plot *plot, const double *x, const double *y, const int *classes,
-                              int n, int n_classes, const char *const *class_labels,
-                              rn_plot_style style);
-rn_status rn_plot_add_classes_float(rn_plot *plot, const float *x, const float *y,
-                                    const int *classes, int n, int n_classes,
-                                    const char *const *class_labels, rn_plot_style style);
+rn_status rn_plot_add_classes(rn_plot *plot, const double *x, const double *y, const int *classes, int n,
+                              int n_classes, const char *const *class_labels, rn_plot_style style);
+rn_status rn_plot_add_classes_float(rn_plot *plot, const float *x, const float *y, const int *classes, int n,
+                                    int n_classes, const char *const *class_labels, rn_plot_style style);
 
 /* A 2-D decision region in the current panel, drawn under the points:
  * values[j * nx + i] is the network's answer at
@@ -122,8 +118,8 @@ rn_status rn_plot_add_classes_float(rn_plot *plot, const float *x, const float *
  * drawn in light versions of the class colours of rn_plot_add_classes; with
  * n_classes = 0 they are continuous (e.g. P(class 1)) and shaded
  * blue-white-red with a colour box.  Sets the panel's ranges to the grid. */
-rn_status rn_plot_add_region(rn_plot *plot, const float *values, int nx, int ny, double x_min,
-                             double x_max, double y_min, double y_max, int n_classes);
+rn_status rn_plot_add_region(rn_plot *plot, const float *values, int nx, int ny, double x_min, double x_max,
+                             double y_min, double y_max, int n_classes);
 
 /* ---------------------------------------------------------------- output */
 

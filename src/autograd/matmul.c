@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "autograd/ops_internal.h"
+#include "kernels/omp_for.h"
 #include "redes/elementwise.h"
 #include "redes/gemm.h"
 
@@ -108,6 +109,31 @@ static bool derivative_from_output(rn_activation kind)
            kind == RN_ACT_TANH;
 }
 
+/* delta = dy * f'(z), written (not added) into fresh scratch; the common
+ * activations in one vectorised pass from y, the others through the kernel. */
+static void delta(rn_activation kind, float alpha, const float *z, const float *restrict y,
+                  const float *restrict dy, float *restrict out, size_t n)
+{
+    ptrdiff_t count = (ptrdiff_t)n;
+    switch (kind) {
+    case RN_ACT_RELU:
+        RN_SIMD
+        for (ptrdiff_t i = 0; i < count; i++) out[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        return;
+    case RN_ACT_SIGMOID:
+        RN_SIMD
+        for (ptrdiff_t i = 0; i < count; i++) out[i] = dy[i] * y[i] * (1.0f - y[i]);
+        return;
+    case RN_ACT_TANH:
+        RN_SIMD
+        for (ptrdiff_t i = 0; i < count; i++) out[i] = dy[i] * (1.0f - y[i] * y[i]);
+        return;
+    default:
+        memset(out, 0, n * sizeof *out);
+        rn_activation_backward(kind, alpha, z ? z : y, y, dy, out, n);
+    }
+}
+
 static void linear_backward(rn_tape *tape, rn_var *out)
 {
     rn_var *x = out->inputs[0], *w = out->inputs[1], *b = out->n_inputs > 2 ? out->inputs[2] : NULL;
@@ -118,10 +144,9 @@ static void linear_backward(rn_tape *tape, rn_var *out)
     if (kind != RN_ACT_IDENTITY) {
         /* dz = dy * f'(z), in arena scratch. */
         size_t n = numel_of(out);
-        float *scratch = rn_arena_calloc(rn_tape_arena(tape), n * sizeof(float));
+        float *scratch = rn_arena_alloc(rn_tape_arena(tape), n * sizeof(float));
         if (!scratch) return; /* out of memory: leave gradients as they are */
-        const float *z = out->saved ? out->saved : out->value.data;
-        rn_activation_backward(kind, out->scalar, z, out->value.data, out->grad.data, scratch, n);
+        delta(kind, out->scalar, out->saved, out->value.data, out->grad.data, scratch, n);
         dz = scratch;
     }
     if (rn_var_needs_grad(x)) /* dx (rows, in) += dz (rows, out) W (out, in) */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "autograd/ops_internal.h"
+#include "kernels/omp_for.h"
 
 typedef struct norm_saved {
     float *xhat;     /* numel(x) */
@@ -40,6 +41,8 @@ static void batch_norm_backward(rn_tape *tape, rn_var *out)
     int batch = x->value.shape[0], channels = x->value.shape[1];
     size_t spatial = numel_of(x) / ((size_t)batch * channels), n = (size_t)batch * spatial;
     const float *dy = out->grad.data;
+    /* Channels are independent: large (B, C, H, W) inputs split them over threads. */
+    RN_OMP_ROWS(numel_of(x))
     for (int c = 0; c < channels; c++) {
         double sum_dy = 0.0, sum_dy_xhat = 0.0;
         for (int b = 0; b < batch; b++) {
@@ -110,6 +113,7 @@ rn_var *rn_batch_norm(rn_tape *tape, rn_var *x, rn_var *gamma, rn_var *beta,
     if (!saved || !xhat || !inv_std) return NULL;
     float eps = stats ? stats->eps : 1e-5f;
     const float *v = x->value.data;
+    RN_OMP_ROWS(numel_of(x))
     for (int c = 0; c < channels; c++) {
         double mean, variance;
         if (training) {

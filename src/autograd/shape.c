@@ -186,3 +186,18 @@ rn_var *rn_slice(rn_tape *tape, rn_var *x, int dim, int start, int length)
     }
     return out;
 }
+
+/* ------------------------------------------------------------------ detach */
+
+rn_var *rn_detach(rn_tape *tape, rn_var *x)
+{
+    if (!x) return rn__tape_record(tape, "detach", &x, 1, NULL);
+    rn_var *out = rn__tape_record(tape, "detach", &x, 1, NULL);
+    if (!out) return NULL;
+    out->value = x->value;
+    out->value.owns_data = false;
+    out->requires_grad = false;
+    out->backward = NULL;
+    out->n_inputs = 0;
+    return out;
+}

@@ -1,5 +1,6 @@
 /* tape.c — the define-by-run tape: nodes in an arena, a reverse walk for
  * backward (see include/redes/autograd.h). */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +260,10 @@ rn_status rn_backward(rn_tape *tape, rn_var *loss)
         return rn_error(RN_ERR_SHAPE, "backward: loss must have one element, got shape %s",
                         shape_of(loss, s, sizeof s));
     }
+    /* A diverged loss would fill every gradient with NaN: say so instead. */
+    if (loss && !isfinite(loss->value.data[0]))
+        return rn_error(RN_ERR_NUMERIC, "backward: the loss is %g (training diverged?)",
+                        loss->value.data[0]);
     const float one = 1.0f;
     return rn_backward_seed(tape, loss, &one);
 }

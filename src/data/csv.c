@@ -18,7 +18,10 @@
 
 #include "data/data_internal.h"
 
-rn_csv_options rn_csv_default_options(void) { return (rn_csv_options){-1, RN_CSV_HEADER_AUTO}; }
+rn_csv_options rn_csv_default_options(void)
+{
+    return (rn_csv_options){-1, RN_CSV_HEADER_AUTO};
+}
 
 /* ------------------------------------------------------------------ reading */
 
@@ -27,7 +30,8 @@ static rn_status read_text(const char *path, char **text_out, size_t *length_out
     *text_out = NULL;
     errno = 0;
     gzFile file = gzopen(path, "rb");
-    if (!file) return rn_error(RN_ERR_IO, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+    if (!file)
+        return rn_error(RN_ERR_IO, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
     size_t capacity = 1 << 16, length = 0;
     char *text = malloc(capacity + 1);
     rn_status status = text ? RN_OK : rn_error(RN_ERR_MEMORY, "%s: out of memory", path);
@@ -74,9 +78,11 @@ typedef struct line_reader {
 
 static char *trim(char *text)
 {
-    while (*text == ' ' || *text == '\t') text++;
+    while (*text == ' ' || *text == '\t')
+        text++;
     char *end = text + strlen(text);
-    while (end > text && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) *--end = '\0';
+    while (end > text && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        *--end = '\0';
     return text;
 }
 
@@ -102,7 +108,8 @@ static char *next_line(line_reader *reader)
 static int count_fields(const char *line)
 {
     int n = 1;
-    for (const char *p = line; *p; p++) n += *p == ',';
+    for (const char *p = line; *p; p++)
+        n += *p == ',';
     return n;
 }
 
@@ -135,8 +142,8 @@ static bool parse_number(const char *text, double *value)
 
 typedef struct table {
     int n_rows, n_columns, label_column;
-    float *features;  /* n_rows x (n_columns - 1) */
-    char **labels;    /* n_rows pointers into the text */
+    float *features;   /* n_rows x (n_columns - 1) */
+    char **labels;     /* n_rows pointers into the text */
     int *line_numbers; /* of each row, for messages */
 } table;
 
@@ -152,7 +159,8 @@ static bool looks_like_header(char **fields, int n_columns, int label_column)
 {
     for (int c = 0; c < n_columns; c++) {
         double value;
-        if (c != label_column && !parse_number(fields[c], &value)) return true;
+        /* A name, not a missing value: "1,,x" is a data row with a hole. */
+        if (c != label_column && fields[c][0] && !parse_number(fields[c], &value)) return true;
     }
     return false;
 }
@@ -176,8 +184,8 @@ static rn_status parse_row(const char *path, int line_number, char **fields, tab
             return rn_error(RN_ERR_FORMAT, "%s:%d: column %d: '%s' is not a number", path, line_number, c + 1,
                             fields[c]);
         if (!isfinite(value) || !isfinite((float)value))
-            return rn_error(RN_ERR_NUMERIC, "%s:%d: column %d: '%s' is not a finite number", path, line_number,
-                            c + 1, fields[c]);
+            return rn_error(RN_ERR_NUMERIC, "%s:%d: column %d: '%s' is not a finite number", path,
+                            line_number, c + 1, fields[c]);
         out[j++] = (float)value;
     }
     t->line_numbers[row] = line_number;
@@ -192,14 +200,15 @@ static rn_status parse_table(const char *path, line_reader *reader, int expected
 {
     memset(t, 0, sizeof *t);
     size_t max_rows = 1;
-    for (const char *p = reader->next; p && *p; p++) max_rows += *p == '\n';
+    for (const char *p = reader->next; p && *p; p++)
+        max_rows += *p == '\n';
 
     char *line = next_line(reader);
     if (!line) return rn_error(RN_ERR_FORMAT, "%s: empty file (no data rows)", path);
     int n_columns = expected_columns ? expected_columns : count_fields(line);
     if (n_columns < 2)
-        return rn_error(RN_ERR_FORMAT, "%s:%d: expected at least 2 columns (features and a label), found 1", path,
-                        reader->line_number);
+        return rn_error(RN_ERR_FORMAT, "%s:%d: expected at least 2 columns (features and a label), found 1",
+                        path, reader->line_number);
     if (label_column < 0) label_column = n_columns - 1;
     if (label_column >= n_columns)
         return rn_error(RN_ERR_ARGUMENT, "%s: label column %d does not exist (the file has %d columns)", path,
@@ -218,8 +227,8 @@ static rn_status parse_table(const char *path, line_reader *reader, int expected
     for (; status == RN_OK && line; line = next_line(reader), first = false) {
         int found = count_fields(line);
         if (found != n_columns) {
-            status = rn_error(RN_ERR_FORMAT, "%s:%d: expected %d columns, found %d", path, reader->line_number,
-                              n_columns, found);
+            status = rn_error(RN_ERR_FORMAT, "%s:%d: expected %d columns, found %d", path,
+                              reader->line_number, n_columns, found);
             break;
         }
         split_fields(line, fields);
@@ -356,8 +365,8 @@ static rn_status parse_count_line(const char *path, line_reader *reader, int *n_
         features < 1 || rows != floor(rows) || features != floor(features) || rows > 1e9 || features > 1e6) {
         free(fields);
         return rn_error(RN_ERR_FORMAT,
-                        "%s:%d: expected the scikit-learn count line 'N_EXAMPLES,N_FEATURES,CLASS_NAME,...'", path,
-                        reader->line_number);
+                        "%s:%d: expected the scikit-learn count line 'N_EXAMPLES,N_FEATURES,CLASS_NAME,...'",
+                        path, reader->line_number);
     }
     *n_rows = (int)rows;
     *n_features = (int)features;
@@ -375,7 +384,8 @@ static rn_status load_sklearn(const char *path, char *text, rn_dataset *out)
     table t;
     rn_status status = parse_table(path, &reader, n_features + 1, -1, RN_CSV_HEADER_NO, &t);
     if (status == RN_OK && t.n_rows != n_rows)
-        status = rn_error(RN_ERR_FORMAT, "%s: the first line announces %d rows, found %d", path, n_rows, t.n_rows);
+        status =
+            rn_error(RN_ERR_FORMAT, "%s: the first line announces %d rows, found %d", path, n_rows, t.n_rows);
     if (status == RN_OK) out->labels = malloc((size_t)t.n_rows * sizeof *out->labels);
     if (status == RN_OK && !out->labels) status = rn_error(RN_ERR_MEMORY, "%s: out of memory", path);
     for (int i = 0; status == RN_OK && i < t.n_rows; i++) {
@@ -403,7 +413,8 @@ rn_status rn_csv_load_sklearn(const char *path, const char *name, bool has_count
     size_t length;
     RN_CHECK(read_text(path, &text, &length));
     rn_csv_options options = {-1, RN_CSV_HEADER_NO};
-    rn_status status = has_count_line ? load_sklearn(path, text, out) : load_generic(path, &options, text, out);
+    rn_status status =
+        has_count_line ? load_sklearn(path, text, out) : load_generic(path, &options, text, out);
     free(text);
     if (status != RN_OK) {
         rn_dataset_free(out);

@@ -55,7 +55,10 @@ const char *rn_data_dir(void)
     return "data";
 }
 
-const char *rn_dataset_names(void) { return "mnist|fashion|iris|wine|breast-cancer|digits"; }
+const char *rn_dataset_names(void)
+{
+    return "mnist|fashion|iris|wine|breast-cancer|digits";
+}
 
 rn_status rn_dataset_set_class_names(rn_dataset *dataset, const char *const *names, int count)
 {
@@ -73,7 +76,8 @@ rn_status rn_dataset_set_class_names(rn_dataset *dataset, const char *const *nam
 void rn_dataset_free(rn_dataset *dataset)
 {
     if (dataset->class_names)
-        for (int k = 0; k < dataset->n_classes; k++) free(dataset->class_names[k]);
+        for (int k = 0; k < dataset->n_classes; k++)
+            free(dataset->class_names[k]);
     free(dataset->class_names);
     free(dataset->pixels);
     free(dataset->features);
@@ -85,10 +89,12 @@ void rn_dataset_class_counts(const rn_dataset *dataset, const int *indices, int 
 {
     memset(counts, 0, (size_t)dataset->n_classes * sizeof *counts);
     if (!indices) {
-        for (int i = 0; i < dataset->n_examples; i++) counts[dataset->labels[i]]++;
+        for (int i = 0; i < dataset->n_examples; i++)
+            counts[dataset->labels[i]]++;
         return;
     }
-    for (int i = 0; i < n; i++) counts[dataset->labels[indices[i]]]++;
+    for (int i = 0; i < n; i++)
+        counts[dataset->labels[indices[i]]]++;
 }
 
 /* ------------------------------------------------------------------ IDX sets */
@@ -97,8 +103,8 @@ void rn_dataset_class_counts(const rn_dataset *dataset, const int *indices, int 
 static rn_status check_images(const char *path, const rn_idx *images)
 {
     if (images->type != RN_IDX_UINT8 || images->ndim < 3 || images->ndim > 4)
-        return rn_error(RN_ERR_FORMAT, "%s: expected uint8 images with 3 or 4 dimensions, found %s with %d", path,
-                        rn_idx_type_name(images->type), images->ndim);
+        return rn_error(RN_ERR_FORMAT, "%s: expected uint8 images with 3 or 4 dimensions, found %s with %d",
+                        path, rn_idx_type_name(images->type), images->ndim);
     return RN_OK;
 }
 
@@ -116,8 +122,8 @@ static rn_status read_pair(const char *images_path, const char *labels_path, rn_
     rn_status status = check_images(images_path, images);
     if (status == RN_OK) status = rn_idx_read(labels_path, RN_IDX_MAGIC_LABELS, labels);
     if (status == RN_OK && labels->shape[0] != images->shape[0])
-        status = rn_error(RN_ERR_FORMAT, "%s has %d images but %s has %d labels", images_path, images->shape[0],
-                          labels_path, labels->shape[0]);
+        status = rn_error(RN_ERR_FORMAT, "%s has %d images but %s has %d labels", images_path,
+                          images->shape[0], labels_path, labels->shape[0]);
     if (status != RN_OK) {
         rn_idx_free(images);
         rn_idx_free(labels);
@@ -145,10 +151,12 @@ static rn_status assemble(rn_dataset *out, rn_idx *train_images, rn_idx *train_l
     out->labels = malloc((size_t)out->n_examples * sizeof *out->labels);
     if (!out->labels) return rn_error(RN_ERR_MEMORY, "cannot allocate %d labels", out->n_examples);
     const uint8_t *train_bytes = train_labels->data;
-    for (int i = 0; i < n_train; i++) out->labels[i] = train_bytes[i];
+    for (int i = 0; i < n_train; i++)
+        out->labels[i] = train_bytes[i];
     if (test_labels) {
         const uint8_t *test_bytes = test_labels->data;
-        for (int i = 0; i < n_test; i++) out->labels[n_train + i] = test_bytes[i];
+        for (int i = 0; i < n_test; i++)
+            out->labels[n_train + i] = test_bytes[i];
     }
     return RN_OK;
 }
@@ -160,14 +168,15 @@ static rn_status load_idx(const char *train_images_path, const char *train_label
     rn_idx train_images, train_labels, test_images = {0}, test_labels = {0};
     RN_CHECK(read_pair(train_images_path, train_labels_path, &train_images, &train_labels));
     bool has_test = test_images_path && test_labels_path;
-    rn_status status = has_test ? read_pair(test_images_path, test_labels_path, &test_images, &test_labels) : RN_OK;
+    rn_status status =
+        has_test ? read_pair(test_images_path, test_labels_path, &test_images, &test_labels) : RN_OK;
     if (status == RN_OK && has_test) {
         int c0, h0, w0, c1, h1, w1;
         image_geometry(&train_images, &c0, &h0, &w0);
         image_geometry(&test_images, &c1, &h1, &w1);
         if (c0 != c1 || h0 != h1 || w0 != w1)
-            status = rn_error(RN_ERR_FORMAT, "%s holds %dx%dx%d images but %s holds %dx%dx%d", train_images_path,
-                              c0, h0, w0, test_images_path, c1, h1, w1);
+            status = rn_error(RN_ERR_FORMAT, "%s holds %dx%dx%d images but %s holds %dx%dx%d",
+                              train_images_path, c0, h0, w0, test_images_path, c1, h1, w1);
     }
     if (status == RN_OK)
         status = assemble(out, &train_images, &train_labels, has_test ? &test_images : NULL,
@@ -183,10 +192,11 @@ static rn_status load_idx(const char *train_images_path, const char *train_label
         if (out->labels[i] > largest) largest = out->labels[i];
     out->n_classes = class_names ? 0 : largest + 1;
     if (class_names) {
-        while (class_names[out->n_classes]) out->n_classes++;
+        while (class_names[out->n_classes])
+            out->n_classes++;
         if (largest >= out->n_classes)
-            return rn_error(RN_ERR_FORMAT, "%s: label %d found, but the set has %d classes", train_labels_path,
-                            largest, out->n_classes);
+            return rn_error(RN_ERR_FORMAT, "%s: label %d found, but the set has %d classes",
+                            train_labels_path, largest, out->n_classes);
     }
     return rn_dataset_set_class_names(out, class_names, out->n_classes);
 }
@@ -282,7 +292,8 @@ rn_status rn_dataset_load(const char *name_or_path, rn_dataset *out)
         snprintf(dir, sizeof dir, "%s/mnist", rn_data_dir());
         return load_idx_folder("mnist", dir, NULL, out);
     }
-    if (strcmp(name_or_path, "fashion") == 0 || strcmp(name_or_path, "fashion-mnist") == 0) return load_fashion(out);
+    if (strcmp(name_or_path, "fashion") == 0 || strcmp(name_or_path, "fashion-mnist") == 0)
+        return load_fashion(out);
     for (size_t s = 0; s < sizeof TABULAR_SETS / sizeof TABULAR_SETS[0]; s++)
         if (strcmp(name_or_path, TABULAR_SETS[s].name) == 0) return load_tabular(&TABULAR_SETS[s], out);
 
@@ -299,6 +310,7 @@ rn_status rn_dataset_load(const char *name_or_path, rn_dataset *out)
                         name_or_path);
     if (strchr(name_or_path, '/') || strchr(name_or_path, '.'))
         return rn_error(RN_ERR_IO, "%s: no such file or folder", name_or_path);
-    return rn_error(RN_ERR_ARGUMENT, "unknown data set '%s' (expected %s, a .csv file or a folder of IDX files)",
-                    name_or_path, rn_dataset_names());
+    return rn_error(RN_ERR_ARGUMENT,
+                    "unknown data set '%s' (expected %s, a .csv file or a folder of IDX files)", name_or_path,
+                    rn_dataset_names());
 }

@@ -105,7 +105,8 @@ static unsigned long long count_rest(gzFile file)
     static char sink[1 << 16];
     unsigned long long rest = 0;
     int got;
-    while ((got = gzread(file, sink, sizeof sink)) > 0) rest += (unsigned long long)got;
+    while ((got = gzread(file, sink, sizeof sink)) > 0)
+        rest += (unsigned long long)got;
     return rest;
 }
 
@@ -133,13 +134,14 @@ static rn_status read_header(gzFile file, const char *path, int expected_magic, 
         return rn_error(RN_ERR_FORMAT,
                         "%s: bad magic number 0x%02X%02X%02X%02X (not an IDX file: expected 00 00, a type "
                         "code 08/09/0B/0C/0D/0E and 1 to %d dimensions)",
-                        path, magic_bytes[0], magic_bytes[1], magic_bytes[2], magic_bytes[3], RN_IDX_MAX_DIMS);
+                        path, magic_bytes[0], magic_bytes[1], magic_bytes[2], magic_bytes[3],
+                        RN_IDX_MAX_DIMS);
     if (expected_magic != RN_IDX_MAGIC_ANY && magic != expected_magic) {
         char want[64], found[64];
         describe_magic(expected_magic, want, sizeof want);
         describe_magic(magic, found, sizeof found);
-        return rn_error(RN_ERR_FORMAT, "%s: expected magic %d (%s), found %d (%s)", path, expected_magic, want,
-                        magic, found);
+        return rn_error(RN_ERR_FORMAT, "%s: expected magic %d (%s), found %d (%s)", path, expected_magic,
+                        want, magic, found);
     }
 
     unsigned char dims[4 * RN_IDX_MAX_DIMS];
@@ -155,13 +157,13 @@ static rn_status read_header(gzFile file, const char *path, int expected_magic, 
     for (int d = 0; d < ndim; d++) {
         uint32_t size = big_endian_u32(dims + 4 * d);
         if (size == 0 || size > INT_MAX)
-            return rn_error(RN_ERR_FORMAT, "%s: dimension %d of %d is %u (expected 1 to %d)", path, d + 1, ndim,
-                            size, INT_MAX);
+            return rn_error(RN_ERR_FORMAT, "%s: dimension %d of %d is %u (expected 1 to %d)", path, d + 1,
+                            ndim, size, INT_MAX);
         out->shape[d] = (int)size;
         count *= size;
         if (count * out->item_bytes > MAX_DATA_BYTES)
-            return rn_error(RN_ERR_FORMAT, "%s: dimensions ask for more than %llu bytes (corrupt header?)", path,
-                            MAX_DATA_BYTES);
+            return rn_error(RN_ERR_FORMAT, "%s: dimensions ask for more than %llu bytes (corrupt header?)",
+                            path, MAX_DATA_BYTES);
     }
     out->count = (size_t)count;
     return RN_OK;
@@ -223,7 +225,8 @@ static bool ends_with(const char *text, const char *suffix)
 /* Writes the big-endian header and elements through zlib. */
 static rn_status write_open(gzFile file, const char *path, const rn_idx *idx)
 {
-    unsigned char header[4 + 4 * RN_IDX_MAX_DIMS] = {0, 0, (unsigned char)idx->type, (unsigned char)idx->ndim};
+    unsigned char header[4 + 4 * RN_IDX_MAX_DIMS] = {0, 0, (unsigned char)idx->type,
+                                                     (unsigned char)idx->ndim};
     for (int d = 0; d < idx->ndim; d++) {
         uint32_t size = (uint32_t)idx->shape[d];
         unsigned char *p = header + 4 + 4 * d;
@@ -241,7 +244,8 @@ static rn_status write_open(gzFile file, const char *path, const rn_idx *idx)
         size_t n = idx->count - start < per_slice ? idx->count - start : per_slice;
         memcpy(buffer, (const unsigned char *)idx->data + start * item, n * item);
         swap_to_host(buffer, n, item);
-        if (gzwrite(file, buffer, (unsigned)(n * item)) <= 0) return rn_error(RN_ERR_IO, "%s: write failed", path);
+        if (gzwrite(file, buffer, (unsigned)(n * item)) <= 0)
+            return rn_error(RN_ERR_IO, "%s: write failed", path);
     }
     return RN_OK;
 }
@@ -250,15 +254,17 @@ rn_status rn_idx_write(const char *path, const rn_idx *idx)
 {
     if (item_bytes_of(idx->type) == 0 || idx->item_bytes != item_bytes_of(idx->type) || idx->ndim < 1 ||
         idx->ndim > RN_IDX_MAX_DIMS || !idx->data)
-        return rn_error(RN_ERR_ARGUMENT, "%s: not a valid IDX record (type %d, %d dimensions)", path, idx->type,
-                        idx->ndim);
+        return rn_error(RN_ERR_ARGUMENT, "%s: not a valid IDX record (type %d, %d dimensions)", path,
+                        idx->type, idx->ndim);
     size_t count = 1;
     for (int d = 0; d < idx->ndim; d++) {
-        if (idx->shape[d] < 1) return rn_error(RN_ERR_ARGUMENT, "%s: dimension %d is %d", path, d + 1, idx->shape[d]);
+        if (idx->shape[d] < 1)
+            return rn_error(RN_ERR_ARGUMENT, "%s: dimension %d is %d", path, d + 1, idx->shape[d]);
         count *= (size_t)idx->shape[d];
     }
     if (count != idx->count)
-        return rn_error(RN_ERR_ARGUMENT, "%s: shape has %zu elements but count is %zu", path, count, idx->count);
+        return rn_error(RN_ERR_ARGUMENT, "%s: shape has %zu elements but count is %zu", path, count,
+                        idx->count);
 
     char temporary[4096];
     if (snprintf(temporary, sizeof temporary, "%s.tmp", path) >= (int)sizeof temporary)

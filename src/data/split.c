@@ -47,8 +47,10 @@ static rn_status stratify(const rn_dataset *dataset, const int *indices, int n, 
         free(bucketed);
         return rn_error(RN_ERR_MEMORY, "cannot allocate a split of %d examples", n);
     }
-    for (int i = 0; i < n; i++) start[dataset->labels[indices[i]] + 1]++;
-    for (int k = 0; k < n_classes; k++) start[k + 1] += start[k];
+    for (int i = 0; i < n; i++)
+        start[dataset->labels[indices[i]] + 1]++;
+    for (int k = 0; k < n_classes; k++)
+        start[k + 1] += start[k];
     int *fill = malloc(((size_t)n_classes + 1) * sizeof *fill);
     if (!fill) {
         free(start);
@@ -56,7 +58,8 @@ static rn_status stratify(const rn_dataset *dataset, const int *indices, int n, 
         return rn_error(RN_ERR_MEMORY, "cannot allocate a split");
     }
     memcpy(fill, start, (size_t)n_classes * sizeof *fill);
-    for (int i = 0; i < n; i++) bucketed[fill[dataset->labels[indices[i]]]++] = indices[i];
+    for (int i = 0; i < n; i++)
+        bucketed[fill[dataset->labels[indices[i]]]++] = indices[i];
     free(fill);
 
     for (int k = 0; k < n_classes; k++) {
@@ -86,8 +89,8 @@ static void sort_parts(rn_split *split)
     qsort(split->test, (size_t)split->n_test, sizeof *split->test, compare_ints);
 }
 
-rn_status rn_split_stratified(const rn_dataset *dataset, double train_fraction, double val_fraction, rn_rng *rng,
-                              rn_split *out)
+rn_status rn_split_stratified(const rn_dataset *dataset, double train_fraction, double val_fraction,
+                              rn_rng *rng, rn_split *out)
 {
     memset(out, 0, sizeof *out);
     if (!(train_fraction >= 0 && train_fraction <= 1) || !(val_fraction >= 0 && val_fraction <= 1) ||
@@ -97,8 +100,10 @@ rn_status rn_split_stratified(const rn_dataset *dataset, double train_fraction, 
                         train_fraction, val_fraction);
     int n = dataset->n_examples;
     int *all = malloc((size_t)(n + 1) * sizeof *all);
-    rn_status status = all ? allocate_parts(out, n, n, n) : rn_error(RN_ERR_MEMORY, "cannot allocate a split");
-    for (int i = 0; status == RN_OK && i < n; i++) all[i] = i;
+    rn_status status =
+        all ? allocate_parts(out, n, n, n) : rn_error(RN_ERR_MEMORY, "cannot allocate a split");
+    for (int i = 0; status == RN_OK && i < n; i++)
+        all[i] = i;
     if (status == RN_OK) status = stratify(dataset, all, n, train_fraction, val_fraction, rng, out);
     free(all);
     if (status != RN_OK) {
@@ -122,14 +127,17 @@ rn_status rn_split_official(const rn_dataset *dataset, double val_fraction, rn_r
     int *official = malloc((size_t)(n_train_official + 1) * sizeof *official);
     rn_status status = official ? allocate_parts(out, n_train_official, n_train_official, n_test)
                                 : rn_error(RN_ERR_MEMORY, "cannot allocate a split");
-    for (int i = 0; status == RN_OK && i < n_train_official; i++) official[i] = i;
-    if (status == RN_OK) status = stratify(dataset, official, n_train_official, 1.0 - val_fraction, val_fraction, rng, out);
+    for (int i = 0; status == RN_OK && i < n_train_official; i++)
+        official[i] = i;
+    if (status == RN_OK)
+        status = stratify(dataset, official, n_train_official, 1.0 - val_fraction, val_fraction, rng, out);
     free(official);
     if (status != RN_OK) {
         rn_split_free(out);
         return status;
     }
-    for (int i = 0; i < n_test; i++) out->test[i] = n_train_official + i;
+    for (int i = 0; i < n_test; i++)
+        out->test[i] = n_train_official + i;
     out->n_test = n_test;
     sort_parts(out);
     return RN_OK;

@@ -5,6 +5,12 @@
 
 #include "kernels/omp_for.h"
 
+#ifdef _OPENMP
+#define RN_PRAGMA_SUM _Pragma("omp simd reduction(+ : sum)")
+#else
+#define RN_PRAGMA_SUM
+#endif
+
 void rn_vec_add(const float *a, const float *b, float *y, size_t n)
 {
     RN_OMP_FOR(n)
@@ -49,12 +55,14 @@ void rn_vec_mul_acc(const float *restrict a, const float *restrict b, float *res
 
 void rn_vec_fill(float *y, float value, size_t n)
 {
+    RN_SIMD
     for (size_t i = 0; i < n; i++) y[i] = value;
 }
 
 double rn_vec_sum(const float *x, size_t n)
 {
     double sum = 0.0;
+    RN_PRAGMA_SUM
     for (size_t i = 0; i < n; i++) sum += x[i];
     return sum;
 }
@@ -77,16 +85,18 @@ size_t rn_vec_argmax(const float *x, size_t n)
 double rn_vec_dot(const float *a, const float *b, size_t n)
 {
     double sum = 0.0;
+    RN_PRAGMA_SUM
     for (size_t i = 0; i < n; i++) sum += (double)a[i] * b[i];
     return sum;
 }
 
 void rn_rows_add_vector(const float *x, const float *v, float *y, int rows, int cols)
 {
-    RN_OMP_FOR((size_t)rows * cols)
+    RN_OMP_ROWS((size_t)rows * cols)
     for (int r = 0; r < rows; r++) {
         const float *xr = x + (size_t)r * cols;
         float *yr = y + (size_t)r * cols;
+        RN_SIMD
         for (int c = 0; c < cols; c++) yr[c] = xr[c] + v[c];
     }
 }
@@ -97,6 +107,7 @@ void rn_rows_sum_acc(const float *x, float *s, int rows, int cols)
      * Float accumulation over rows (<= a few thousand) keeps ~1e-6 relative. */
     for (int r = 0; r < rows; r++) {
         const float *restrict xr = x + (size_t)r * cols;
+        RN_SIMD
         for (int c = 0; c < cols; c++) s[c] += xr[c];
     }
 }

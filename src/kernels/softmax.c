@@ -17,7 +17,7 @@ static float row_max(const float *z, int cols)
 
 void rn_softmax_rows(const float *z, float *y, int rows, int cols)
 {
-    RN_OMP_FOR((size_t)rows * cols * 4)
+    RN_OMP_ROWS((size_t)rows * cols * 4)
     for (int r = 0; r < rows; r++) {
         const float *zr = z + (size_t)r * cols;
         float *yr = y + (size_t)r * cols;
@@ -28,13 +28,14 @@ void rn_softmax_rows(const float *z, float *y, int rows, int cols)
             sum += yr[k];
         }
         float inverse = (float)(1.0 / sum);
+        RN_SIMD
         for (int k = 0; k < cols; k++) yr[k] *= inverse;
     }
 }
 
 void rn_log_softmax_rows(const float *z, float *y, int rows, int cols)
 {
-    RN_OMP_FOR((size_t)rows * cols * 4)
+    RN_OMP_ROWS((size_t)rows * cols * 4)
     for (int r = 0; r < rows; r++) {
         const float *zr = z + (size_t)r * cols;
         float *yr = y + (size_t)r * cols;
@@ -44,26 +45,28 @@ void rn_log_softmax_rows(const float *z, float *y, int rows, int cols)
         /* (z - m) - ln sum, not z - (m + ln sum): for large z the second
          * form would round m + ln sum to z's ulp. */
         float log_sum = (float)log(sum);
+        RN_SIMD
         for (int k = 0; k < cols; k++) yr[k] = (zr[k] - m) - log_sum;
     }
 }
 
 void rn_softmax_rows_backward(const float *y, const float *dy, float *dz, int rows, int cols)
 {
-    RN_OMP_FOR((size_t)rows * cols)
+    RN_OMP_ROWS((size_t)rows * cols)
     for (int r = 0; r < rows; r++) {
         const float *yr = y + (size_t)r * cols, *dyr = dy + (size_t)r * cols;
         float *dzr = dz + (size_t)r * cols;
         double dot = 0.0;
         for (int k = 0; k < cols; k++) dot += (double)dyr[k] * yr[k];
         float d = (float)dot;
+        RN_SIMD
         for (int k = 0; k < cols; k++) dzr[k] += yr[k] * (dyr[k] - d);
     }
 }
 
 void rn_log_softmax_rows_backward(const float *y, const float *dy, float *dz, int rows, int cols)
 {
-    RN_OMP_FOR((size_t)rows * cols * 4)
+    RN_OMP_ROWS((size_t)rows * cols * 4)
     for (int r = 0; r < rows; r++) {
         const float *yr = y + (size_t)r * cols, *dyr = dy + (size_t)r * cols;
         float *dzr = dz + (size_t)r * cols;

@@ -2,15 +2,20 @@
  *
  * Drawn for redes: every glyph is 9 rows of 5 columns, '#' = ink.  Rows 0-6
  * hold capitals and digits, lower case uses rows 2-6 for the x-height and
- * rows 7-8 for descenders (g j p q y , ;).  The table is indexed by the
- * character itself; characters without a glyph are drawn as a box.
+ * rows 7-8 for descenders (g j p q y , ;).  Text is UTF-8: besides printable
+ * ASCII there are the Spanish accented letters (the course is taught in
+ * Spanish), a few Greek letters of the formulas and some symbols; a handful
+ * of other characters fall back to ASCII look-alikes, anything else is drawn
+ * as a box.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "redes/image.h"
 
 enum { GLYPH_ROWS = 9 };
 
+/* clang-format off */
 static const char *const glyphs[128] = {
     [' '] = "....." "....." "....." "....." "....." "....." "....." "....." ".....",
     ['0'] = ".###." "#...#" "#..##" "#.#.#" "##..#" "#...#" ".###." "....." ".....",
@@ -97,27 +102,123 @@ static const char *const glyphs[128] = {
     ['\''] = "..#.." "..#.." ".#..." "....." "....." "....." "....." "....." ".....",
     ['*'] = "....." "#.#.#" ".###." "#####" ".###." "#.#.#" "....." "....." ".....",
     ['|'] = "..#.." "..#.." "..#.." "..#.." "..#.." "..#.." "..#.." "....." ".....",
+    ['"'] = ".#.#." ".#.#." ".#.#." "....." "....." "....." "....." "....." ".....",
+    ['^'] = "..#.." ".#.#." "#...#" "....." "....." "....." "....." "....." ".....",
+    ['~'] = "....." "....." ".#..." "#.#.#" "...#." "....." "....." "....." ".....",
+    ['&'] = ".##.." "#..#." "#.#.." ".#..." "#.#.#" "#..#." ".##.#" "....." ".....",
+    ['@'] = ".###." "#...#" "#.###" "#.#.#" "#.###" "#...." ".###." "....." ".....",
+    ['$'] = "..#.." ".####" "#.#.." ".###." "..#.#" "####." "..#.." "....." ".....",
+    ['\\'] = "#...." "#...." ".#..." "..#.." "...#." "....#" "....#" "....." ".....",
+    ['{'] = "...#." "..#.." "..#.." ".#..." "..#.." "..#.." "...#." "....." ".....",
+    ['}'] = ".#..." "..#.." "..#.." "...#." "..#.." "..#.." ".#..." "....." ".....",
+    ['`'] = ".#..." "..#.." "....." "....." "....." "....." "....." "....." ".....",
+};
+
+typedef struct wide_glyph {
+    uint32_t code;
+    const char *art;
+} wide_glyph;
+
+static const wide_glyph wide_glyphs[] = {
+    {0x00E1, "...#." "..#.." ".###." "....#" ".####" "#...#" ".####" "....." "....."}, /* á */
+    {0x00E9, "...#." "..#.." ".###." "#...#" "#####" "#...." ".###." "....." "....."}, /* é */
+    {0x00ED, "...#." "..#.." ".##.." "..#.." "..#.." "..#.." ".###." "....." "....."}, /* í */
+    {0x00F3, "...#." "..#.." ".###." "#...#" "#...#" "#...#" ".###." "....." "....."}, /* ó */
+    {0x00FA, "...#." "..#.." "#...#" "#...#" "#...#" "#..##" ".##.#" "....." "....."}, /* ú */
+    {0x00FC, ".#.#." "....." "#...#" "#...#" "#...#" "#..##" ".##.#" "....." "....."}, /* ü */
+    {0x00F1, ".##.#" "#..#." "....." "#.##." "##..#" "#...#" "#...#" "....." "....."}, /* ñ */
+    {0x00BF, "....." "....." "..#.." "....." "..#.." ".#..." "#...." "#...#" ".###."}, /* ¿ */
+    {0x00A1, "....." "....." "..#.." "....." "..#.." "..#.." "..#.." "..#.." "..#.."}, /* ¡ */
+    {0x00B0, ".##.." "#..#." ".##.." "....." "....." "....." "....." "....." "....."}, /* ° */
+    {0x00B2, ".##.." "...#." "..#.." ".###." "....." "....." "....." "....." "....."}, /* ² */
+    {0x00B7, "....." "....." "....." "..#.." "....." "....." "....." "....." "....."}, /* · */
+    {0x00D7, "....." "#...#" ".#.#." "..#.." ".#.#." "#...#" "....." "....." "....."}, /* × */
+    {0x2192, "....." "..#.." "...#." "#####" "...#." "..#.." "....." "....." "....."}, /* → */
+    {0x03B1, "....." "....." ".##.#" "#..#." "#..#." "#..#." ".##.#" "....." "....."}, /* α */
+    {0x03B2, ".##.." "#..#." "#..#." "###.." "#..#." "#..#." "###.." "#...." "#...."}, /* β */
+    {0x03B4, ".##.." "#...." ".#..." ".##.." "#..#." "#..#." ".##.." "....." "....."}, /* δ */
+    {0x03B5, "....." "....." ".###." "#...." ".##.." "#...." ".###." "....." "....."}, /* ε */
+    {0x03B7, "....." "....." "#.##." "##..#" "#...#" "#...#" "#...#" "....#" "....#"}, /* η */
+    {0x03B8, ".##.." "#..#." "#..#." "####." "#..#." "#..#." ".##.." "....." "....."}, /* θ */
+    {0x03BB, "#...." ".#..." ".#..." "..#.." ".#.#." "#...#" "#...#" "....." "....."}, /* λ */
+    {0x03BC, "....." "....." "#...#" "#...#" "#...#" "##..#" "#.##." "#...." "#...."}, /* μ */
+    {0x03C0, "....." "....." "#####" ".#.#." ".#.#." ".#.#." ".#..#" "....." "....."}, /* π */
+    {0x03C3, "....." "....." ".####" "#..#." "#...#" "#...#" ".###." "....." "....."}, /* σ */
+    {0x03C4, "....." "....." "#####" "..#.." "..#.." "..#.." "...##" "....." "....."}, /* τ */
+    {0x03C6, "..#.." "..#.." ".###." "#.#.#" "#.#.#" ".###." "..#.." "..#.." "....."}, /* φ */
+    {0x03C9, "....." "....." ".#.#." "#...#" "#.#.#" "#.#.#" ".#.#." "....." "....."}, /* ω */
+    {0x03A3, "#####" "#...." ".#..." "..#.." ".#..." "#...." "#####" "....." "....."}, /* Σ */
+    {0x0394, "..#.." "..#.." ".#.#." ".#.#." "#...#" "#...#" "#####" "....." "....."}, /* Δ */
 };
 
 static const char unknown_glyph[] =
     "#####" "#...#" "#...#" "#...#" "#...#" "#...#" "#####" "....." ".....";
+/* clang-format on */
 
-static const char *glyph_of(char character)
+/* Characters drawn with another glyph: dashes and minus as '-', quotes as
+ * ASCII quotes, capitals with accents as plain capitals (the accent would not
+ * fit above a 7-row capital), the micro sign as mu. */
+typedef struct glyph_alias {
+    uint32_t code, drawn_as;
+} glyph_alias;
+
+static const glyph_alias aliases[] = {
+    {0x2010, '-'}, {0x2013, '-'}, {0x2014, '-'}, {0x2212, '-'},    {0x2018, '\''}, {0x2019, '\''},
+    {0x201C, '"'}, {0x201D, '"'}, {0x00C1, 'A'}, {0x00C9, 'E'},    {0x00CD, 'I'},  {0x00D3, 'O'},
+    {0x00DA, 'U'}, {0x00DC, 'U'}, {0x00D1, 'N'}, {0x00B5, 0x03BC}, {0x00A0, ' '},  {0x2026, '.'},
+};
+
+/* Decodes one UTF-8 character and advances *text past it; malformed bytes
+ * decode as U+FFFD one byte at a time. */
+static uint32_t next_code(const char **text)
 {
-    unsigned char code = (unsigned char)character;
-    if (code < 128 && glyphs[code]) return glyphs[code];
+    const unsigned char *p = (const unsigned char *)*text;
+    int length = p[0] < 0x80           ? 1
+                 : (p[0] >> 5) == 0x6  ? 2
+                 : (p[0] >> 4) == 0xE  ? 3
+                 : (p[0] >> 3) == 0x1E ? 4
+                                       : 0;
+    if (length == 0) {
+        (*text)++;
+        return 0xFFFD;
+    }
+    uint32_t code = length == 1 ? p[0] : (uint32_t)(p[0] & (0x7F >> length));
+    for (int i = 1; i < length; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            (*text)++;
+            return 0xFFFD;
+        }
+        code = code << 6 | (p[i] & 0x3F);
+    }
+    *text += length;
+    return code;
+}
+
+static const char *glyph_of(uint32_t code)
+{
+    for (int hop = 0; hop < 2; hop++) {
+        if (code < 128) return glyphs[code] ? glyphs[code] : unknown_glyph;
+        for (size_t i = 0; i < sizeof wide_glyphs / sizeof *wide_glyphs; i++)
+            if (wide_glyphs[i].code == code) return wide_glyphs[i].art;
+        uint32_t alias = 0;
+        for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+            if (aliases[i].code == code) alias = aliases[i].drawn_as;
+        if (!alias) break;
+        code = alias;
+    }
     return unknown_glyph;
 }
 
 bool rn_font_pixel(char character, int column, int row)
 {
     if (column < 0 || column >= RN_FONT_WIDTH || row < 0 || row >= GLYPH_ROWS) return false;
-    return glyph_of(character)[row * RN_FONT_WIDTH + column] == '#';
+    unsigned char code = (unsigned char)character;
+    const char *art = code < 128 ? glyph_of(code) : unknown_glyph;
+    return art[row * RN_FONT_WIDTH + column] == '#';
 }
 
-static void draw_glyph(rn_image *image, int x, int y, char character, rn_rgb colour, int scale)
+static void draw_glyph(rn_image *image, int x, int y, const char *art, rn_rgb colour, int scale)
 {
-    const char *art = glyph_of(character);
     for (int row = 0; row < GLYPH_ROWS; row++)
         for (int column = 0; column < RN_FONT_WIDTH; column++)
             if (art[row * RN_FONT_WIDTH + column] == '#')
@@ -129,14 +230,35 @@ void rn_image_text(rn_image *image, int x, int y, const char *text, rn_rgb colou
     if (!text) return;
     if (scale < 1) scale = 1;
     int pen_x = x, pen_y = y;
-    for (const char *p = text; *p; p++) {
-        if (*p == '\n') {
+    while (*text) {
+        uint32_t code = next_code(&text);
+        if (code == '\n') {
             pen_x = x;
             pen_y += RN_FONT_LINE * scale;
             continue;
         }
-        if (*p != ' ') draw_glyph(image, pen_x, pen_y, *p, colour, scale);
+        if (code != ' ') draw_glyph(image, pen_x, pen_y, glyph_of(code), colour, scale);
         pen_x += RN_FONT_ADVANCE * scale;
+    }
+}
+
+/* Turned 90 degrees counter-clockwise: glyph pixel (column, row) lands at
+ * (x + row, y_bottom - column), and the pen moves up. */
+void rn_image_text_vertical(rn_image *image, int x, int y_bottom, const char *text, rn_rgb colour, int scale)
+{
+    if (!text) return;
+    if (scale < 1) scale = 1;
+    int pen = y_bottom;
+    while (*text) {
+        uint32_t code = next_code(&text);
+        if (code == '\n') break; /* one line only */
+        const char *art = glyph_of(code);
+        for (int row = 0; row < GLYPH_ROWS; row++)
+            for (int column = 0; column < RN_FONT_WIDTH; column++)
+                if (art[row * RN_FONT_WIDTH + column] == '#')
+                    rn_image_fill_rect(image, x + row * scale, pen - (column + 1) * scale + 1, scale, scale,
+                                       colour);
+        pen -= RN_FONT_ADVANCE * scale;
     }
 }
 
@@ -146,12 +268,13 @@ int rn_text_width(const char *text, int scale)
     if (!text) return 0;
     if (scale < 1) scale = 1;
     int widest = 0, length = 0;
-    for (const char *p = text;; p++) {
-        if (*p == '\n' || *p == '\0') {
+    for (;;) {
+        uint32_t code = *text ? next_code(&text) : 0;
+        if (code == '\n' || code == 0) {
             int width = length > 0 ? (length * RN_FONT_ADVANCE - 1) * scale : 0;
             if (width > widest) widest = width;
             length = 0;
-            if (*p == '\0') break;
+            if (code == 0) break;
         } else {
             length++;
         }
@@ -159,16 +282,23 @@ int rn_text_width(const char *text, int scale)
     return widest;
 }
 
-/* Lines are RN_FONT_LINE apart; the last counts only its 7 rows, unless
- * it has a descender. */
+/* Lines are RN_FONT_LINE apart; the last counts only its 7 rows, unless a
+ * glyph on it has ink in the descender rows. */
 int rn_text_height(const char *text, int scale)
 {
     if (!text || !*text) return 0;
     if (scale < 1) scale = 1;
     int lines = 1;
-    for (const char *p = text; *p; p++) lines += *p == '\n';
-    const char *last = strrchr(text, '\n');
-    last = last ? last + 1 : text;
-    bool descender = strpbrk(last, "gjpqy,;_") != NULL;
+    bool descender = false;
+    while (*text) {
+        uint32_t code = next_code(&text);
+        if (code == '\n') {
+            lines++;
+            descender = false;
+            continue;
+        }
+        const char *art = glyph_of(code);
+        if (strchr(art + RN_FONT_HEIGHT * RN_FONT_WIDTH, '#')) descender = true;
+    }
     return ((lines - 1) * RN_FONT_LINE + (descender ? GLYPH_ROWS : RN_FONT_HEIGHT)) * scale;
 }

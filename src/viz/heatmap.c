@@ -35,8 +35,7 @@ rn_heatmap_options rn_heatmap_defaults(void)
 
 /* The colour bar: top = hi, bottom = lo, with labels for both ends and, for
  * a range through zero drawn diverging, the middle. */
-static void draw_colorbar(rn_image *image, int x, int y, int height, rn_colormap map, float lo,
-                          float hi)
+static void draw_colorbar(rn_image *image, int x, int y, int height, rn_colormap map, float lo, float hi)
 {
     for (int row = 0; row < height; row++) {
         float t = height > 1 ? 1.0f - (float)row / (float)(height - 1) : 0.5f;
@@ -48,13 +47,12 @@ static void draw_colorbar(rn_image *image, int x, int y, int height, rn_colormap
     rn_viz_format_number(label, sizeof label, hi);
     rn_image_text(image, text_x, y, label, TEXT_COLOUR, TEXT_SCALE);
     rn_viz_format_number(label, sizeof label, lo);
-    rn_image_text(image, text_x, y + height - RN_FONT_HEIGHT * TEXT_SCALE, label, TEXT_COLOUR,
-                  TEXT_SCALE);
+    rn_image_text(image, text_x, y + height - RN_FONT_HEIGHT * TEXT_SCALE, label, TEXT_COLOUR, TEXT_SCALE);
     if (lo < 0.0f && hi > 0.0f && map == RN_COLORMAP_DIVERGING) {
         int zero_row = (int)lrintf((float)(height - 1) * hi / (hi - lo));
         rn_image_fill_rect(image, x + BAR_WIDTH, y + zero_row, 4, 1, FRAME_COLOUR);
-        rn_image_text(image, text_x, y + zero_row - RN_FONT_HEIGHT * TEXT_SCALE / 2, "0",
-                      TEXT_COLOUR, TEXT_SCALE);
+        rn_image_text(image, text_x, y + zero_row - RN_FONT_HEIGHT * TEXT_SCALE / 2, "0", TEXT_COLOUR,
+                      TEXT_SCALE);
     }
 }
 
@@ -67,8 +65,8 @@ static int colorbar_label_width(float lo, float hi)
     return wa > wb ? wa : wb;
 }
 
-static rn_status heatmap_range(const float *matrix, size_t n, const rn_heatmap_options *o,
-                               float *lo, float *hi)
+static rn_status heatmap_range(const float *matrix, size_t n, const rn_heatmap_options *o, float *lo,
+                               float *hi)
 {
     RN_CHECK(rn_viz_range(matrix, n, lo, hi, "heatmap"));
     if (o->min < o->max) {
@@ -102,8 +100,7 @@ rn_status rn_image_heatmap(rn_image *out, const float *matrix, int rows, int col
         if (cell < 1) cell = 1;
     }
     if ((long long)cell * columns > 16384 || (long long)cell * rows > 16384)
-        return rn_error(RN_ERR_ARGUMENT, "heatmap: %dx%d cells of %d px are too large", rows,
-                        columns, cell);
+        return rn_error(RN_ERR_ARGUMENT, "heatmap: %dx%d cells of %d px are too large", rows, columns, cell);
     int map_width = cell * columns, map_height = cell * rows;
     int title_height = o.title ? rn_text_height(o.title, TEXT_SCALE) + MARGIN : 0;
     int bar_height = map_height > BAR_MIN_HEIGHT ? map_height : BAR_MIN_HEIGHT;
@@ -125,8 +122,7 @@ rn_status rn_image_heatmap(rn_image *out, const float *matrix, int rows, int col
                                rn_colormap_color(o.colormap, t));
         }
     if (o.colorbar)
-        draw_colorbar(out, map_x + map_width + BAR_GAP, map_y + 1, bar_height - 2, o.colormap, lo,
-                      hi);
+        draw_colorbar(out, map_x + map_width + BAR_GAP, map_y + 1, bar_height - 2, o.colormap, lo, hi);
     return RN_OK;
 }
 
@@ -158,8 +154,8 @@ static const char *class_label(const char *const *labels, int k, char *buffer, s
     return buffer;
 }
 
-rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
-                             const char *const *labels, const char *title)
+rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes, const char *const *labels,
+                             const char *title)
 {
     memset(out, 0, sizeof *out);
     if (!counts || classes < 1 || classes > 100)
@@ -168,14 +164,14 @@ rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
     int64_t largest = 0;
     for (int i = 0; i < classes * classes; i++) {
         if (counts[i] < 0)
-            return rn_error(RN_ERR_ARGUMENT, "confusion matrix: negative count %" PRId64
-                            " at (%d, %d)", counts[i], i / classes, i % classes);
+            return rn_error(RN_ERR_ARGUMENT, "confusion matrix: negative count %" PRId64 " at (%d, %d)",
+                            counts[i], i / classes, i % classes);
         if (counts[i] > largest) largest = counts[i];
     }
     /* Counts at scale 2 where they fit a reasonable picture, else scale 1. */
     snprintf(buffer, sizeof buffer, "%" PRId64, largest);
     int count_scale = classes <= 16 ? 2 : 1;
-    int cell = rn_text_width(buffer, count_scale) + 10;
+    int cell = rn_text_width(buffer, count_scale) + 16;
     if (cell < 8 * count_scale + 20) cell = 8 * count_scale + 20;
     /* Labels at scale 2 if the widest fits a cell, otherwise scale 1. */
     int widest_label = 0;
@@ -185,11 +181,13 @@ rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
     }
     int label_scale = 2 * widest_label + 6 <= cell ? 2 : 1;
     if (widest_label + 6 > cell) cell = widest_label + 6;
+    /* Row labels sit left of the grid where there is room: as large as the counts. */
+    int row_scale = count_scale;
     if ((long long)cell * classes > 16000)
         return rn_error(RN_ERR_ARGUMENT, "confusion matrix: too large to draw");
 
     const char *axis_true = "true", *axis_predicted = "predicted";
-    int row_label_width = widest_label * label_scale;
+    int row_label_width = widest_label * row_scale;
     if (rn_text_width(axis_true, TEXT_SCALE) > row_label_width)
         row_label_width = rn_text_width(axis_true, TEXT_SCALE);
     int title_height = title ? rn_text_height(title, TEXT_SCALE) + MARGIN : 0;
@@ -206,23 +204,23 @@ rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
     rn_image_fill(out, RN_WHITE);
     if (title) rn_image_text(out, MARGIN, MARGIN, title, TEXT_COLOUR, TEXT_SCALE);
     int axis_y = MARGIN + title_height;
-    rn_image_text(out, grid_x + (classes * cell - rn_text_width(axis_predicted, TEXT_SCALE)) / 2,
-                  axis_y, axis_predicted, TEXT_COLOUR, TEXT_SCALE);
-    rn_image_text(out, MARGIN, grid_y - RN_FONT_LINE * TEXT_SCALE, axis_true, TEXT_COLOUR,
-                  TEXT_SCALE);
+    rn_image_text(out, grid_x + (classes * cell - rn_text_width(axis_predicted, TEXT_SCALE)) / 2, axis_y,
+                  axis_predicted, TEXT_COLOUR, TEXT_SCALE);
+    rn_image_text(out, MARGIN, grid_y - RN_FONT_LINE * TEXT_SCALE, axis_true, TEXT_COLOUR, TEXT_SCALE);
 
     for (int k = 0; k < classes; k++) {
         const char *label = class_label(labels, k, buffer, sizeof buffer);
         int w = rn_text_width(label, label_scale);
         rn_image_text(out, grid_x + k * cell + (cell - w) / 2, grid_y - column_label_height, label,
                       TEXT_COLOUR, label_scale);
-        rn_image_text(out, grid_x - LABEL_GAP - w,
-                      grid_y + k * cell + (cell - RN_FONT_HEIGHT * label_scale) / 2, label,
-                      TEXT_COLOUR, label_scale);
+        rn_image_text(out, grid_x - LABEL_GAP - rn_text_width(label, row_scale),
+                      grid_y + k * cell + (cell - RN_FONT_HEIGHT * row_scale) / 2, label, TEXT_COLOUR,
+                      row_scale);
     }
     for (int i = 0; i < classes; i++) {
         int64_t row_total = 0;
-        for (int j = 0; j < classes; j++) row_total += counts[i * classes + j];
+        for (int j = 0; j < classes; j++)
+            row_total += counts[i * classes + j];
         for (int j = 0; j < classes; j++) {
             int64_t count = counts[i * classes + j];
             float fraction = row_total > 0 ? (float)((double)count / (double)row_total) : 0.0f;
@@ -233,8 +231,7 @@ rn_status rn_image_confusion(rn_image *out, const int64_t *counts, int classes,
             rn_rgb ink = fraction > 0.5f ? RN_WHITE : TEXT_COLOUR;
             if (count == 0) ink = (rn_rgb){170, 170, 170};
             rn_image_text(out, x + (cell - rn_text_width(buffer, count_scale)) / 2 + 1,
-                          y + (cell - RN_FONT_HEIGHT * count_scale) / 2 + 1, buffer, ink,
-                          count_scale);
+                          y + (cell - RN_FONT_HEIGHT * count_scale) / 2 + 1, buffer, ink, count_scale);
         }
     }
     rn_image_draw_rect(out, grid_x, grid_y, classes * cell + 1, classes * cell + 1, FRAME_COLOUR);

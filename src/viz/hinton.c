@@ -33,20 +33,6 @@ int rn_hinton_square_side(float w, float max_abs, int cell)
     return (int)lrintf((float)(cell - 2) * sqrtf(fraction));
 }
 
-/* Text turned 90 degrees counter-clockwise (read bottom to top), its first
- * character's baseline corner at (x, y_bottom): used for column labels that
- * are longer than a cell is wide. */
-static void text_vertical(rn_image *image, int x, int y_bottom, const char *text, rn_rgb colour)
-{
-    int pen = y_bottom;
-    for (const char *p = text; *p; p++) {
-        for (int row = 0; row < RN_FONT_LINE; row++)
-            for (int column = 0; column < RN_FONT_WIDTH; column++)
-                if (rn_font_pixel(*p, column, row)) rn_image_set(image, x + row, pen - column, colour);
-        pen -= RN_FONT_ADVANCE;
-    }
-}
-
 static int widest(const char *const *labels, int n)
 {
     int w = 0;
@@ -59,16 +45,15 @@ static int widest(const char *const *labels, int n)
 
 typedef struct hinton_layout {
     int cell, panels_per_row, panel_grid_rows;
-    int panel_width, panel_height;     /* the grey weight area */
-    int step_x, step_y;                /* one panel with its labels and gap */
+    int panel_width, panel_height; /* the grey weight area */
+    int step_x, step_y;            /* one panel with its labels and gap */
     int label_left, label_above, label_below;
     bool vertical_columns;
     int title_height;
     int width, height;
 } hinton_layout;
 
-static rn_status layout_of(int panel_rows, int panel_columns, const rn_hinton_options *o,
-                           hinton_layout *L)
+static rn_status layout_of(int panel_rows, int panel_columns, const rn_hinton_options *o, hinton_layout *L)
 {
     memset(L, 0, sizeof *L);
     L->cell = o->cell;
@@ -81,29 +66,30 @@ static rn_status layout_of(int panel_rows, int panel_columns, const rn_hinton_op
     L->label_above = o->panel_labels ? RN_FONT_LINE + LABEL_GAP : 0;
     int column_width = widest(o->column_labels, panel_columns);
     L->vertical_columns = o->column_labels && column_width > L->cell - 2;
-    if (o->column_labels)
-        L->label_below = LABEL_GAP + (L->vertical_columns ? column_width : RN_FONT_LINE);
+    if (o->column_labels) L->label_below = LABEL_GAP + (L->vertical_columns ? column_width : RN_FONT_LINE);
     int gap = L->cell > MARGIN ? L->cell : MARGIN;
     L->step_x = L->label_left + L->panel_width + gap;
-    L->step_y = L->label_above + L->panel_height + L->label_below + gap;
+    /* Column labels are drawn once, under the lowest panel of each column of
+     * panels, so rows of panels need no room for them in between. */
+    L->step_y = L->label_above + L->panel_height + gap;
     L->title_height = o->title ? rn_text_height(o->title, TITLE_SCALE) + MARGIN : 0;
     long long width = 2LL * MARGIN + (long long)L->panels_per_row * L->step_x - gap;
-    long long height = 2LL * MARGIN + L->title_height + (long long)L->panel_grid_rows * L->step_y - gap;
+    long long height =
+        2LL * MARGIN + L->title_height + (long long)L->panel_grid_rows * L->step_y - gap + L->label_below;
     if (o->title) {
         long long title_width = rn_text_width(o->title, TITLE_SCALE) + 2LL * MARGIN;
         if (title_width > width) width = title_width;
     }
     if (width > 16384 || height > 16384)
-        return rn_error(RN_ERR_ARGUMENT, "hinton diagram: %lldx%lld pixels is too large", width,
-                        height);
+        return rn_error(RN_ERR_ARGUMENT, "hinton diagram: %lldx%lld pixels is too large", width, height);
     L->width = (int)width;
     L->height = (int)height;
     return RN_OK;
 }
 
 static void draw_panel(rn_image *image, const hinton_layout *L, const rn_hinton_options *o,
-                       const float *weights, int panel_rows, int panel_columns, float max_abs,
-                       int x, int y, int panel)
+                       const float *weights, int panel_rows, int panel_columns, float max_abs, int x, int y,
+                       int panel)
 {
     if (o->panel_labels && o->panel_labels[panel])
         rn_image_text(image, x + L->label_left, y, o->panel_labels[panel], TEXT_COLOUR, 1);
@@ -121,22 +107,22 @@ static void draw_panel(rn_image *image, const hinton_layout *L, const rn_hinton_
             int side = rn_hinton_square_side(w, max_abs, L->cell);
             if (side == 0) continue;
             int offset = (L->cell - side) / 2;
-            rn_image_fill_rect(image, grid_x + j * L->cell + offset, grid_y + i * L->cell + offset,
-                               side, side, w > 0 ? RN_WHITE : RN_BLACK);
+            rn_image_fill_rect(image, grid_x + j * L->cell + offset, grid_y + i * L->cell + offset, side,
+                               side, w > 0 ? RN_WHITE : RN_BLACK);
         }
     }
-    if (!o->column_labels) return;
+    bool lowest_in_column = panel + L->panels_per_row >= o->panels;
+    if (!o->column_labels || !lowest_in_column) return;
     int below = grid_y + L->panel_height + LABEL_GAP;
     for (int j = 0; j < panel_columns; j++) {
         const char *label = o->column_labels[j];
         if (!label) continue;
         if (L->vertical_columns) {
             int x_text = grid_x + j * L->cell + (L->cell - RN_FONT_HEIGHT) / 2;
-            text_vertical(image, x_text, below + rn_text_width(label, 1) - 1, label, TEXT_COLOUR);
+            rn_image_text_vertical(image, x_text, below + rn_text_width(label, 1) - 1, label, TEXT_COLOUR, 1);
         } else {
             int w = rn_text_width(label, 1);
-            rn_image_text(image, grid_x + j * L->cell + (L->cell - w) / 2, below, label,
-                          TEXT_COLOUR, 1);
+            rn_image_text(image, grid_x + j * L->cell + (L->cell - w) / 2, below, label, TEXT_COLOUR, 1);
         }
     }
 }
@@ -147,9 +133,8 @@ rn_status rn_image_hinton(rn_image *out, const float *weights, int panel_rows, i
     memset(out, 0, sizeof *out);
     rn_hinton_options o = options ? *options : rn_hinton_defaults();
     if (!weights || panel_rows < 1 || panel_columns < 1 || o.panels < 1)
-        return rn_error(RN_ERR_ARGUMENT,
-                        "hinton diagram: %d panels of %dx%d weights (all must be >= 1)", o.panels,
-                        panel_rows, panel_columns);
+        return rn_error(RN_ERR_ARGUMENT, "hinton diagram: %d panels of %dx%d weights (all must be >= 1)",
+                        o.panels, panel_rows, panel_columns);
     if (o.cell < 4 || o.cell > 128)
         return rn_error(RN_ERR_ARGUMENT, "hinton diagram: cell %d outside 4..128", o.cell);
     if (o.panels_per_row < 0 || !(o.max_abs >= 0.0f))
@@ -168,14 +153,14 @@ rn_status rn_image_hinton(rn_image *out, const float *weights, int panel_rows, i
     for (int p = 0; p < o.panels; p++) {
         int x = MARGIN + (p % L.panels_per_row) * L.step_x;
         int y = MARGIN + L.title_height + (p / L.panels_per_row) * L.step_y;
-        draw_panel(out, &L, &o, weights + (size_t)p * panel_size, panel_rows, panel_columns,
-                   max_abs, x, y, p);
+        draw_panel(out, &L, &o, weights + (size_t)p * panel_size, panel_rows, panel_columns, max_abs, x, y,
+                   p);
     }
     return RN_OK;
 }
 
-rn_status rn_png_write_hinton(const char *path, const float *weights, int panel_rows,
-                              int panel_columns, const rn_hinton_options *options)
+rn_status rn_png_write_hinton(const char *path, const float *weights, int panel_rows, int panel_columns,
+                              const rn_hinton_options *options)
 {
     rn_image image;
     rn_status status = rn_image_hinton(&image, weights, panel_rows, panel_columns, options);

@@ -84,7 +84,8 @@ void rn_image_fill_rect(rn_image *image, int x, int y, int width, int height, rn
     if (x_end > image->width) x_end = image->width;
     if (y_end > image->height) y_end = image->height;
     for (int row = y; row < y_end; row++)
-        for (int column = x; column < x_end; column++) put_pixel(image, column, row, colour);
+        for (int column = x; column < x_end; column++)
+            put_pixel(image, column, row, colour);
 }
 
 void rn_image_fill(rn_image *image, rn_rgb colour)
@@ -150,10 +151,9 @@ rn_rgb rn_colormap_color(rn_colormap map, float t)
 }
 
 /* The "tab10" qualitative palette (Tableau 10), also used by plot.c. */
-static const rn_rgb class_palette[10] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},
-                                         {214, 39, 40},  {148, 103, 189}, {140, 86, 75},
-                                         {227, 119, 194}, {127, 127, 127}, {188, 189, 34},
-                                         {23, 190, 207}};
+static const rn_rgb class_palette[10] = {{31, 119, 180},  {255, 127, 14}, {44, 160, 44},   {214, 39, 40},
+                                         {148, 103, 189}, {140, 86, 75},  {227, 119, 194}, {127, 127, 127},
+                                         {188, 189, 34},  {23, 190, 207}};
 
 rn_rgb rn_class_color(int k)
 {
@@ -166,8 +166,7 @@ rn_rgb rn_class_color(int k)
 rn_status rn_viz_open_tmp(const char *path, char *tmp_path, size_t size, FILE **out)
 {
     int written = snprintf(tmp_path, size, "%s.tmp", path);
-    if (written < 0 || (size_t)written >= size)
-        return rn_error(RN_ERR_ARGUMENT, "%s: path too long", path);
+    if (written < 0 || (size_t)written >= size) return rn_error(RN_ERR_ARGUMENT, "%s: path too long", path);
     *out = fopen(tmp_path, "wb");
     if (!*out) return rn_error(RN_ERR_IO, "%s: %s", tmp_path, strerror(errno));
     return RN_OK;
@@ -188,8 +187,7 @@ rn_status rn_viz_commit_tmp(FILE *file, const char *tmp_path, const char *path)
     if (rename(tmp_path, path) != 0) {
         saved_errno = errno;
         remove(tmp_path);
-        return rn_error(RN_ERR_IO, "%s: cannot rename onto %s: %s", tmp_path, path,
-                        strerror(saved_errno));
+        return rn_error(RN_ERR_IO, "%s: cannot rename onto %s: %s", tmp_path, path, strerror(saved_errno));
     }
     return RN_OK;
 }
@@ -224,8 +222,7 @@ static rn_status encode_png(FILE *file, const uint8_t *pixels, int width, int he
                             const char *path)
 {
     png_error_box box = {{0}};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &box, on_png_error,
-                                              on_png_warning);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &box, on_png_error, on_png_warning);
     if (!png) return rn_error(RN_ERR_MEMORY, "%s: cannot create PNG writer", path);
     png_infop info = png_create_info_struct(png);
     if (!info) {
@@ -244,20 +241,19 @@ static rn_status encode_png(FILE *file, const uint8_t *pixels, int width, int he
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     size_t stride = (size_t)width * (size_t)channels;
-    for (int row = 0; row < height; row++) png_write_row(png, pixels + (size_t)row * stride);
+    for (int row = 0; row < height; row++)
+        png_write_row(png, pixels + (size_t)row * stride);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     return RN_OK;
 }
 
-static rn_status write_png(const char *path, const uint8_t *pixels, int width, int height,
-                           int channels)
+static rn_status write_png(const char *path, const uint8_t *pixels, int width, int height, int channels)
 {
     if (!path || !*path) return rn_error(RN_ERR_ARGUMENT, "png: empty path");
     if (!pixels) return rn_error(RN_ERR_ARGUMENT, "%s: no pixels", path);
     if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE)
-        return rn_error(RN_ERR_ARGUMENT, "%s: size %dx%d outside 1..%d", path, width, height,
-                        MAX_SIDE);
+        return rn_error(RN_ERR_ARGUMENT, "%s: size %dx%d outside 1..%d", path, width, height, MAX_SIDE);
     char tmp_path[4096];
     FILE *file;
     RN_CHECK(rn_viz_open_tmp(path, tmp_path, sizeof tmp_path, &file));
@@ -282,8 +278,7 @@ rn_status rn_png_write_rgb(const char *path, const uint8_t *pixels, int width, i
 rn_status rn_image_write_png(const rn_image *image, const char *path)
 {
     if (!image || (image->channels != 1 && image->channels != 3))
-        return rn_error(RN_ERR_ARGUMENT, "%s: not an image (channels must be 1 or 3)",
-                        path ? path : "png");
+        return rn_error(RN_ERR_ARGUMENT, "%s: not an image (channels must be 1 or 3)", path ? path : "png");
     return write_png(path, image->pixels, image->width, image->height, image->channels);
 }
 
@@ -295,8 +290,7 @@ rn_status rn_viz_range(const float *values, size_t n, float *min, float *max, co
     for (size_t i = 0; i < n; i++) {
         float v = values[i];
         if (!isfinite(v))
-            return rn_error(RN_ERR_NUMERIC, "%s: value %zu is %s", what, i,
-                            isnan(v) ? "NaN" : "infinite");
+            return rn_error(RN_ERR_NUMERIC, "%s: value %zu is %s", what, i, isnan(v) ? "NaN" : "infinite");
         if (v < lo) lo = v;
         if (v > hi) hi = v;
     }

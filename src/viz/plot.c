@@ -1,5 +1,6 @@
 /* plot.c — charts through gnuplot: NAME.dat + NAME.gp, then gnuplot makes
  * NAME.png (see include/redes/plot.h). */
+#define _GNU_SOURCE /* pipe2 */
 #include "redes/plot.h"
 
 #include <errno.h>
@@ -54,12 +55,16 @@ struct rn_plot {
 
 /* ---------------------------------------------------------------- building */
 
+/* A copy with control characters (newlines, tabs) turned into spaces: every
+ * string ends up on one line of the script or of a data-file comment. */
 static char *copy_string(const char *text)
 {
     if (!text) return NULL;
     size_t length = strlen(text);
     char *copy = malloc(length + 1);
-    if (copy) memcpy(copy, text, length + 1);
+    if (!copy) return NULL;
+    for (size_t i = 0; i <= length; i++)
+        copy[i] = (i < length && (unsigned char)text[i] < 0x20) ? ' ' : text[i];
     return copy;
 }
 
@@ -95,7 +100,8 @@ static void free_series(plot_series *s)
     free(s->y);
     free(s->classes);
     free(s->label);
-    for (int k = 0; s->class_labels && k < s->n_classes; k++) free(s->class_labels[k]);
+    for (int k = 0; s->class_labels && k < s->n_classes; k++)
+        free(s->class_labels[k]);
     free(s->class_labels);
 }
 
@@ -104,7 +110,8 @@ void rn_plot_destroy(rn_plot *plot)
     if (!plot) return;
     for (int p = 0; p < plot->n_panels; p++) {
         plot_panel *panel = &plot->panels[p];
-        for (int i = 0; i < panel->n_series; i++) free_series(&panel->series[i]);
+        for (int i = 0; i < panel->n_series; i++)
+            free_series(&panel->series[i]);
         free(panel->series);
         if (panel->region) free(panel->region->values);
         free(panel->region);
@@ -116,7 +123,10 @@ void rn_plot_destroy(rn_plot *plot)
     free(plot);
 }
 
-static plot_panel *current(rn_plot *plot) { return &plot->panels[plot->current]; }
+static plot_panel *current(rn_plot *plot)
+{
+    return &plot->panels[plot->current];
+}
 
 rn_status rn_plot_set_size(rn_plot *plot, int width, int height)
 {
@@ -129,8 +139,7 @@ rn_status rn_plot_set_size(rn_plot *plot, int width, int height)
 
 rn_status rn_plot_add_panel(rn_plot *plot)
 {
-    if (plot->n_panels >= MAX_PANELS)
-        return rn_error(RN_ERR_ARGUMENT, "plot: at most %d panels", MAX_PANELS);
+    if (plot->n_panels >= MAX_PANELS) return rn_error(RN_ERR_ARGUMENT, "plot: at most %d panels", MAX_PANELS);
     panel_init(&plot->panels[plot->n_panels]);
     plot->current = plot->n_panels++;
     return RN_OK;
@@ -139,13 +148,15 @@ rn_status rn_plot_add_panel(rn_plot *plot)
 rn_status rn_plot_select_panel(rn_plot *plot, int index)
 {
     if (index < 0 || index >= plot->n_panels)
-        return rn_error(RN_ERR_ARGUMENT, "plot: panel %d does not exist (%d panels)", index,
-                        plot->n_panels);
+        return rn_error(RN_ERR_ARGUMENT, "plot: panel %d does not exist (%d panels)", index, plot->n_panels);
     plot->current = index;
     return RN_OK;
 }
 
-void rn_plot_share_x(rn_plot *plot, bool shared) { plot->share_x = shared; }
+void rn_plot_share_x(rn_plot *plot, bool shared)
+{
+    plot->share_x = shared;
+}
 
 rn_status rn_plot_set_panel_weight(rn_plot *plot, double weight)
 {
@@ -155,7 +166,10 @@ rn_status rn_plot_set_panel_weight(rn_plot *plot, double weight)
     return RN_OK;
 }
 
-int rn_plot_panel_count(const rn_plot *plot) { return plot->n_panels; }
+int rn_plot_panel_count(const rn_plot *plot)
+{
+    return plot->n_panels;
+}
 
 rn_status rn_plot_set_title(rn_plot *plot, const char *title)
 {
@@ -177,8 +191,7 @@ void rn_plot_set_log(rn_plot *plot, bool log_x, bool log_y)
 static rn_status check_range(double min, double max, const char *axis)
 {
     if (!isfinite(min) || !isfinite(max) || !(min < max))
-        return rn_error(RN_ERR_ARGUMENT, "plot: %s range [%g, %g] (need finite min < max)", axis,
-                        min, max);
+        return rn_error(RN_ERR_ARGUMENT, "plot: %s range [%g, %g] (need finite min < max)", axis, min, max);
     return RN_OK;
 }
 
@@ -246,8 +259,7 @@ static rn_status new_series(rn_plot *plot, int n, plot_series **out)
     return RN_OK;
 }
 
-static rn_status finish_series(rn_plot *plot, plot_series *s, const char *label,
-                               rn_plot_style style)
+static rn_status finish_series(rn_plot *plot, plot_series *s, const char *label, rn_plot_style style)
 {
     if (style != RN_PLOT_LINES && style != RN_PLOT_POINTS && style != RN_PLOT_LINESPOINTS) {
         free_series(s);
@@ -256,8 +268,7 @@ static rn_status finish_series(rn_plot *plot, plot_series *s, const char *label,
     for (int i = 0; i < s->n; i++)
         if (!isfinite(s->x[i])) {
             free_series(s);
-            return rn_error(RN_ERR_NUMERIC, "plot: x[%d] of \"%s\" is not finite", i,
-                            label ? label : "");
+            return rn_error(RN_ERR_NUMERIC, "plot: x[%d] of \"%s\" is not finite", i, label ? label : "");
         }
     if (label && *label && !(s->label = copy_string(label))) {
         free_series(s);
@@ -281,8 +292,8 @@ rn_status rn_plot_add(rn_plot *plot, const double *x, const double *y, int n, co
     return finish_series(plot, s, label, style);
 }
 
-rn_status rn_plot_add_float(rn_plot *plot, const float *x, const float *y, int n,
-                            const char *label, rn_plot_style style)
+rn_status rn_plot_add_float(rn_plot *plot, const float *x, const float *y, int n, const char *label,
+                            rn_plot_style style)
 {
     if (!y) return rn_error(RN_ERR_ARGUMENT, "plot: series \"%s\" has no y values", label ? label : "");
     plot_series *s;
@@ -303,8 +314,8 @@ static rn_status attach_classes(plot_series *s, const int *classes, int n_classe
     if (!s->classes || !s->class_labels) return rn_error(RN_ERR_MEMORY, "plot: cannot copy classes");
     for (int i = 0; i < s->n; i++) {
         if (classes[i] < 0 || classes[i] >= n_classes)
-            return rn_error(RN_ERR_ARGUMENT, "plot: point %d has class %d (expected 0..%d)", i,
-                            classes[i], n_classes - 1);
+            return rn_error(RN_ERR_ARGUMENT, "plot: point %d has class %d (expected 0..%d)", i, classes[i],
+                            n_classes - 1);
         s->classes[i] = classes[i];
     }
     for (int k = 0; k < n_classes; k++) {
@@ -339,37 +350,34 @@ static rn_status add_classes(rn_plot *plot, const double *xd, const double *yd, 
     return finish_series(plot, s, NULL, style);
 }
 
-rn_status rn_plot_add_classes(rn_plot *plot, const double *x, const double *y, const int *classes,
-                              int n, int n_classes, const char *const *class_labels,
-                              rn_plot_style style)
+rn_status rn_plot_add_classes(rn_plot *plot, const double *x, const double *y, const int *classes, int n,
+                              int n_classes, const char *const *class_labels, rn_plot_style style)
 {
     return add_classes(plot, x, y, NULL, NULL, classes, n, n_classes, class_labels, style);
 }
 
-rn_status rn_plot_add_classes_float(rn_plot *plot, const float *x, const float *y,
-                                    const int *classes, int n, int n_classes,
-                                    const char *const *class_labels, rn_plot_style style)
+rn_status rn_plot_add_classes_float(rn_plot *plot, const float *x, const float *y, const int *classes, int n,
+                                    int n_classes, const char *const *class_labels, rn_plot_style style)
 {
     return add_classes(plot, NULL, NULL, x, y, classes, n, n_classes, class_labels, style);
 }
 
-rn_status rn_plot_add_region(rn_plot *plot, const float *values, int nx, int ny, double x_min,
-                             double x_max, double y_min, double y_max, int n_classes)
+rn_status rn_plot_add_region(rn_plot *plot, const float *values, int nx, int ny, double x_min, double x_max,
+                             double y_min, double y_max, int n_classes)
 {
     if (!values || nx < 1 || ny < 1 || (long long)nx * ny > MAX_POINTS)
         return rn_error(RN_ERR_ARGUMENT, "plot: region grid %dx%d", nx, ny);
     if (n_classes == 1 || n_classes < 0 || n_classes > MAX_CLASSES)
-        return rn_error(RN_ERR_ARGUMENT, "plot: region with %d classes (0 = continuous, or 2..%d)",
-                        n_classes, MAX_CLASSES);
+        return rn_error(RN_ERR_ARGUMENT, "plot: region with %d classes (0 = continuous, or 2..%d)", n_classes,
+                        MAX_CLASSES);
     RN_CHECK(check_range(x_min, x_max, "region x"));
     RN_CHECK(check_range(y_min, y_max, "region y"));
     size_t n = (size_t)nx * (size_t)ny;
     for (size_t i = 0; i < n; i++) {
-        if (!isfinite(values[i]))
-            return rn_error(RN_ERR_NUMERIC, "plot: region value %zu is not finite", i);
+        if (!isfinite(values[i])) return rn_error(RN_ERR_NUMERIC, "plot: region value %zu is not finite", i);
         if (n_classes >= 2 && (values[i] < -0.5f || values[i] > (float)n_classes - 0.5f))
-            return rn_error(RN_ERR_ARGUMENT, "plot: region value %g is not a class 0..%d",
-                            (double)values[i], n_classes - 1);
+            return rn_error(RN_ERR_ARGUMENT, "plot: region value %g is not a class 0..%d", (double)values[i],
+                            n_classes - 1);
     }
     plot_region *region = calloc(1, sizeof *region);
     float *copy = malloc(n * sizeof *copy);
@@ -448,9 +456,8 @@ static void write_data(FILE *file, const rn_plot *plot, const char *name)
         }
         for (int i = 0; i < panel->n_series; i++) {
             const plot_series *s = &panel->series[i];
-            fprintf(file, "%s# index %d: panel %d, series \"%s\" (columns: x y%s)\n",
-                    block ? "\n\n" : "", block, p + 1,
-                    s->label ? s->label : (s->classes ? "by class" : ""),
+            fprintf(file, "%s# index %d: panel %d, series \"%s\" (columns: x y%s)\n", block ? "\n\n" : "",
+                    block, p + 1, s->label ? s->label : (s->classes ? "by class" : ""),
                     s->classes ? " class" : "");
             write_series_block(file, s);
             block++;
@@ -471,13 +478,11 @@ static void write_quoted(FILE *file, const char *text)
     fputc('\'', file);
 }
 
-static const char *const line_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
-                                             "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                                             "#bcbd22", "#17becf"};
+static const char *const line_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 /* The light partners of the line colours (tab20), for decision regions. */
-static const char *const region_colours[10] = {"#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
-                                               "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
-                                               "#dbdb8d", "#9edae5"};
+static const char *const region_colours[10] = {"#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
+                                               "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"};
 
 static void default_size(const rn_plot *plot, int *width, int *height)
 {
@@ -505,14 +510,13 @@ static void write_preamble(FILE *file, const rn_plot *plot, const char *name)
             name, name, width, height, width, height);
     fprintf(file, "# Colours of series 1..10 (and of classes 0..9).\n");
     for (int k = 0; k < 10; k++)
-        fprintf(file, "set linetype %d linecolor rgb '%s' linewidth 1.5 pointtype 7 pointsize 0.8\n",
-                k + 1, line_colours[k]);
-    fprintf(file,
-            "set linetype cycle 10\n"
-            "set style line 100 linecolor rgb '#dddddd' linewidth 1\n"
-            "set grid back linestyle 100\n"
-            "set border linecolor rgb '#444444'\n"
-            "set datafile missing 'NaN'\n\n");
+        fprintf(file, "set linetype %d linecolor rgb '%s' linewidth 1.5 pointtype 7 pointsize 0.8\n", k + 1,
+                line_colours[k]);
+    fprintf(file, "set linetype cycle 10\n"
+                  "set style line 100 linecolor rgb '#dddddd' linewidth 1\n"
+                  "set grid back linestyle 100\n"
+                  "set border linecolor rgb '#444444'\n"
+                  "set datafile missing 'NaN'\n\n");
 }
 
 static const char *style_words(rn_plot_style style)
@@ -593,8 +597,9 @@ static void write_plot_command(FILE *file, const plot_panel *panel, const char *
         const plot_series *s = &panel->series[i];
         if (s->classes) {
             for (int k = 0; k < s->n_classes; k++) {
-                fprintf(file, "%s'%s.dat' index %d using 1:($3 == %d ? $2 : NaN) with %s "
-                              "linetype %d title ",
+                fprintf(file,
+                        "%s'%s.dat' index %d using 1:($3 == %d ? $2 : NaN) with %s "
+                        "linetype %d pointsize 1.5 title ",
                         separator, name, *block, k, style_words(s->style), k % 10 + 1);
                 write_quoted(file, s->class_labels[k]);
                 separator = ", \\\n     ";
@@ -637,6 +642,19 @@ static bool shared_x_range(const rn_plot *plot, double *lo, double *hi)
     return *lo < *hi;
 }
 
+/* Characters in the longest legend entry of a panel. */
+static int longest_label(const plot_panel *panel)
+{
+    size_t longest = 0;
+    for (int i = 0; i < panel->n_series; i++) {
+        const plot_series *s = &panel->series[i];
+        if (s->label && strlen(s->label) > longest) longest = strlen(s->label);
+        for (int k = 0; s->classes && k < s->n_classes; k++)
+            if (strlen(s->class_labels[k]) > longest) longest = strlen(s->class_labels[k]);
+    }
+    return longest > 60 ? 60 : (int)longest;
+}
+
 /* Several panels stacked with `set multiplot`: every panel gets explicit
  * screen margins so the plot areas line up (same left and right edges) and
  * split the height in proportion to their weights. */
@@ -649,7 +667,8 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
     for (int p = 0; p < n; p++) {
         const plot_panel *panel = &plot->panels[p];
         bool last = p == n - 1;
-        header[p] = panel->title ? 34.0 : (plot->share_x && p > 0 ? 0.0 : 14.0);
+        /* Shared axes: a 12 px gap keeps the end tick labels of neighbours apart. */
+        header[p] = panel->title ? 34.0 : (plot->share_x && p > 0 ? 12.0 : 14.0);
         footer[p] = plot->share_x && !last ? 0.0 : (panel->x_label ? 52.0 : 30.0);
         fixed += header[p] + footer[p];
         total_weight += panel->weight;
@@ -658,12 +677,20 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
     if (available < 40.0 * n) available = 40.0 * n;
     double shared_lo = 0, shared_hi = 0;
     bool has_shared = plot->share_x && shared_x_range(plot, &shared_lo, &shared_hi);
-    bool any_colorbox = false;
-    for (int p = 0; p < n; p++)
-        any_colorbox |= plot->panels[p].region && plot->panels[p].region->n_classes == 0;
+    /* Every panel gets the same right margin (so the plot areas line up):
+     * wide enough for a colour box or a legend placed outside on the right. */
+    int right_margin = 3;
+    for (int p = 0; p < n; p++) {
+        const plot_panel *panel = &plot->panels[p];
+        if (panel->region && panel->region->n_classes == 0 && right_margin < 12) right_margin = 12;
+        if (panel->legend && strstr(panel->legend, "outside")) {
+            int widest_label = longest_label(panel);
+            if (right_margin < widest_label + 13) right_margin = widest_label + 13;
+        }
+    }
 
     fprintf(file, "# %d panels, top to bottom; margins in screen coordinates (0 = bottom, 1 = top).\n", n);
-    fprintf(file, "set multiplot\nset lmargin 10\nset rmargin %d\n", any_colorbox ? 12 : 3);
+    fprintf(file, "set multiplot\nset lmargin 10\nset rmargin %d\n", right_margin);
     double y = height;
     int block = 0;
     for (int p = 0; p < n; p++) {
@@ -721,13 +748,14 @@ static rn_status split_base(const char *base, plot_paths *out)
     out->base[length] = '\0';
     const char *slash = strrchr(out->base, '/');
     const char *name = slash ? slash + 1 : out->base;
-    if (strlen(name) >= sizeof out->name)
+    size_t name_length = strlen(name);
+    if (name_length >= sizeof out->name)
         return rn_error(RN_ERR_ARGUMENT, "plot: output name '%s' too long", base);
     for (const char *p = name; *p; p++)
         if (*p == '\'' || *p == '\n' || *p == '\\')
             return rn_error(RN_ERR_ARGUMENT, "plot: output name '%s' has a quote, backslash or newline",
                             base);
-    snprintf(out->name, sizeof out->name, "%s", name);
+    memcpy(out->name, name, name_length + 1);
     if (!slash)
         snprintf(out->directory, sizeof out->directory, ".");
     else if (slash == out->base)
@@ -739,8 +767,7 @@ static rn_status split_base(const char *base, plot_paths *out)
 
 typedef void (*file_writer)(FILE *file, const rn_plot *plot, const char *name);
 
-static rn_status write_atomically(const char *path, file_writer writer, const rn_plot *plot,
-                                  const char *name)
+static rn_status write_atomically(const char *path, file_writer writer, const rn_plot *plot, const char *name)
 {
     char tmp_path[4200];
     FILE *file;
@@ -756,6 +783,10 @@ rn_status rn_plot_write_script(const rn_plot *plot, const char *base)
     RN_CHECK(split_base(base, &paths));
     if (plot_is_empty(plot))
         return rn_error(RN_ERR_ARGUMENT, "plot %s: nothing to draw (no series)", paths.base);
+    for (int p = 0; p < plot->n_panels; p++)
+        if (plot->panels[p].n_series == 0 && !plot->panels[p].region)
+            return rn_error(RN_ERR_ARGUMENT, "plot %s: panel %d of %d has nothing to draw", paths.base, p + 1,
+                            plot->n_panels);
     char path[4200];
     snprintf(path, sizeof path, "%s.dat", paths.base);
     RN_CHECK(write_atomically(path, write_data, plot, paths.name));
@@ -763,27 +794,58 @@ rn_status rn_plot_write_script(const rn_plot *plot, const char *base)
     return write_atomically(path, write_script, plot, paths.name);
 }
 
-/* gnuplot's stderr as one line: newlines become " | ", at most `size` bytes. */
-static void read_messages(int fd, char *buffer, size_t size)
+/* Appends one line of gnuplot's stderr to `out`, whitespace runs collapsed,
+ * separated from what is there by " | ". */
+static void append_line(char *out, size_t size, const char *line, size_t length)
 {
+    size_t used = strlen(out);
+    if (used > 0 && used + 3 < size) {
+        memcpy(out + used, " | ", 3);
+        used += 3;
+    }
+    bool space = false;
+    for (size_t i = 0; i < length && used + 1 < size; i++) {
+        bool blank = line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
+        if (blank && (space || used == 0 || out[used - 1] == ' ')) continue;
+        space = blank;
+        out[used++] = blank ? ' ' : line[i];
+    }
+    while (used > 0 && out[used - 1] == ' ')
+        used--;
+    out[used] = '\0';
+}
+
+/* gnuplot's stderr, reduced to one line for an error message.  gnuplot
+ * echoes the failing command and a caret before the diagnosis
+ * ('"loss.gp" line 35: all points y value undefined!'); when such
+ * diagnoses are present only they are kept, otherwise every non-blank line. */
+static void read_messages(int fd, char *out, size_t size)
+{
+    char text[4096];
     size_t used = 0;
     char chunk[512];
     for (;;) {
         ssize_t got = read(fd, chunk, sizeof chunk);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) break;
-        for (ssize_t i = 0; i < got; i++) {
-            const char *piece = chunk[i] == '\n' ? " | " : (char[]){chunk[i], '\0'};
-            size_t piece_length = strlen(piece);
-            if (used + piece_length + 1 < size) {
-                memcpy(buffer + used, piece, piece_length);
-                used += piece_length;
-            }
-        }
+        size_t keep = (size_t)got < sizeof text - 1 - used ? (size_t)got : sizeof text - 1 - used;
+        memcpy(text + used, chunk, keep); /* the rest is drained and dropped */
+        used += keep;
     }
-    while (used >= 3 && strncmp(buffer + used - 3, " | ", 3) == 0) used -= 3;
-    while (used > 0 && buffer[used - 1] == ' ') used--;
-    buffer[used] = '\0';
+    text[used] = '\0';
+    out[0] = '\0';
+    bool has_diagnosis = strstr(text, " line ") != NULL;
+    for (char *line = text; *line;) {
+        char *end = strchr(line, '\n');
+        size_t length = end ? (size_t)(end - line) : strlen(line);
+        char saved = line[length];
+        line[length] = '\0';
+        bool diagnosis = strstr(line, " line ") != NULL && strchr(line, ':') != NULL;
+        bool blank = strspn(line, " \t\r^") == length;
+        if (!blank && (!has_diagnosis || diagnosis)) append_line(out, size, line, length);
+        line[length] = saved;
+        line += length + (end ? 1 : 0);
+    }
 }
 
 /* Doubles single quotes for a gnuplot single-quoted string. */
@@ -809,7 +871,9 @@ static rn_status run_gnuplot(const plot_paths *paths)
     char *argv[] = {"gnuplot", "-e", cd_command, "-e", output_command, script, NULL};
 
     int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) return rn_error(RN_ERR_IO, "plot: pipe: %s", strerror(errno));
+    /* Close-on-exec, so that gnuplots spawned by other threads do not hold
+     * this pipe open (dup2 onto stderr clears the flag for our child). */
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) return rn_error(RN_ERR_IO, "plot: pipe: %s", strerror(errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -828,8 +892,7 @@ static rn_status run_gnuplot(const plot_paths *paths)
                             "plot %s: gnuplot is not installed (%s.gp and %s.dat are written; "
                             "install gnuplot and run `gnuplot %s.gp` in %s)",
                             paths->base, paths->name, paths->name, paths->name, paths->directory);
-        return rn_error(RN_ERR_IO, "plot %s: cannot run gnuplot: %s", paths->base,
-                        strerror(spawn_error));
+        return rn_error(RN_ERR_IO, "plot %s: cannot run gnuplot: %s", paths->base, strerror(spawn_error));
     }
     char messages[600];
     read_messages(pipe_fds[0], messages, sizeof messages);
@@ -857,8 +920,7 @@ static rn_status run_gnuplot(const plot_paths *paths)
     if (rename(tmp_png, png) != 0) {
         int saved = errno;
         remove(tmp_png);
-        return rn_error(RN_ERR_IO, "plot: cannot rename %s onto %s: %s", tmp_png, png,
-                        strerror(saved));
+        return rn_error(RN_ERR_IO, "plot: cannot rename %s onto %s: %s", tmp_png, png, strerror(saved));
     }
     return RN_OK;
 }

@@ -11,7 +11,8 @@
 #include "redes/image.h"
 #include "viz/viz_internal.h"
 
-enum { MAX_READ_SIDE = 16384 };
+/* 8192 x 8192 RGBA at 16 bits is 512 MB of rows: the most a digit photo needs. */
+enum { MAX_READ_SIDE = 8192 };
 
 typedef struct read_error_box {
     char message[256];
@@ -36,12 +37,15 @@ static float grey_of(const png_byte *p, int channels, int bit_depth)
 {
     float sample[4];
     for (int c = 0; c < channels; c++)
-        sample[c] = bit_depth == 16 ? (float)((p[2 * c] << 8) | p[2 * c + 1]) / 65535.0f
-                                    : (float)p[c] / 255.0f;
+        sample[c] =
+            bit_depth == 16 ? (float)((p[2 * c] << 8) | p[2 * c + 1]) / 65535.0f : (float)p[c] / 255.0f;
     float y, alpha = 1.0f;
     switch (channels) {
     case 1: y = sample[0]; break;
-    case 2: y = sample[0]; alpha = sample[1]; break;
+    case 2:
+        y = sample[0];
+        alpha = sample[1];
+        break;
     case 3: y = 0.299f * sample[0] + 0.587f * sample[1] + 0.114f * sample[2]; break;
     default:
         y = 0.299f * sample[0] + 0.587f * sample[1] + 0.114f * sample[2];
@@ -53,12 +57,10 @@ static float grey_of(const png_byte *p, int channels, int bit_depth)
 
 /* The libpng part; `rows` and `out` are allocated here and released by the
  * caller on failure (their addresses do not change across setjmp). */
-static rn_status decode(FILE *file, const char *path, png_bytep **rows, int *rows_allocated,
-                        rn_tensor *out)
+static rn_status decode(FILE *file, const char *path, png_bytep **rows, int *rows_allocated, rn_tensor *out)
 {
     read_error_box box = {{0}};
-    png_structp png =
-        png_create_read_struct(PNG_LIBPNG_VER_STRING, &box, on_read_error, on_read_warning);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &box, on_read_error, on_read_warning);
     if (!png) return rn_error(RN_ERR_MEMORY, "%s: cannot create PNG reader", path);
     png_infop info = png_create_info_struct(png);
     if (!info) {
@@ -122,7 +124,8 @@ rn_status rn_png_read_grey(const char *path, rn_tensor *out)
     png_bytep *rows = NULL;
     int rows_allocated = 0;
     rn_status status = decode(file, path, &rows, &rows_allocated, out);
-    for (int y = 0; y < rows_allocated; y++) free(rows[y]);
+    for (int y = 0; y < rows_allocated; y++)
+        free(rows[y]);
     free(rows);
     fclose(file);
     return status;
@@ -136,8 +139,8 @@ enum { MNIST_SIDE = 28, MNIST_BOX = 20 };
  * [k, k+1) n_src/n_dst source pixels and is the mean over that interval
  * (source pixel i spans [i, i+1)).  Exact for the box filter, so doing rows
  * then columns gives the 2-D area average. */
-static void resample_line(const float *src, int n_src, ptrdiff_t src_stride, float *dst,
-                          int n_dst, ptrdiff_t dst_stride)
+static void resample_line(const float *src, int n_src, ptrdiff_t src_stride, float *dst, int n_dst,
+                          ptrdiff_t dst_stride)
 {
     double ratio = (double)n_src / (double)n_dst;
     for (int k = 0; k < n_dst; k++) {
@@ -183,8 +186,7 @@ static rn_status normalise_ink(const rn_tensor *grey, float *work, ink_box *box)
     if (invert) background = 1.0f - background;
     float contrast = peak - background;
     if (contrast < 0.05f)
-        return rn_error(RN_ERR_ARGUMENT,
-                        "digit: no ink found (contrast %.3f between background and strokes)",
+        return rn_error(RN_ERR_ARGUMENT, "digit: no ink found (contrast %.3f between background and strokes)",
                         (double)contrast);
     int x0 = width, y0 = height, x1 = -1, y1 = -1;
     for (int y = 0; y < height; y++)
@@ -232,6 +234,15 @@ rn_status rn_mnist_preprocess(const rn_tensor *grey, rn_tensor *out)
                       rows_done + (size_t)y * fit_width, fit_width, 1);
     for (int x = 0; x < fit_width; x++)
         resample_line(rows_done + x, box.height, fit_width, fitted + x, fit_height, fit_width);
+
+    /* A thin stroke on a large canvas averages down to faint grey; MNIST
+     * digits reach full intensity, so the brightest pixel is made 1. */
+    float brightest = 0.0f;
+    for (int i = 0; i < fit_width * fit_height; i++)
+        brightest = fmaxf(brightest, fitted[i]);
+    if (brightest > 0.0f)
+        for (int i = 0; i < fit_width * fit_height; i++)
+            fitted[i] /= brightest;
 
     /* Centre of mass, pixel centres at i + 0.5. */
     double mass = 0.0, mx = 0.0, my = 0.0;
