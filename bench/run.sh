@@ -16,6 +16,36 @@ section "conv2d: LeNet-5 and 2-conv MNIST layers, batch 64 (ms): redes, then PyT
 "$BUILD/bench/bench_conv" 21
 /usr/bin/python3 "$ROOT/bench/bench_conv_torch.py" 21
 
+section "data: MNIST load and one epoch of batches (ms): redes, then numpy"
+"$BUILD/bench/bench_data_load" 7
+/usr/bin/python3 "$ROOT/bench/data_load_numpy.py" 7
+
+section "autograd: MLP 784-256-128-10 forward+backward step, batch 64 (ms): redes, then PyTorch"
+autograd_ours=$("$BUILD/bench/bench_autograd" 300); echo "$autograd_ours"
+autograd_torch=$(/usr/bin/python3 "$ROOT/bench/bench_autograd_torch.py" 300); echo "$autograd_torch"
+awk '/^autograd_mlp_step_ms/ {ours = $2} /^torch_mlp_step_ms/ {torch = $2}
+     END {if (ours > 0 && torch > 0) printf "ratio torch/redes %.2f (above 1: redes is faster)\n", torch / ours}' \
+    <<<"$autograd_ours"$'\n'"$autograd_torch"
+
+section "chapter 2: metrics report of 1e6 labels, perceptron 100 epochs on breast-cancer (ms): redes, then scikit-learn"
+"$BUILD/bench/bench_ch2" 11
+/usr/bin/python3 "$ROOT/bench/bench_ch2_sklearn.py" 11
+
+section "hh: f-I sweep, 60 Hodgkin-Huxley neurons x 1 s at dt 0.01 ms (s): redes, then Brian2 (cython)"
+hh_ours=$("$BUILD/bench/bench_hh" 5)
+echo "$hh_ours"
+hh_brian=$(OMP_NUM_THREADS=1 /usr/bin/python3 "$ROOT/bench/bench_hh_brian2.py" 3 cython 2>/dev/null)
+echo "$hh_brian"
+for method in rk4 exponential; do
+    ours=$(awk -v k="redes_${method}_s" '$1 == k {print $2, $4}' <<<"$hh_ours")
+    theirs=$(awk -v k="brian2_${method}_s" '$1 == k {print $2, $4}' <<<"$hh_brian")
+    [ -n "$ours" ] && [ -n "$theirs" ] &&
+        awk -v m="$method" -v a="$ours" -v b="$theirs" 'BEGIN {
+            split(a, x, " "); split(b, y, " ");
+            printf "hh %-12s wall: redes %.4f s, Brian2 %.4f s, ratio %.1fx   CPU: redes %.4f s, Brian2 %.4f s, ratio %.1fx\n",
+                   m, x[1], y[1], y[1] / x[1], x[2], y[2], y[2] / x[2] }'
+done
+
 section "mlp: one MNIST epoch, 784-256-128-10, SGD momentum, batch 64 (s, median of 3; max RSS)"
 mlp_results=$(mktemp)
 for threads in 1 2; do
@@ -28,14 +58,3 @@ awk '/^RESULT/ { split($3, t, "="); split($4, m, "="); split($7, r, "=");
      END { printf "best redes %.3f s, best torch %.3f s: redes/torch = %.2f; max RSS redes %.0f MB, torch %.0f MB\n",
                   rs, ts, rs / ts, rr, tr }' "$mlp_results"
 rm -f "$mlp_results"
-
-section "data: MNIST load and one epoch of batches (ms): redes, then numpy"
-"$BUILD/bench/bench_data_load" 7
-/usr/bin/python3 "$ROOT/bench/data_load_numpy.py" 7
-
-section "autograd: MLP 784-256-128-10 forward+backward step, batch 64 (ms): redes, then PyTorch"
-autograd_ours=$("$BUILD/bench/bench_autograd" 300); echo "$autograd_ours"
-autograd_torch=$(/usr/bin/python3 "$ROOT/bench/bench_autograd_torch.py" 300); echo "$autograd_torch"
-awk '/^autograd_mlp_step_ms/ {ours = $2} /^torch_mlp_step_ms/ {torch = $2}
-     END {if (ours > 0 && torch > 0) printf "ratio torch/redes %.2f (above 1: redes is faster)\n", torch / ours}' \
-    <<<"$autograd_ours"$'\n'"$autograd_torch"

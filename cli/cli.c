@@ -287,7 +287,8 @@ void rn_cli_say(const rn_cli_args *args, const char *format, ...)
 
 void rn_cli_print_json(json_t *object)
 {
-    char *text = json_dumps(object, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    /* One line with ", " and ": " separators (no JSON_INDENT, no JSON_COMPACT). */
+    char *text = json_dumps(object, JSON_REAL_PRECISION(10));
     if (text) {
         printf("%s\n", text);
         free(text);

@@ -35,6 +35,7 @@ static int read_input(const rn_cli_args *args, const char *text, const rn_model 
         if (s != RN_OK) return rn_cli_fail_status(args, s);
         memcpy(x, digit.data, 28 * 28 * sizeof(float));
         rn_tensor_free(&digit);
+        if (info->standardized) rn_standardizer_apply(&info->standardizer, x, 1);
         return -1;
     }
     int n = 0;
@@ -53,12 +54,7 @@ static int read_input(const rn_cli_args *args, const char *text, const rn_model 
     if (n != model->n_inputs || *p)
         return rn_cli_fail(args, "input '%s': expected %d comma-separated numbers, found %s%d", text, model->n_inputs,
                            *p ? "more than " : "", n);
-    if (info->standardized) {
-        if (info->standardizer.n_features != model->n_inputs)
-            return rn_cli_fail(args, "model file: preprocess has %d features, the model %d",
-                               info->standardizer.n_features, model->n_inputs);
-        rn_standardizer_apply(&info->standardizer, x, 1);
-    }
+    if (info->standardized) rn_standardizer_apply(&info->standardizer, x, 1);
     return -1;
 }
 

@@ -24,8 +24,12 @@ rn_status rn_train_data_load(rn_train_data *out, const char *name, double val_fr
     if (s == RN_OK && (out->split.n_train < 1 || out->split.n_test < 1))
         s = rn_error(RN_ERR_ARGUMENT, "%s: the split leaves %d training and %d test examples", name, out->split.n_train,
                      out->split.n_test);
-    if (s == RN_OK && !out->data.pixels) {
-        s = rn_standardizer_fit(&out->standardizer, &out->data, out->split.train, out->split.n_train, true);
+    /* Tabular features: each standardised on its own.  Images: one mean and
+     * one standard deviation for all pixels (for MNIST the well-known 0.1307
+     * and 0.3081 of PyTorch's examples), which keeps the picture a picture. */
+    if (s == RN_OK) {
+        s = rn_standardizer_fit(&out->standardizer, &out->data, out->split.train, out->split.n_train,
+                                out->data.pixels == NULL);
         out->standardized = s == RN_OK;
     }
     if (s != RN_OK) rn_train_data_free(out);
@@ -85,8 +89,12 @@ rn_status rn_model_data_info_read(const rn_safetensors *file, rn_model_data_info
         if (mean->ndim != 1 || std->ndim != 1 || mean->numel != std->numel)
             return rn_error(RN_ERR_FORMAT, "model file: preprocess.mean and preprocess.std differ in shape");
         int n = (int)mean->numel;
-        info->standardizer.n_features = n;
-        info->standardizer.per_feature = true;
+        /* One mean for all inputs (images): apply it to every input. */
+        int c = 0, h = 0, w = 0;
+        const char *shape = rn_safetensors_metadata(file, "model.input_shape");
+        if (n == 1 && shape && sscanf(shape, "%d,%d,%d", &c, &h, &w) == 3 && c * h * w > 0) info->standardizer.n_features = c * h * w;
+        else info->standardizer.n_features = n;
+        info->standardizer.per_feature = n > 1;
         info->standardizer.mean = malloc((size_t)n * sizeof(float));
         info->standardizer.std = malloc((size_t)n * sizeof(float));
         if (!info->standardizer.mean || !info->standardizer.std) {

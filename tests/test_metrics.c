@@ -191,6 +191,16 @@ static void label_files_encode_like_sklearn(void **state)
     assert_int_equal(pairs.y_true[0], 3);
     assert_int_equal(pairs.y_pred[3], 1);
     rn_label_pairs_free(&pairs);
+
+    /* Any numbers sort numerically; "1" and "1.0" are the same class. */
+    const char *c[] = {"2.5", "1", "-0.5"};
+    const char *d[] = {"1.0", "10", "2.5"};
+    assert_int_equal(rn_label_pairs_encode(c, d, 3, &pairs), RN_OK);
+    assert_int_equal(pairs.n_classes, 4);
+    assert_int_equal(pairs.y_true[1], pairs.y_pred[0]);
+    assert_string_equal(pairs.class_names[0], "-0.5");
+    assert_string_equal(pairs.class_names[3], "10");
+    rn_label_pairs_free(&pairs);
 }
 
 static void write_file(const char *path, const char *text)

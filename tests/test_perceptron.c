@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redes/dataset.h"
 #include "redes/logic_gates.h"
 #include "redes/perceptron.h"
 
@@ -92,6 +93,45 @@ static void perceptron_never_converges_on_xor(void **state)
     assert_false(result.converged);
     assert_int_equal(result.final_errors, 1);
     rn_perceptron_free(&unit);
+}
+
+static void perceptron_separates_iris_setosa(void **state)
+{
+    (void)state;
+    rn_dataset iris;
+    assert_int_equal(rn_dataset_load("iris", &iris), RN_OK);
+    assert_int_equal(iris.n_examples, 150);
+    assert_int_equal(iris.n_features, 4);
+    assert_string_equal(iris.class_names[0], "setosa");
+    int targets[150];
+    for (int i = 0; i < 150; i++) targets[i] = iris.labels[i] == 0;
+    rn_perceptron unit;
+    rn_perceptron_result result;
+    assert_int_equal(rn_perceptron_init(&unit, 4), RN_OK);
+    rn_perceptron_options options = rn_perceptron_defaults();
+    assert_int_equal(rn_perceptron_train(&unit, iris.features, targets, 150, &options, NULL, &result, NULL), RN_OK);
+    /* File order from w = 0: numpy gives 4 epochs, 5 updates,
+     * w = (1.1, 3.6, -5.2, -2.2), b = 1 (perceptron_gates_reference.py). */
+    assert_true(result.converged);
+    assert_int_equal(result.epochs, 4);
+    assert_int_equal(result.updates, 5);
+    assert_int_equal(result.final_errors, 0);
+    const float want[4] = {1.1f, 3.6f, -5.2f, -2.2f};
+    for (int j = 0; j < 4; j++) assert_true(fabsf(unit.weights[j] - want[j]) < 1e-5f);
+    assert_true(unit.bias == 1.0f);
+    /* Any order converges too (the theorem holds for every order). */
+    rn_rng rng;
+    rn_rng_seed(&rng, 9);
+    options.order = RN_PERCEPTRON_SHUFFLED;
+    for (int trial = 0; trial < 5; trial++) {
+        memset(unit.weights, 0, 4 * sizeof(float));
+        unit.bias = 0;
+        assert_int_equal(rn_perceptron_train(&unit, iris.features, targets, 150, &options, &rng, &result, NULL), RN_OK);
+        assert_true(result.converged);
+        assert_int_equal(rn_perceptron_count_errors(&unit, iris.features, targets, 150), 0);
+    }
+    rn_perceptron_free(&unit);
+    rn_dataset_free(&iris);
 }
 
 static void perceptron_shuffled_is_reproducible(void **state)
@@ -255,6 +295,7 @@ int main(void)
         cmocka_unit_test(perceptron_learns_and_in_six_epochs),
         cmocka_unit_test(perceptron_learns_or_nand_nor),
         cmocka_unit_test(perceptron_never_converges_on_xor),
+        cmocka_unit_test(perceptron_separates_iris_setosa),
         cmocka_unit_test(perceptron_shuffled_is_reproducible),
         cmocka_unit_test(perceptron_rejects_bad_input),
         cmocka_unit_test(gates_truth_tables),

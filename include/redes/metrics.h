@@ -100,8 +100,9 @@ rn_status rn_classification_report_compute(const int64_t *confusion, int n_class
 
 /* Two label files ("one label per line": integers or any strings without
  * spaces inside) turned into classes the way sklearn's unique_labels does:
- * the union of both files, sorted numerically when every label is an
- * integer, else byte-wise; class k is the k-th label in that order. */
+ * the union of both files, sorted numerically when every label is a number
+ * (then "1" and "1.0" are one class), else byte-wise; class k is the k-th
+ * label in that order and class_names[k] its first spelling in that order. */
 typedef struct rn_label_pairs {
     int n_samples;
     int n_classes;

@@ -230,23 +230,24 @@ void rn_label_pairs_free(rn_label_pairs *pairs)
     memset(pairs, 0, sizeof *pairs);
 }
 
-/* A label is an integer if strtoll consumes all of it. */
-static bool parse_integer_label(const char *text, long long *value)
+/* A label is a number if strtod consumes all of it and it is finite
+ * ("3", "-1", "2.5", "1e3"; not "nan", "cat", "3 kg"). */
+static bool parse_number_label(const char *text, double *value)
 {
     char *end;
     errno = 0;
-    *value = strtoll(text, &end, 10);
-    return errno == 0 && end != text && *end == '\0';
+    *value = strtod(text, &end);
+    return errno == 0 && end != text && *end == '\0' && isfinite(*value);
 }
 
 typedef struct label_ref {
     const char *text;
-    long long integer;
+    double number;
 } label_ref;
 
-static int compare_integers(const void *a, const void *b)
+static int compare_numbers(const void *a, const void *b)
 {
-    long long x = ((const label_ref *)a)->integer, y = ((const label_ref *)b)->integer;
+    double x = ((const label_ref *)a)->number, y = ((const label_ref *)b)->number;
     return (x > y) - (x < y);
 }
 
@@ -259,9 +260,9 @@ static int compare_strings(const void *a, const void *b)
 static int find_class(const label_ref *classes, int n_classes, const char *text, bool numeric)
 {
     label_ref key = {text, 0};
-    if (numeric) parse_integer_label(text, &key.integer);
+    if (numeric) parse_number_label(text, &key.number);
     const label_ref *found = bsearch(&key, classes, (size_t)n_classes, sizeof *classes,
-                                     numeric ? compare_integers : compare_strings);
+                                     numeric ? compare_numbers : compare_strings);
     return found ? (int)(found - classes) : -1;
 }
 
@@ -275,13 +276,13 @@ rn_status rn_label_pairs_encode(const char *const *true_labels, const char *cons
     bool numeric = true;
     for (int i = 0; i < 2 * n; i++) {
         all[i].text = i < n ? true_labels[i] : pred_labels[i - n];
-        if (!parse_integer_label(all[i].text, &all[i].integer)) numeric = false;
+        if (!parse_number_label(all[i].text, &all[i].number)) numeric = false;
     }
-    /* Distinct labels in sklearn's order: numeric when all are integers. */
-    qsort(all, 2 * (size_t)n, sizeof *all, numeric ? compare_integers : compare_strings);
+    /* Distinct labels in sklearn's order: numeric when all are numbers. */
+    qsort(all, 2 * (size_t)n, sizeof *all, numeric ? compare_numbers : compare_strings);
     int n_classes = 0;
     for (int i = 0; i < 2 * n; i++) {
-        bool same = n_classes > 0 && (numeric ? all[n_classes - 1].integer == all[i].integer
+        bool same = n_classes > 0 && (numeric ? all[n_classes - 1].number == all[i].number
                                               : strcmp(all[n_classes - 1].text, all[i].text) == 0);
         if (!same) all[n_classes++] = all[i];
     }

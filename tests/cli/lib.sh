@@ -28,7 +28,11 @@ expect_status() { # status command...
 expect_output() { # regex command...  (stdout must match)
     local pattern=$1; shift
     run_capture "$@"
-    if grep -Eq -- "$pattern" <<<"$check_stdout"; then report ok; else
+    # JSON is printed with ", " and ": " separators; a pattern may be written
+    # either way, so it is also tried against the output without those spaces.
+    local compact
+    compact=$(sed -E 's/": /":/g; s/, /,/g' <<<"$check_stdout")
+    if grep -Eq -- "$pattern" <<<"$check_stdout" || grep -Eq -- "$pattern" <<<"$compact"; then report ok; else
         report fail "'$*' stdout does not match /$pattern/: $check_stdout"; fi
 }
 

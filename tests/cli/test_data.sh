@@ -6,15 +6,15 @@ SOURCE=${REDES_SOURCE_DIR:?set REDES_SOURCE_DIR to the source tree}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-expect_output '"examples":70000' "$REDES" data info mnist --json
+expect_output '"examples": 70000' "$REDES" data info mnist --json
 if [ "$(json_field train_class_counts)" = "[5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]" ]; then
     report ok; else report fail "mnist train_class_counts: $(json_field train_class_counts)"; fi
 if [ "$(json_field image_chw)" = "[1, 28, 28]" ]; then report ok; else report fail "mnist image_chw"; fi
 expect_output '^0 +setosa +50$' "$REDES" data info iris
-expect_output '"class_counts":\[212,357\]' "$REDES" data info breast-cancer --json
+expect_output '"class_counts": \[212, 357\]' "$REDES" data info breast-cancer --json
 expect_output 'value counts \(0\.\.9\): 980 1135 1032' "$REDES" data info "$SOURCE/data/mnist/t10k-labels-idx1-ubyte.gz"
 
-expect_output '"train":\{"examples":105' "$REDES" data split iris --train 0.7 --val 0.15 --json
+expect_output '"train": \{"examples": 105' "$REDES" data split iris --train 0.7 --val 0.15 --json
 if [ "$(json_field test)" = '{"examples": 21, "fraction": 0.14, "class_counts": [7, 7, 7]}' ]; then
     report ok; else report fail "iris test part: $(json_field test)"; fi
 expect_output '^test +10000' "$REDES" data split mnist --official --val 0.1
@@ -40,9 +40,9 @@ printf 'a,b,label\n1,2,x\n3,oops,y\n' >"$tmp/bad.csv"
 expect_status 2 "$REDES" data info "$tmp/bad.csv"
 expect_stderr "bad.csv:3: column 2: 'oops' is not a number" "$REDES" data info "$tmp/bad.csv"
 printf 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n' >"$tmp/good.csv"
-expect_output '"class_names":\["x","y"\]' "$REDES" data info "$tmp/good.csv" --json
+expect_output '"class_names": \["x", "y"\]' "$REDES" data info "$tmp/good.csv" --json
 printf '3,0.5\n1,1.5\n3,2.5\n' >"$tmp/first.csv"
-expect_output '"class_counts":\[1,2\]' "$REDES" data info "$tmp/first.csv" --label-column 1 --header no --json
+expect_output '"class_counts": \[1, 2\]' "$REDES" data info "$tmp/first.csv" --label-column 1 --header no --json
 expect_stderr "label column 4 does not exist" "$REDES" data info "$tmp/first.csv" --label-column 4
 
 # Bad input.

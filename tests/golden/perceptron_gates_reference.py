@@ -23,3 +23,22 @@ for gate, targets in GATES.items():
         if mistakes == 0:
             break
     print(gate, "epochs", epoch, "converged", mistakes == 0, "updates", updates, "w", w, "b", b)
+
+# Iris, setosa (class 0) against the rest, all 4 features as float32, all 150
+# examples in file order, same rule and start.
+here = __import__("os").path.dirname(__import__("os").path.abspath(__file__))
+rows = open(here + "/../../data/sklearn/iris.csv").read().split("\n")[1:]
+data = np.array([[float(v) for v in r.split(",")] for r in rows if r.strip()], dtype=np.float32)
+X, targets = data[:, :4], (data[:, 4] == 0).astype(int)
+w, b, updates = np.zeros(4, np.float32), np.float32(0), 0
+for epoch in range(1, 101):
+    mistakes = 0
+    for x, t in zip(X, targets):
+        net = float(np.dot(w.astype(np.float64), x.astype(np.float64))) + float(b)
+        e = t - (1 if net >= 0 else 0)
+        if e:
+            w, b, mistakes = w + np.float32(e) * x, b + np.float32(e), mistakes + 1
+    updates += mistakes
+    if mistakes == 0:
+        break
+print("iris setosa epochs", epoch, "converged", mistakes == 0, "updates", updates, "w", w, "b", b)

@@ -104,6 +104,8 @@ def main():
             images = read_idx(os.path.join(args.mnist, "t10k-images-idx3-ubyte.gz"))
             labels = read_idx(os.path.join(args.mnist, "t10k-labels-idx1-ubyte.gz"))
             x = torch.from_numpy(images.astype(np.float32) / 255.0).reshape(-1, *input_shape)
+            if "preprocess.mean" in tensors:
+                x = (x - tensors["preprocess.mean"]) / tensors["preprocess.std"]
             predicted = net(x).argmax(1).numpy()
             out["test_accuracy"] = float((predicted == labels).mean())
         if args.inputs:
