@@ -4,10 +4,12 @@
  *   build/bench/bench_bench_conv [repeats]
  *
  * Prints one line per layer: median milliseconds of forward, of the three
- * backward passes together, and the total.  bench/bench_conv_torch.py times
+ * backward passes together, and the total; the fastest total; and the median
+ * CPU time of the total over all threads (robust on a busy machine).  bench/bench_conv_torch.py times
  * torch.nn.functional.conv2d on the same shapes; bench/run.sh prints both. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "redes/redes.h"
 
@@ -15,6 +17,15 @@ static int compare_doubles(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* CPU seconds of the whole process (all threads): unlike the wall clock it
+ * does not count time the OS gave to other programs on a shared machine. */
+static double cpu_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
 typedef struct layer { const char *name; int batch, cin, h, w, cout, k, stride, pad; } layer;
@@ -31,7 +42,7 @@ int main(int argc, char **argv)
     };
     printf("# conv2d, batch 64, %d threads, gemm %s, median of %d runs (ms)\n", rn_threads(),
            rn_gemm_backend(), repeats);
-    printf("%-34s %9s %9s %9s\n", "layer", "forward", "backward", "total");
+    printf("%-34s %9s %9s %9s %9s %9s\n", "layer", "forward", "backward", "total", "min", "cpu");
     rn_rng rng;
     rn_rng_seed(&rng, 1);
     for (size_t l = 0; l < sizeof layers / sizeof layers[0]; l++) {
@@ -53,9 +64,9 @@ int main(int argc, char **argv)
         rn_rng_fill_uniform(&rng, dy, n_y, -1, 1);
         rn_rng_fill_uniform(&rng, w, n_w, -1, 1);
         rn_rng_fill_uniform(&rng, b, (size_t)g.out_channels, -1, 1);
-        double forward[101], backward[101], total[101];
+        double forward[101], backward[101], total[101], cpu[101];
         for (int r = -2; r < repeats; r++) { /* two warm-up runs */
-            double t0 = rn_seconds();
+            double c0 = cpu_seconds(), t0 = rn_seconds();
             rn_conv2d_forward(&g, x, w, b, y, ws, n_ws);
             double t1 = rn_seconds();
             /* gradients are accumulated; zeroing them is part of a training step */
@@ -65,14 +76,16 @@ int main(int argc, char **argv)
             if (l != 0 && l != 2) /* a first layer needs no input gradient */
                 rn_conv2d_backward_data(&g, dy, w, dx, ws, n_ws);
             rn_conv2d_backward_weight(&g, x, dy, dw, db, ws, n_ws);
-            double t2 = rn_seconds();
-            if (r >= 0) forward[r] = t1 - t0, backward[r] = t2 - t1, total[r] = t2 - t0;
+            double t2 = rn_seconds(), c2 = cpu_seconds();
+            if (r >= 0) forward[r] = t1 - t0, backward[r] = t2 - t1, total[r] = t2 - t0, cpu[r] = c2 - c0;
         }
         qsort(forward, (size_t)repeats, sizeof(double), compare_doubles);
         qsort(backward, (size_t)repeats, sizeof(double), compare_doubles);
         qsort(total, (size_t)repeats, sizeof(double), compare_doubles);
-        printf("%-34s %9.3f %9.3f %9.3f\n", L->name, forward[repeats / 2] * 1e3,
-               backward[repeats / 2] * 1e3, total[repeats / 2] * 1e3);
+        qsort(cpu, (size_t)repeats, sizeof(double), compare_doubles);
+        printf("%-34s %9.3f %9.3f %9.3f %9.3f %9.3f\n", L->name, forward[repeats / 2] * 1e3,
+               backward[repeats / 2] * 1e3, total[repeats / 2] * 1e3, total[0] * 1e3,
+               cpu[repeats / 2] * 1e3);
         free(x), free(y), free(dy), free(dx), free(w), free(dw), free(b), free(db), free(ws);
     }
     return 0;

@@ -109,7 +109,8 @@ static void dispatched_all_transposes_and_sizes(void **state)
     all_cases(rn_gemm);
 }
 
-/* 513 in every dimension crosses the K block (256) twice and the M block. */
+/* 513 in every dimension crosses the K block (256) twice and the M block;
+ * these sizes run in parallel (columns or rows split between threads). */
 static void large_513(void **state)
 {
     (void)state;
@@ -117,6 +118,9 @@ static void large_513(void **state)
     check_gemm(rn_gemm_portable, true, true, 513, 65, 513, 0.5f, 2.0f, 0, false);
     check_gemm(rn_gemm_portable, false, true, 65, 2100, 300, 1.0f, 1.0f, 0, false); /* crosses NC */
     check_gemm(rn_gemm, true, false, 513, 513, 65, 1.0f, 0.0f, 0, false);
+    /* Few columns, many rows: threads split the rows (with 2 or more threads). */
+    check_gemm(rn_gemm_portable, false, false, 513, 40, 300, 1.0f, 0.5f, 3, false);
+    check_gemm(rn_gemm_portable, true, true, 513, 40, 300, 1.0f, 0.0f, 0, true);
 }
 
 static void beta_zero_ignores_nan(void **state)

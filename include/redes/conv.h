@@ -80,8 +80,9 @@ rn_status rn_conv2d_geometry_square(rn_conv2d_geometry *geometry, int batch, int
 rn_status rn_conv2d_prepare(rn_conv2d_geometry *geometry);
 rn_status rn_conv_transpose2d_prepare(rn_conv2d_geometry *geometry);
 
-/* Floats of workspace: (C_in K_h K_w + C_out) H_out W_out per image, for the
- * batch or a chunk of it.  The same size serves forward and both backward
+/* Floats of workspace: per thread, (C_in K_h K_w + C_out) H_out W_out per
+ * image of its chunk (chunks of about 1 MiB), plus the weight and bias sizes
+ * for its partial gradients.  The same size serves forward and both backward
  * passes of the plain convolution, or (the second, for a geometry prepared as
  * transposed) of the transposed one. */
 size_t rn_conv2d_workspace_floats(const rn_conv2d_geometry *geometry);

@@ -16,6 +16,13 @@
  * A transposed convolution with geometry T is run as the plain convolution
  * `mirror(T)` whose input is T's output and whose output is T's input.
  */
+/* The copy loops of im2col, col2im and the layout changes have run-time trip
+ * counts (10-30 floats): GCC's -O2 ("very cheap" vectoriser) leaves them
+ * scalar, -O3 vectorises them.  Measured on LeNet-5's conv1 forward pass
+ * (batch 64, 1 thread): see docs/kernels.md. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3", "no-tree-loop-distribute-patterns")
+#endif
 #include "redes/conv.h"
 
 #include <string.h>
@@ -133,31 +140,56 @@ size_t rn_conv2d_weight_count(const rn_conv2d_geometry *g)
            g->kernel_width;
 }
 
-/* The workspace holds, for a chunk of n_b images, the unrolled patches
- * col (C_in K_h K_w x n_b HW_out) and the outputs in GEMM layout
- * Y' (C_out x n_b HW_out).  Batching the images into one GEMM matters for the
- * small layers of LeNet-like nets: per image the products are tiny (6 x 25 x 784)
- * and would be dominated by packing; batched they are 6 x 25 x 50176. */
+/* Work is split into chunks of n_b images.  For a chunk the workspace holds
+ * the unrolled patches col (C_in K_h K_w x n_b HW_out) and the outputs in
+ * GEMM layout Y' (C_out x n_b HW_out).  Batching images into one GEMM matters
+ * for the small layers of LeNet-like nets: per image the products are tiny
+ * (6 x 25 x 784) and dominated by packing; for 10 images they are 6 x 25 x 7840.
+ *
+ * Each thread takes whole chunks and owns a slice of the workspace (its
+ * chunk's col and Y', and a partial weight gradient), so a call is one
+ * parallel region with no barrier between im2col, GEMM and the copies: on
+ * small layers the barriers would cost more than the arithmetic. */
 static size_t per_image_floats(const rn_conv2d_geometry *g)
 {
     return ((size_t)g->in_channels * g->kernel_height * g->kernel_width + g->out_channels) *
            g->out_height * g->out_width;
 }
 
-/* Images per chunk: the whole batch if it fits in this many floats (16 MiB,
- * a few times L2, a fraction of L3), else as many as fit (at least one). */
-enum { CHUNK_BUDGET_FLOATS = 1 << 22 };
+/* A chunk's col and Y' stay within this many floats (1 MiB: half of the L2
+ * cache of the machine we measured on), so that the GEMM reads what im2col
+ * just wrote from L2: 2^18 beat 2^17, 2^19, 2^20 and 2^22 on every layer of
+ * bench/bench_conv.c. */
+enum { CHUNK_BUDGET_FLOATS = 1 << 18 };
 
-static int chunk_images(const rn_conv2d_geometry *g)
+typedef struct plan {
+    int threads, chunk_images;
+    size_t per_thread; /* floats of workspace per thread */
+} plan;
+
+/* A chunk's col and Y', and with several threads a partial dW and dbias. */
+static size_t per_thread_floats(const rn_conv2d_geometry *g, int chunk_images, int threads)
 {
+    size_t partials = threads > 1 ? rn_conv2d_weight_count(g) + (size_t)g->out_channels : 0;
+    return per_image_floats(g) * (size_t)chunk_images + partials;
+}
+
+/* The plan for an unlimited workspace: every thread gets at least one chunk. */
+static plan ideal_plan(const rn_conv2d_geometry *g)
+{
+    plan p;
+    p.threads = rn_threads() < g->batch ? rn_threads() : g->batch;
     size_t fit = CHUNK_BUDGET_FLOATS / per_image_floats(g);
-    if (fit < 1) fit = 1;
-    return fit < (size_t)g->batch ? (int)fit : g->batch;
+    int share = (g->batch + p.threads - 1) / p.threads;
+    p.chunk_images = fit < 1 ? 1 : (fit < (size_t)share ? (int)fit : share);
+    p.per_thread = per_thread_floats(g, p.chunk_images, p.threads);
+    return p;
 }
 
 size_t rn_conv2d_workspace_floats(const rn_conv2d_geometry *g)
 {
-    return per_image_floats(g) * (size_t)chunk_images(g);
+    plan p = ideal_plan(g);
+    return p.per_thread * (size_t)p.threads;
 }
 
 size_t rn_conv_transpose2d_workspace_floats(const rn_conv2d_geometry *t)
@@ -166,15 +198,23 @@ size_t rn_conv_transpose2d_workspace_floats(const rn_conv2d_geometry *t)
     return rn_conv2d_workspace_floats(&g);
 }
 
-/* How many images one chunk of the caller's workspace holds (0: not one). */
-static rn_status check_workspace(const rn_conv2d_geometry *g, const char *what, const float *workspace,
-                                 size_t workspace_floats, int *chunk)
+/* Fits the plan into the caller's workspace: fewer threads, then smaller chunks. */
+static rn_status make_plan(const rn_conv2d_geometry *g, const char *what, const float *workspace,
+                           size_t workspace_floats, plan *p)
 {
-    size_t fit = workspace ? workspace_floats / per_image_floats(g) : 0;
-    if (fit < 1)
+    *p = ideal_plan(g);
+    if (!workspace) workspace_floats = 0;
+    while (p->threads > 1 && p->per_thread * (size_t)p->threads > workspace_floats) {
+        p->threads--;
+        p->per_thread = per_thread_floats(g, p->chunk_images, p->threads);
+    }
+    while (p->chunk_images > 1 && p->per_thread > workspace_floats) {
+        p->chunk_images--;
+        p->per_thread = per_thread_floats(g, p->chunk_images, p->threads);
+    }
+    if (p->per_thread > workspace_floats)
         return rn_error(RN_ERR_ARGUMENT, "%s: workspace of %zu floats is smaller than the %zu one image needs",
-                        what, workspace ? workspace_floats : 0, per_image_floats(g));
-    *chunk = fit < (size_t)g->batch ? (int)fit : g->batch;
+                        what, workspace_floats, p->per_thread);
     return RN_OK;
 }
 
@@ -194,6 +234,20 @@ static void valid_range(int width, int out_width, int stride, int pad, int offse
 }
 
 /* im2col into columns [0, H_out W_out) of a matrix whose rows are `ld` floats apart. */
+/* One row of im2col: dst[j] = src[j * stride] for j in [lo, hi), 0 elsewhere
+ * in [0, n).  restrict: dst and src never overlap, which lets the compiler
+ * vectorise without run-time overlap checks (the rows are only 10-30 long). */
+static inline void gather_row(float *restrict dst, const float *restrict src, int lo, int hi, int n,
+                              int stride)
+{
+    for (int j = 0; j < lo; j++) dst[j] = 0.0f;
+    if (stride == 1)
+        for (int j = lo; j < hi; j++) dst[j] = src[j];
+    else
+        for (int j = lo; j < hi; j++) dst[j] = src[(size_t)j * stride];
+    for (int j = hi; j < n; j++) dst[j] = 0.0f;
+}
+
 static void im2col_strided(const float *image, int channels, int height, int width,
                            int kernel_height, int kernel_width, int stride_height,
                            int stride_width, int pad_height, int pad_width, int dilation_height,
@@ -206,20 +260,14 @@ static void im2col_strided(const float *image, int channels, int height, int wid
                 float *row = col + ((size_t)(c * kernel_height + u) * kernel_width + v) * ld;
                 int j_lo, j_hi;
                 valid_range(width, out_width, stride_width, pad_width, v * dilation_width, &j_lo, &j_hi);
+                const float *shifted = plane - pad_width + v * dilation_width;
                 for (int i = 0; i < out_height; i++) {
-                    float *dst = row + (size_t)i * out_width;
                     int y = i * stride_height - pad_height + u * dilation_height;
-                    if (y < 0 || y >= height) {
-                        memset(dst, 0, sizeof(float) * (size_t)out_width);
-                        continue;
-                    }
-                    const float *src = plane + (size_t)y * width - pad_width + v * dilation_width;
-                    for (int j = 0; j < j_lo; j++) dst[j] = 0.0f;
-                    if (stride_width == 1)
-                        memcpy(dst + j_lo, src + j_lo, sizeof(float) * (size_t)(j_hi - j_lo));
+                    if (y < 0 || y >= height) /* a row of padding */
+                        gather_row(row + (size_t)i * out_width, plane, 0, 0, out_width, 1);
                     else
-                        for (int j = j_lo; j < j_hi; j++) dst[j] = src[(size_t)j * stride_width];
-                    for (int j = j_hi; j < out_width; j++) dst[j] = 0.0f;
+                        gather_row(row + (size_t)i * out_width, shifted + (size_t)y * width, j_lo,
+                                   j_hi, out_width, stride_width);
                 }
             }
         }
@@ -306,16 +354,9 @@ static size_t out_image_floats(const rn_conv2d_geometry *g)
     return (size_t)g->out_channels * g->out_height * g->out_width;
 }
 
-/* Image loops parallelise when there is more than a little work per image. */
-static bool parallel_images(const rn_conv2d_geometry *g, const chunk *c)
-{
-    return (size_t)c->n_b * per_image_floats(g) >= RN_PARALLEL_MIN_ELEMENTS && c->n_b > 1;
-}
-
 /* col <- im2col of every image of the chunk. */
 static void unroll_chunk(const rn_conv2d_geometry *g, const float *x, const chunk *c)
 {
-#pragma omp parallel for schedule(static) if (parallel_images(g, c))
     for (int k = 0; k < c->n_b; k++)
         im2col_strided(x + (size_t)(c->b0 + k) * in_image_floats(g), g->in_channels, g->in_height,
                        g->in_width, g->kernel_height, g->kernel_width, g->stride_height,
@@ -324,57 +365,9 @@ static void unroll_chunk(const rn_conv2d_geometry *g, const float *x, const chun
                        c->col + (size_t)k * c->pixels, (size_t)c->columns);
 }
 
-/* The patches of one image as ROWS: rows[p][(c K_h + u) K_w + v] for output
- * pixel p = i W_out + j (rows `ld` floats apart).  This is col^T; the weight
- * gradient dW = dY' col^T then becomes a plain product whose right operand
- * is read row by row, without a transposition inside the GEMM. */
-static void im2col_rows(const rn_conv2d_geometry *g, const float *image, float *rows, size_t ld)
-{
-    int K_h = g->kernel_height, K_w = g->kernel_width, D_w = g->dilation_width;
-    for (int j = 0; j < g->out_width; j++) {
-        /* taps v whose column x0 + v D_w lies inside the image: [v_lo, v_hi) */
-        int x0 = j * g->stride_width - g->pad_width;
-        int v_lo = x0 >= 0 ? 0 : (-x0 + D_w - 1) / D_w;
-        int v_hi = g->in_width - 1 - x0 < 0 ? 0 : (g->in_width - 1 - x0) / D_w + 1;
-        if (v_hi > K_w) v_hi = K_w;
-        if (v_lo > v_hi) v_lo = v_hi;
-        for (int i = 0; i < g->out_height; i++) {
-            float *dst = rows + (size_t)(i * g->out_width + j) * ld;
-            for (int c = 0; c < g->in_channels; c++) {
-                const float *plane = image + (size_t)c * g->in_height * g->in_width;
-                for (int u = 0; u < K_h; u++, dst += K_w) {
-                    int y = i * g->stride_height - g->pad_height + u * g->dilation_height;
-                    if (y < 0 || y >= g->in_height) {
-                        for (int v = 0; v < K_w; v++) dst[v] = 0.0f;
-                        continue;
-                    }
-                    const float *line = plane + (size_t)y * g->in_width + x0;
-                    for (int v = 0; v < v_lo; v++) dst[v] = 0.0f;
-                    if (D_w == 1)
-                        for (int v = v_lo; v < v_hi; v++) dst[v] = line[v];
-                    else
-                        for (int v = v_lo; v < v_hi; v++) dst[v] = line[v * D_w];
-                    for (int v = v_hi; v < K_w; v++) dst[v] = 0.0f;
-                }
-            }
-        }
-    }
-}
-
-/* col^T <- the patches of every image of the chunk as rows (columns x patch_total). */
-static void unroll_chunk_rows(const rn_conv2d_geometry *g, const float *x, const chunk *c)
-{
-    size_t patch_total = (size_t)c->patch * g->groups;
-#pragma omp parallel for schedule(static) if (parallel_images(g, c))
-    for (int k = 0; k < c->n_b; k++)
-        im2col_rows(g, x + (size_t)(c->b0 + k) * in_image_floats(g),
-                    c->col + (size_t)k * c->pixels * patch_total, patch_total);
-}
-
 /* dx[b] += col2im of the chunk's columns of col. */
 static void fold_chunk(const rn_conv2d_geometry *g, const chunk *c, float *dx)
 {
-#pragma omp parallel for schedule(static) if (parallel_images(g, c))
     for (int k = 0; k < c->n_b; k++)
         col2im_strided(c->col + (size_t)k * c->pixels, (size_t)c->columns, g->in_channels,
                        g->in_height, g->in_width, g->kernel_height, g->kernel_width,
@@ -386,7 +379,6 @@ static void fold_chunk(const rn_conv2d_geometry *g, const chunk *c, float *dx)
 /* Y' <- dy of the chunk, from (n_b, C_out, HW_out) to (C_out, n_b HW_out). */
 static void gather_outputs(const rn_conv2d_geometry *g, const float *dy, const chunk *c)
 {
-#pragma omp parallel for schedule(static) if (parallel_images(g, c))
     for (int k = 0; k < c->n_b; k++)
         for (int o = 0; o < g->out_channels; o++)
             memcpy(c->out + (size_t)o * c->columns + (size_t)k * c->pixels,
@@ -398,7 +390,6 @@ static void gather_outputs(const rn_conv2d_geometry *g, const float *dy, const c
 static void scatter_outputs(const rn_conv2d_geometry *g, const chunk *c, const float *bias,
                             bool accumulate, float *y)
 {
-#pragma omp parallel for schedule(static) if (parallel_images(g, c))
     for (int k = 0; k < c->n_b; k++)
         for (int o = 0; o < g->out_channels; o++) {
             const float *src = c->out + (size_t)o * c->columns + (size_t)k * c->pixels;
@@ -431,17 +422,15 @@ static void multiply_backward_data(const rn_conv2d_geometry *g, const float *w, 
                 c->col + (size_t)group * c->patch * c->columns, c->columns);
 }
 
-/* dW_g += Y'_g col_g^T (Y' holds dy, col holds col^T as rows: a group's
- * patch is a block of columns of it); dbias += row sums of Y'. */
+/* dW_g += Y'_g col_g^T (Y' holds dy); dbias += row sums of Y'. */
 static void multiply_backward_weight(const rn_conv2d_geometry *g, const chunk *c, float *dw,
                                      float *dbias)
 {
-    int patch_total = c->patch * g->groups;
     if (dw)
         for (int group = 0; group < g->groups; group++)
-            rn_gemm(false, false, c->out_per_group, c->patch, c->columns, 1.0f,
+            rn_gemm(false, true, c->out_per_group, c->patch, c->columns, 1.0f,
                     c->out + (size_t)group * c->out_per_group * c->columns, c->columns,
-                    c->col + (size_t)group * c->patch, patch_total, 1.0f,
+                    c->col + (size_t)group * c->patch * c->columns, c->columns, 1.0f,
                     dw + (size_t)group * c->out_per_group * c->patch, c->patch);
     if (dbias)
         for (int o = 0; o < g->out_channels; o++) {
@@ -454,11 +443,25 @@ static void multiply_backward_weight(const rn_conv2d_geometry *g, const chunk *c
 
 /* ----------------------------------------------------------------- batch drivers */
 
-static void forward_batch(const rn_conv2d_geometry *g, const float *x, const float *w,
-                          const float *bias, bool accumulate, float *y, float *workspace, int n_chunk)
+static int chunk_count(const rn_conv2d_geometry *g, const plan *p)
 {
-    for (int b0 = 0; b0 < g->batch; b0 += n_chunk) {
-        chunk c = chunk_at(g, b0, b0 + n_chunk <= g->batch ? n_chunk : g->batch - b0, workspace);
+    return (g->batch + p->chunk_images - 1) / p->chunk_images;
+}
+
+static chunk chunk_number(const rn_conv2d_geometry *g, const plan *p, int k, float *workspace)
+{
+    int b0 = k * p->chunk_images;
+    int n_b = b0 + p->chunk_images <= g->batch ? p->chunk_images : g->batch - b0;
+    return chunk_at(g, b0, n_b, workspace + p->per_thread * (size_t)rn_thread_index());
+}
+
+static void forward_batch(const rn_conv2d_geometry *g, const float *x, const float *w,
+                          const float *bias, bool accumulate, float *y, float *workspace,
+                          const plan *p)
+{
+#pragma omp parallel for schedule(static) num_threads(p->threads) if (p->threads > 1)
+    for (int k = 0; k < chunk_count(g, p); k++) {
+        chunk c = chunk_number(g, p, k, workspace);
         unroll_chunk(g, x, &c);
         multiply_forward(g, w, &c);
         scatter_outputs(g, &c, bias, accumulate, y);
@@ -466,24 +469,59 @@ static void forward_batch(const rn_conv2d_geometry *g, const float *x, const flo
 }
 
 static void backward_data_batch(const rn_conv2d_geometry *g, const float *dy, const float *w,
-                                float *dx, float *workspace, int n_chunk)
+                                float *dx, float *workspace, const plan *p)
 {
-    for (int b0 = 0; b0 < g->batch; b0 += n_chunk) {
-        chunk c = chunk_at(g, b0, b0 + n_chunk <= g->batch ? n_chunk : g->batch - b0, workspace);
+#pragma omp parallel for schedule(static) num_threads(p->threads) if (p->threads > 1)
+    for (int k = 0; k < chunk_count(g, p); k++) {
+        chunk c = chunk_number(g, p, k, workspace);
         gather_outputs(g, dy, &c);
         multiply_backward_data(g, w, &c);
         fold_chunk(g, &c, dx);
     }
 }
 
+/* With one thread the chunks add straight into dw and dbias.  With more, each
+ * thread sums its chunks into its own partial dW and dbias (after its chunk's
+ * col and Y' in the workspace), and the partials are added into dw and dbias
+ * in thread order: deterministic for a given thread count. */
 static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, const float *dy,
-                                  float *dw, float *dbias, float *workspace, int n_chunk)
+                                  float *dw, float *dbias, float *workspace, const plan *p)
 {
-    for (int b0 = 0; b0 < g->batch; b0 += n_chunk) {
-        chunk c = chunk_at(g, b0, b0 + n_chunk <= g->batch ? n_chunk : g->batch - b0, workspace);
-        if (dw) unroll_chunk_rows(g, x, &c);
-        gather_outputs(g, dy, &c);
-        multiply_backward_weight(g, &c, dw, dbias);
+    if (p->threads == 1) {
+        for (int k = 0; k < chunk_count(g, p); k++) {
+            chunk c = chunk_number(g, p, k, workspace);
+            if (dw) unroll_chunk(g, x, &c);
+            gather_outputs(g, dy, &c);
+            multiply_backward_weight(g, &c, dw, dbias);
+        }
+        return;
+    }
+    size_t weight_count = rn_conv2d_weight_count(g);
+    size_t partial_offset = per_image_floats(g) * (size_t)p->chunk_images;
+    size_t bias_offset = partial_offset + weight_count;
+#pragma omp parallel num_threads(p->threads)
+    {
+        float *mine = workspace + p->per_thread * (size_t)rn_thread_index();
+        float *partial_dw = dw ? mine + partial_offset : NULL;
+        float *partial_db = dbias ? mine + bias_offset : NULL;
+        if (partial_dw) memset(partial_dw, 0, sizeof(float) * weight_count);
+        if (partial_db) memset(partial_db, 0, sizeof(float) * (size_t)g->out_channels);
+#pragma omp for schedule(static)
+        for (int k = 0; k < chunk_count(g, p); k++) {
+            chunk c = chunk_number(g, p, k, workspace);
+            if (dw) unroll_chunk(g, x, &c);
+            gather_outputs(g, dy, &c);
+            multiply_backward_weight(g, &c, partial_dw, partial_db);
+        }
+        /* implicit barrier: every partial is complete */
+#pragma omp for schedule(static)
+        for (size_t i = 0; i < weight_count; i++)
+            if (dw)
+                for (int t = 0; t < p->threads; t++) dw[i] += workspace[p->per_thread * t + partial_offset + i];
+#pragma omp single
+        if (dbias)
+            for (int o = 0; o < g->out_channels; o++)
+                for (int t = 0; t < p->threads; t++) dbias[o] += workspace[p->per_thread * t + bias_offset + o];
     }
 }
 
@@ -492,18 +530,18 @@ static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, c
 rn_status rn_conv2d_forward(const rn_conv2d_geometry *g, const float *x, const float *w,
                             const float *bias, float *y, float *workspace, size_t workspace_floats)
 {
-    int n_chunk = 0;
-    RN_CHECK(check_workspace(g, "conv2d forward", workspace, workspace_floats, &n_chunk));
-    forward_batch(g, x, w, bias, false, y, workspace, n_chunk);
+    plan p;
+    RN_CHECK(make_plan(g, "conv2d forward", workspace, workspace_floats, &p));
+    forward_batch(g, x, w, bias, false, y, workspace, &p);
     return RN_OK;
 }
 
 rn_status rn_conv2d_backward_data(const rn_conv2d_geometry *g, const float *dy, const float *w,
                                   float *dx, float *workspace, size_t workspace_floats)
 {
-    int n_chunk = 0;
-    RN_CHECK(check_workspace(g, "conv2d backward", workspace, workspace_floats, &n_chunk));
-    backward_data_batch(g, dy, w, dx, workspace, n_chunk);
+    plan p;
+    RN_CHECK(make_plan(g, "conv2d backward", workspace, workspace_floats, &p));
+    backward_data_batch(g, dy, w, dx, workspace, &p);
     return RN_OK;
 }
 
@@ -511,9 +549,9 @@ rn_status rn_conv2d_backward_weight(const rn_conv2d_geometry *g, const float *x,
                                     float *dw, float *dbias, float *workspace,
                                     size_t workspace_floats)
 {
-    int n_chunk = 0;
-    RN_CHECK(check_workspace(g, "conv2d backward", workspace, workspace_floats, &n_chunk));
-    backward_weight_batch(g, x, dy, dw, dbias, workspace, n_chunk);
+    plan p;
+    RN_CHECK(make_plan(g, "conv2d backward", workspace, workspace_floats, &p));
+    backward_weight_batch(g, x, dy, dw, dbias, workspace, &p);
     return RN_OK;
 }
 
@@ -523,8 +561,8 @@ rn_status rn_conv_transpose2d_forward(const rn_conv2d_geometry *t, const float *
                                       size_t workspace_floats)
 {
     rn_conv2d_geometry g = mirror(t);
-    int n_chunk = 0;
-    RN_CHECK(check_workspace(&g, "conv_transpose2d forward", workspace, workspace_floats, &n_chunk));
+    plan p;
+    RN_CHECK(make_plan(&g, "conv_transpose2d forward", workspace, workspace_floats, &p));
     size_t plane = (size_t)t->out_height * t->out_width;
     for (int b = 0; b < t->batch; b++)
         for (int o = 0; o < t->out_channels; o++) {
@@ -532,7 +570,7 @@ rn_status rn_conv_transpose2d_forward(const rn_conv2d_geometry *t, const float *
             float value = bias ? bias[o] : 0.0f;
             for (size_t p = 0; p < plane; p++) dst[p] = value;
         }
-    backward_data_batch(&g, x, w, y, workspace, n_chunk);
+    backward_data_batch(&g, x, w, y, workspace, &p);
     return RN_OK;
 }
 
@@ -542,9 +580,9 @@ rn_status rn_conv_transpose2d_backward_data(const rn_conv2d_geometry *t, const f
                                             size_t workspace_floats)
 {
     rn_conv2d_geometry g = mirror(t);
-    int n_chunk = 0;
-    RN_CHECK(check_workspace(&g, "conv_transpose2d backward", workspace, workspace_floats, &n_chunk));
-    forward_batch(&g, dy, w, NULL, true, dx, workspace, n_chunk);
+    plan p;
+    RN_CHECK(make_plan(&g, "conv_transpose2d backward", workspace, workspace_floats, &p));
+    forward_batch(&g, dy, w, NULL, true, dx, workspace, &p);
     return RN_OK;
 }
 
@@ -557,9 +595,9 @@ rn_status rn_conv_transpose2d_backward_weight(const rn_conv2d_geometry *t, const
                                               float *workspace, size_t workspace_floats)
 {
     rn_conv2d_geometry g = mirror(t);
-    int n_chunk = 0;
-    RN_CHECK(check_workspace(&g, "conv_transpose2d backward", workspace, workspace_floats, &n_chunk));
-    if (dw) backward_weight_batch(&g, dy, x, dw, NULL, workspace, n_chunk);
+    plan p;
+    RN_CHECK(make_plan(&g, "conv_transpose2d backward", workspace, workspace_floats, &p));
+    if (dw) backward_weight_batch(&g, dy, x, dw, NULL, workspace, &p);
     if (dbias) {
         size_t plane = (size_t)t->out_height * t->out_width;
         for (int b = 0; b < t->batch; b++)

@@ -24,6 +24,7 @@
  * largest size seen: a training step calling GEMM does no malloc in steady state.
  */
 #include "redes/gemm.h"
+#include "redes/parallel.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,8 @@
 #define MC (MR * 16)
 #define NC 2048
 
-/* Below this many multiply-adds, the fork/join of a parallel region costs more
- * than it saves (about 2 x 64^3 measured on 2 cores; see bench/bench_gemm.c). */
+/* Below this many multiply-adds one thread does the whole product: the
+ * fork/join of a parallel region costs more than it saves (about 2 x 64^3). */
 #define PARALLEL_MIN_FLOPS (1L << 19)
 
 typedef float vfloat __attribute__((vector_size(VEC_BYTES)));
@@ -228,15 +229,12 @@ static void gemm_unpacked(bool transpose_a, bool transpose_b, int M, int N, int 
     }
 }
 
-void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
-                      const float *A, int lda, const float *B, int ldb, float beta, float *C,
-                      int ldc)
+/* The blocked product on one thread: C[M x N] = alpha op(A) op(B) + beta C,
+ * with this thread's packing buffers. */
+static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
+                        const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                        int ldc)
 {
-    if (M <= 0 || N <= 0) return;
-    if (K <= 0 || alpha == 0.0f) {
-        scale_c(M, N, beta, C, ldc);
-        return;
-    }
     int m_panels = (M + MR - 1) / MR;
     int nc_max = min_int(N, NC);
     int kc_max = min_int(K, KC);
@@ -246,56 +244,100 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
         gemm_unpacked(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    bool parallel = (long)M * N * K >= PARALLEL_MIN_FLOPS;
-#ifdef _OPENMP
-    if (omp_in_parallel()) parallel = false; /* already inside a parallel loop (conv over the batch) */
-#endif
-    int m_blocks = (M + MC - 1) / MC;
     /* With few rows each packed element of B would be used only M times, and
      * packing costs as much as the arithmetic (conv layers: 16 x 6400 x 150).
      * Then the micro-kernel reads full NR-wide panels straight from B;
      * only a ragged last panel is packed. */
     bool b_direct = !transpose_b && M <= 4 * MR;
 
-    /* One parallel region for the whole product: every thread walks the same
-     * block loops and shares the work of each block; the barriers at the end of
-     * each `omp for` keep packing and use of the panels in order. */
-#pragma omp parallel if (parallel)
     for (int jc = 0; jc < N; jc += NC) {
         int nc = min_int(NC, N - jc);
         int n_panels = (nc + NR - 1) / NR;
         for (int pc = 0; pc < K; pc += KC) {
             int kc = min_int(KC, K - pc);
             float beta_block = pc == 0 ? beta : 1.0f; /* later K blocks accumulate */
-            {
-#pragma omp for schedule(static) nowait
-                for (int jp = 0; jp < n_panels; jp++)
-                    if (!b_direct || nc - jp * NR < NR)
-                        pack_b_panel(transpose_b, B, ldb, pc, kc, jc + jp * NR,
+            for (int jp = 0; jp < n_panels; jp++)
+                if (!b_direct || nc - jp * NR < NR)
+                    pack_b_panel(transpose_b, B, ldb, pc, kc, jc + jp * NR,
                                  min_int(NR, nc - jp * NR), packed_b + (size_t)jp * NR * kc);
-#pragma omp for schedule(static)
-                for (int ip = 0; ip < m_panels; ip++)
-                    pack_a_panel(transpose_a, A, lda, ip * MR, min_int(MR, M - ip * MR), pc, kc,
-                                 alpha, packed_a + (size_t)ip * MR * kc);
-                /* Implicit barrier above: every panel is packed before use. */
-#pragma omp for collapse(2) schedule(static)
-                for (int ib = 0; ib < m_blocks; ib++) {
-                    for (int jp = 0; jp < n_panels; jp++) {
-                        int j0 = jp * NR, cols = min_int(NR, nc - j0);
-                        bool direct = b_direct && cols == NR;
-                        const float *b_panel = direct ? B + (size_t)pc * ldb + jc + j0
-                                                      : packed_b + (size_t)jp * NR * kc;
-                        size_t b_stride = direct ? (size_t)ldb : NR;
-                        int ip_end = min_int(m_panels, (ib + 1) * (MC / MR));
-                        for (int ip = ib * (MC / MR); ip < ip_end; ip++) {
-                            int i0 = ip * MR, rows = min_int(MR, M - i0);
-                            vfloat tile[MR][NV];
-                            micro_kernel(kc, packed_a + (size_t)ip * MR * kc, b_panel, b_stride, tile);
-                            store_tile(tile, rows, cols, beta_block, C + (size_t)i0 * ldc + jc + j0,
-                                       ldc);
-                        }
+            for (int ip = 0; ip < m_panels; ip++)
+                pack_a_panel(transpose_a, A, lda, ip * MR, min_int(MR, M - ip * MR), pc, kc,
+                             alpha, packed_a + (size_t)ip * MR * kc);
+            /* MC rows of packed A (in L2) against every NR panel of B (in L1). */
+            for (int i_block = 0; i_block < m_panels; i_block += MC / MR) {
+                int ip_end = min_int(m_panels, i_block + MC / MR);
+                for (int jp = 0; jp < n_panels; jp++) {
+                    int j0 = jp * NR, cols = min_int(NR, nc - j0);
+                    bool direct = b_direct && cols == NR;
+                    const float *b_panel = direct ? B + (size_t)pc * ldb + jc + j0
+                                                  : packed_b + (size_t)jp * NR * kc;
+                    size_t b_stride = direct ? (size_t)ldb : NR;
+                    for (int ip = i_block; ip < ip_end; ip++) {
+                        int i0 = ip * MR, rows = min_int(MR, M - i0);
+                        vfloat tile[MR][NV];
+                        micro_kernel(kc, packed_a + (size_t)ip * MR * kc, b_panel, b_stride, tile);
+                        store_tile(tile, rows, cols, beta_block, C + (size_t)i0 * ldc + jc + j0, ldc);
                     }
                 }
+            }
+        }
+    }
+}
+
+/* Threads in the current parallel region (1 outside, or without OpenMP). */
+static int team_size(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+/* Threads split C into independent blocks, each computed by gemm_serial with
+ * that thread's own packing: no barrier inside the product (on a shared
+ * machine a barrier can cost a whole scheduler time slice).  Columns are
+ * split in whole NR panels when there are enough of them (each thread then
+ * packs all of A, which is the smaller operand in the shapes of dense and
+ * convolutional layers), otherwise rows in whole MR panels. */
+void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
+                      const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                      int ldc)
+{
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    int threads = 1;
+#ifdef _OPENMP
+    if ((long)M * N * K >= PARALLEL_MIN_FLOPS && !omp_in_parallel()) threads = omp_get_max_threads();
+#endif
+    int n_panels = (N + NR - 1) / NR, m_panels = (M + MR - 1) / MR;
+    bool split_columns = n_panels >= 2 * threads || n_panels >= m_panels;
+    int units = split_columns ? n_panels : m_panels;
+    if (threads > units) threads = units;
+    if (threads <= 1) {
+        gemm_serial(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+        int t = rn_thread_index(), n_threads = team_size();
+        int first = (int)((long)units * t / n_threads), last = (int)((long)units * (t + 1) / n_threads);
+        if (split_columns) {
+            int j0 = first * NR, j1 = min_int(N, last * NR);
+            if (j1 > j0) {
+                const float *B_part = transpose_b ? B + (size_t)j0 * ldb : B + j0;
+                gemm_serial(transpose_a, transpose_b, M, j1 - j0, K, alpha, A, lda, B_part, ldb,
+                            beta, C + j0, ldc);
+            }
+        } else {
+            int i0 = first * MR, i1 = min_int(M, last * MR);
+            if (i1 > i0) {
+                const float *A_part = transpose_a ? A + i0 : A + (size_t)i0 * lda;
+                gemm_serial(transpose_a, transpose_b, i1 - i0, N, K, alpha, A_part, lda, B, ldb,
+                            beta, C + (size_t)i0 * ldc, ldc);
             }
         }
     }

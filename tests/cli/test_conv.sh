@@ -7,7 +7,7 @@ trap 'rm -rf "$out"' EXIT
 
 # The generated pattern with every kernel: JSON fields and four pictures.
 for kernel in sobel sobel-x sobel-y gauss laplace sharpen box emboss; do
-    expect_output '"command":"conv"' "$REDES" conv --pattern --kernel "$kernel" --json --out "$out/$kernel"
+    expect_output '"command": ?"conv"' "$REDES" conv --pattern --kernel "$kernel" --json --out "$out/$kernel"
     for f in input kernel output conv; do
         if [ -s "$out/$kernel/$f.png" ]; then report ok; else report fail "$kernel: $f.png missing"; fi
     done
@@ -28,7 +28,7 @@ run_capture "$REDES" conv --pattern --kernel gauss --stride 2 --json --out "$out
 if [ "$(json_field output_shape)" = "[32, 32]" ]; then report ok; else report fail "gauss stride 2: $(json_field output_shape)"; fi
 
 # A PNG as input: the picture written above (64 x 64 scaled by 5).
-expect_output '"input_shape":\[320,320\]' "$REDES" conv --image "$out/sobel/input.png" --kernel sobel-y --json --out "$out/png"
+expect_output '"input_shape": ?\[320, ?320\]' "$REDES" conv --image "$out/sobel/input.png" --kernel sobel-y --json --out "$out/png"
 # Human output mentions the run folder.
 expect_output "wrote .*conv.png" "$REDES" conv --pattern --out "$out/human"
 
