@@ -142,6 +142,7 @@ static rn_status write_filters(const char *dir, const rn_model *model, written *
         tiles = in_channels == 3 ? l->units : l->units * in_channels;
         height = width = l->kernel;
         if (in_channels > 1 && in_channels != 3) grid.columns = in_channels;
+        else grid.columns = l->units <= 8 ? l->units : 8;
         grid.scale = scale_for(l->kernel, 60);
         grid.gap = 1;
     } else if (first->kind == RN_LAYER_LINEAR && takes_images(model) && model->input_shape[0] == 1) {
