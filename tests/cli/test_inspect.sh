@@ -43,9 +43,9 @@ ok = (d["true_class"] == 7 and d["class"] == max(range(10), key=lambda k: p[k]) 
       and all(os.path.getsize(f) > 0 for f in [files["input"], files["filters"]] + files["feature_maps"] + files["weights"]))
 print("yes" if ok else "no: " + json.dumps(d))')
 if [ "$fields_ok" = yes ]; then report ok; else report fail "inspect JSON: $fields_ok"; fi
-# PNG sizes: 4 conv1 kernels of 5x5 at scale 12 in one row with 1-pixel gaps: 4*60 + 5*12 = 300 wide.
+# PNG sizes: 4 conv1 kernels of 5x5 at scale 12 in one row with 1-pixel gaps: 4*60 + 5*12 = 300 by 60 + 2*12 = 84.
 size=$(/usr/bin/python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(*struct.unpack(">II", d[16:24]))' "$work/inspect/filters.png")
-if [ "$size" = "300 72" ]; then report ok; else report fail "filters.png is $size, expected 300 72"; fi
+if [ "$size" = "300 84" ]; then report ok; else report fail "filters.png is $size, expected 300 84"; fi
 
 # --- a PNG: the same probabilities as redes predict
 png=$work/inspect/input.png
