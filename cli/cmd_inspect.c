@@ -269,7 +269,7 @@ static void report(const rn_cli_args *args, const char *model_path, const char *
         int length = (int)(p[k] * 40.0f + 0.5f);
         memset(bar, '#', (size_t)length);
         bar[length] = '\0';
-        rn_cli_say(args, "  %2d %-12s %.4f %s", k, class_name(info, k), p[k], bar);
+        rn_cli_say(args, "  %2d%-14s %.4f %s", k, named(info, k, a, sizeof a), p[k], bar);
     }
     rn_cli_say(args, "pictures in %s: %s%s%d feature-map grids, %d weight pictures", dir, w->input[0] ? "input.png, " : "",
                w->filters[0] ? "filters.png, " : "", w->n_maps, w->n_weights);
