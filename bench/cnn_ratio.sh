@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/cnn_ratio.sh RESULTS — from the RESULT lines of bench_cnn and
-# bench_cnn_torch.py: per net, the best median over the thread counts of each
+# bench/cnn_ratio.sh RESULTS — from the RESULT lines of bench_cnn_epoch and
+# bench_cnn_epoch_torch.py: per net, the best median over the thread counts of each
 # (wall and CPU seconds per epoch), redes/torch ratios, the larger max RSS of
 # each, and redes's FLOP rate as a fraction of the peak (GHz x 2 FMA units
 # x 16 floats x 2 per core: AVX-512, as bench_gemm), per wall second against

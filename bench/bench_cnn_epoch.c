@@ -1,4 +1,4 @@
-/* bench_cnn.c — one MNIST epoch of a convolutional network with the full
+/* bench_cnn_epoch.c — one MNIST epoch of a convolutional network with the full
  * training loop (shuffle, batch gathering, forward, backward, update), batch
  * 64, the reference workloads of issue 4:
  *
@@ -7,7 +7,7 @@
  *   mnist-cnn  conv 32 3x3, relu, conv 64 3x3, relu, maxpool 2, dropout 0.25,
  *              fc 128, relu, dropout 0.5, fc 10       Adam lr 1e-3
  *
- *   bench_cnn NET [REPEATS [THREADS [BATCHES]]]
+ *   bench_cnn_epoch NET [REPEATS [THREADS [BATCHES]]]
  *
  * BATCHES > 0 trains on the first BATCHES x 64 images of the official
  * training set only and scales the time to the 938 batches of an epoch
@@ -15,7 +15,7 @@
  * median wall and CPU seconds per (scaled) epoch, max RSS, the FLOPs of
  * forward + backward per epoch (conv and fc layers: 2 multiply-adds each;
  * pooling, activations and the update are not counted) and the rate.
- * bench/bench_cnn_torch.py is the same in PyTorch. */
+ * bench/bench_cnn_epoch_torch.py is the same in PyTorch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +58,7 @@ static void count_macs(const rn_model *model, double *forward, double *first_lay
 int main(int argc, char **argv)
 {
     if (argc < 2 || (strcmp(argv[1], "lenet5") && strcmp(argv[1], "mnist-cnn"))) {
-        fprintf(stderr, "usage: bench_cnn lenet5|mnist-cnn [REPEATS [THREADS [BATCHES]]]\n");
+        fprintf(stderr, "usage: bench_cnn_epoch lenet5|mnist-cnn [REPEATS [THREADS [BATCHES]]]\n");
         return 2;
     }
     const char *net = argv[1];
@@ -72,7 +72,7 @@ int main(int argc, char **argv)
     rn_rng rng;
     rn_rng_seed(&rng, 1);
     if (rn_dataset_load("mnist", &data) != RN_OK || rn_split_official(&data, 0.0, &rng, &split) != RN_OK) {
-        fprintf(stderr, "bench_cnn: %s\n", rn_error_message());
+        fprintf(stderr, "bench_cnn_epoch: %s\n", rn_error_message());
         return 1;
     }
     const int batch = 64, epoch_batches = (split.n_train + batch - 1) / batch;
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
         rn_rng_seed(&init, 1);
         if (rn_model_create(&model, net, (int[]){1, 28, 28}, 10) != RN_OK ||
             rn_model_init(&model, RN_INIT_DEFAULT, &init) != RN_OK) {
-            fprintf(stderr, "bench_cnn: %s\n", rn_error_message());
+            fprintf(stderr, "bench_cnn_epoch: %s\n", rn_error_message());
             return 1;
         }
         count_macs(&model, &forward_macs, &first_macs);
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
         double cpu_start = 0;
         if (rn_trainer_create(&trainer, &model, &data, NULL, split.train, n_train, NULL, 0, &config) != RN_OK ||
             (cpu_start = cpu_seconds(), rn_trainer_run(&trainer)) != RN_OK) {
-            fprintf(stderr, "bench_cnn: %s\n", rn_error_message());
+            fprintf(stderr, "bench_cnn_epoch: %s\n", rn_error_message());
             return 1;
         }
         cpu[r] = (cpu_seconds() - cpu_start) * scale;

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""The twin of bench_cnn.c in PyTorch: one MNIST epoch (or BATCHES batches,
+"""The twin of bench_cnn_epoch.c in PyTorch: one MNIST epoch (or BATCHES batches,
 scaled to the 938 of an epoch) of LeNet-5 (SGD lr 0.05 momentum 0.9) or
 mnist-cnn (Adam 1e-3), batch 64, shuffled, cross-entropy.  The data sit in
 memory as one float tensor (no DataLoader), so this times PyTorch at its
 leanest.
 
-    bench_cnn_torch.py NET [REPEATS [THREADS [BATCHES]]]
+    bench_cnn_epoch_torch.py NET [REPEATS [THREADS [BATCHES]]]
 """
 import gzip
 import os
