@@ -71,3 +71,12 @@ for net in lenet5 mnist-cnn; do
 done
 "$ROOT/bench/cnn_ratio.sh" "$cnn_results"
 rm -f "$cnn_results"
+
+section "cnn: one training step of LeNet-5 and of the 2-conv MNIST net, batch 64 (ms): redes, then PyTorch"
+cnn_ours=$("$BUILD/bench/bench_cnn" 50); echo "$cnn_ours"
+cnn_torch=$(/usr/bin/python3 "$ROOT/bench/bench_cnn_torch.py" 50); echo "$cnn_torch"
+for net in lenet5 mnist2; do
+    awk -v n="$net" '$1 == "cnn_" n "_step_ms" {ours = $2; ours_cpu = $4} $1 == "torch_" n "_step_ms" {torch = $2; torch_cpu = $4}
+        END {if (ours > 0 && torch > 0) printf "%s: ratio torch/redes wall %.2f, CPU %.2f (above 1: redes is faster)\n", n, torch / ours, torch_cpu / ours_cpu}' \
+        <<<"$cnn_ours"$'\n'"$cnn_torch"
+done

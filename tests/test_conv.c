@@ -137,6 +137,8 @@ static const conv_case conv_cases[] = {
     {4, 6, 5, 5, 8, 1, 1, 1, 0, 1, 2, 0},   {2, 5, 6, 7, 3, 1, 1, 2, 0, 1, 1, 1},
     {5, 3, 1, 1, 2, 1, 1, 1, 0, 1, 1, 0},   {2, 3, 4, 4, 5, 3, 3, 1, 1, 1, 1, 0},
     {1, 2, 5, 3, 2, 5, 3, 1, 0, 1, 2, 0},   {2, 4, 8, 8, 2, 4, 4, 2, 1, 1, 2, 1},
+    /* many filters, small patches: the weight gradient is computed as dW^T */
+    {2, 1, 6, 7, 32, 3, 3, 1, 1, 1, 1, 0},  {2, 2, 5, 5, 64, 2, 2, 1, 0, 1, 2, 0},
 };
 
 static rn_conv2d_geometry geometry_of(const conv_case *c, bool transposed)
@@ -183,10 +185,10 @@ static void check_case(const conv_case *c, bool transposed, bool small_workspace
         reference_conv(&g, x, w, bias, dy, ry, rdx, rdw, rdb);
 
     size_t ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&g) : rn_conv2d_workspace_floats(&g);
-    if (small_workspace) { /* room for one image: (C_in K_h K_w + C_out) H_out W_out of the convolution */
-        int in_c = transposed ? g.out_channels : g.in_channels, out_c = transposed ? g.in_channels : g.out_channels;
-        int pixels = transposed ? g.in_height * g.in_width : g.out_height * g.out_width;
-        ws_n = (size_t)(in_c * g.kernel_height * g.kernel_width + out_c) * pixels;
+    if (small_workspace) { /* the documented minimum: what the same geometry needs for one image */
+        rn_conv2d_geometry one = g;
+        one.batch = 1;
+        ws_n = transposed ? rn_conv_transpose2d_workspace_floats(&one) : rn_conv2d_workspace_floats(&one);
     }
     float *ws = malloc(sizeof(float) * ws_n);
     assert_non_null(ws);
@@ -409,6 +411,29 @@ static void pooling_matches_direct_loops(void **state)
         }
 }
 
+/* NaN wins its window and stays (as in PyTorch); ties keep the first maximum. */
+static void max_pool_nan_and_ties(void **state)
+{
+    (void)state;
+    float x[16] = {1, 5, 5, 2,
+                   5, 0, NAN, 3,
+                   4, 4, 7, 7,
+                   4, 4, 7, 9};
+    float y[4];
+    int32_t arg[4];
+    rn_pool2d_geometry g;
+    assert_int_equal(rn_pool2d_geometry_square(&g, 1, 1, 4, 4, 2, 2, 0), RN_OK);
+    rn_max_pool2d_forward(&g, x, y, arg); /* the 2 x 2 fast path */
+    assert_true(y[0] == 5 && arg[0] == 1);
+    assert_true(isnan(y[1]) && arg[1] == 6);
+    assert_true(y[2] == 4 && arg[2] == 8);
+    assert_true(y[3] == 9 && arg[3] == 15);
+    assert_int_equal(rn_pool2d_geometry_square(&g, 1, 1, 4, 4, 3, 1, 0), RN_OK);
+    rn_max_pool2d_forward(&g, x, y, arg); /* the general path */
+    assert_true(isnan(y[0]) && isnan(y[1]) && isnan(y[2]) && isnan(y[3]));
+    assert_true(arg[0] == 6 && arg[3] == 6);
+}
+
 static void global_average_pool(void **state)
 {
     (void)state;
@@ -431,6 +456,7 @@ int main(void)
         cmocka_unit_test(conv_transpose_matches_direct_loops),
         cmocka_unit_test(backward_passes_match_finite_differences),
         cmocka_unit_test(pooling_matches_direct_loops),
+        cmocka_unit_test(max_pool_nan_and_ties),
         cmocka_unit_test(global_average_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -81,8 +81,9 @@ rn_status rn_conv2d_prepare(rn_conv2d_geometry *geometry);
 rn_status rn_conv_transpose2d_prepare(rn_conv2d_geometry *geometry);
 
 /* Floats of workspace: per thread, (C_in K_h K_w + C_out) H_out W_out per
- * image of its chunk (chunks of about 1 MiB), plus the weight and bias sizes
- * for its partial gradients.  The same size serves forward and both backward
+ * image of its chunk (chunks of about 1 MiB; W_out becomes W + 2P_w for
+ * stride 1, see conv.c), the weight and bias sizes for its partial gradient
+ * sums, and for stride 1 a zero-padded copy of one image.  The same size serves forward and both backward
  * passes of the plain convolution, or (the second, for a geometry prepared as
  * transposed) of the transposed one. */
 size_t rn_conv2d_workspace_floats(const rn_conv2d_geometry *geometry);

@@ -68,34 +68,81 @@ static window window_at(const rn_pool2d_geometry *g, int i, int j)
 static long planes(const rn_pool2d_geometry *g) { return (long)g->batch * g->channels; }
 static bool worth_parallel(long elements) { return elements >= RN_PARALLEL_MIN_ELEMENTS; }
 
+/* One step of a running maximum, without a branch (random data would
+ * mispredict half of them): take `value` if it is larger or a NaN, unless
+ * best is already NaN. */
+static inline void max_step(float value, int32_t index, float *best, int32_t *at)
+{
+    bool take = !(value <= *best) && *best == *best;
+    *best = take ? value : *best;
+    *at = take ? index : *at;
+}
+
+/* The maximum of one window and where it is.  "value > best" keeps the first
+ * maximum; a NaN wins and then stays (PyTorch propagates NaN): the test
+ * !(value <= best) is true for a larger value or a NaN, and best == best is
+ * false once best is NaN. */
+static inline void window_max(const float *plane, int width, window w, float *best_out,
+                              int32_t *index_out)
+{
+    float best = -INFINITY;
+    int32_t best_index = w.y0 * width + w.x0;
+    for (int r = w.y0; r < w.y1; r++) {
+        const float *row = plane + (size_t)r * width;
+        for (int c = w.x0; c < w.x1; c++)
+            max_step(row[c], r * width + c, &best, &best_index);
+    }
+    *best_out = best;
+    *index_out = best_index;
+}
+
+/* The 2 x 2, stride 2 pooling of LeNet and most CNNs, without padding.  NaN
+ * is rare, so it is tested once per window (one well-predicted branch); the
+ * ordinary case is three compare-and-selects the compiler makes branch-free. */
+static void max_pool_2x2(const float *src, int width, int out_height, int out_width, float *dst,
+                         int32_t *arg)
+{
+    for (int i = 0; i < out_height; i++) {
+        const float *top = src + (size_t)(2 * i) * width, *bottom = top + width;
+        for (int j = 0; j < out_width; j++) {
+            float a = top[2 * j], b = top[2 * j + 1], c = bottom[2 * j], d = bottom[2 * j + 1];
+            int32_t base = 2 * i * width + 2 * j;
+            float best;
+            int32_t at;
+            if ((a != a) | (b != b) | (c != c) | (d != d)) { /* NaN: the first one wins */
+                at = a != a ? base : b != b ? base + 1 : c != c ? base + width : base + width + 1;
+                best = NAN;
+            } else {
+                best = a, at = base;
+                at = b > best ? base + 1 : at, best = b > best ? b : best;
+                at = c > best ? base + width : at, best = c > best ? c : best;
+                at = d > best ? base + width + 1 : at, best = d > best ? d : best;
+            }
+            dst[i * out_width + j] = best;
+            arg[i * out_width + j] = at;
+        }
+    }
+}
+
 void rn_max_pool2d_forward(const rn_pool2d_geometry *g, const float *x, float *y, int32_t *argmax)
 {
     size_t in_plane = (size_t)g->in_height * g->in_width;
     size_t out_plane = (size_t)g->out_height * g->out_width;
+    bool two_by_two = g->kernel_height == 2 && g->kernel_width == 2 && g->stride_height == 2 &&
+                      g->stride_width == 2 && g->pad_height == 0 && g->pad_width == 0;
 #pragma omp parallel for schedule(static) if (worth_parallel(planes(g) * (long)in_plane))
     for (long p = 0; p < planes(g); p++) {
         const float *src = x + p * in_plane;
         float *dst = y + p * out_plane;
         int32_t *arg = argmax + p * out_plane;
+        if (two_by_two) {
+            max_pool_2x2(src, g->in_width, g->out_height, g->out_width, dst, arg);
+            continue;
+        }
         for (int i = 0; i < g->out_height; i++)
-            for (int j = 0; j < g->out_width; j++) {
-                window w = window_at(g, i, j);
-                float best = -INFINITY;
-                int32_t best_index = w.y0 * g->in_width + w.x0;
-                for (int r = w.y0; r < w.y1; r++)
-                    for (int c = w.x0; c < w.x1; c++) {
-                        float value = src[r * g->in_width + c];
-                        /* "> best" keeps the first maximum; NaN propagates as in PyTorch. */
-                        if (value > best || isnan(value)) {
-                            best = value;
-                            best_index = r * g->in_width + c;
-                            if (isnan(value)) goto done;
-                        }
-                    }
-            done:
-                dst[i * g->out_width + j] = best;
-                arg[i * g->out_width + j] = best_index;
-            }
+            for (int j = 0; j < g->out_width; j++)
+                window_max(src, g->in_width, window_at(g, i, j), &dst[i * g->out_width + j],
+                           &arg[i * g->out_width + j]);
     }
 }
 
