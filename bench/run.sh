@@ -52,11 +52,14 @@ for threads in 1 2; do
     "$BUILD/bench/bench_mlp" 3 "$threads" | tee -a "$mlp_results"
     /usr/bin/python3 "$ROOT/bench/bench_mlp_torch.py" 3 "$threads" | tee -a "$mlp_results"
 done
-awk '/^RESULT/ { split($3, t, "="); split($4, m, "="); split($7, r, "=");
-                 if ($2 == "redes") { if (!rs || m[2] < rs) rs = m[2]; if (r[2] > rr) rr = r[2] }
-                 else { if (!ts || m[2] < ts) ts = m[2]; if (r[2] > tr) tr = r[2] } }
-     END { printf "best redes %.3f s, best torch %.3f s: redes/torch = %.2f; max RSS redes %.0f MB, torch %.0f MB\n",
-                  rs, ts, rs / ts, rr, tr }' "$mlp_results"
+# Best (over thread counts) median wall and CPU seconds of each side, their ratio, and peak memory.
+awk '/^RESULT/ { who = $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                 if (!(who in wall) || v["median_s"] < wall[who]) wall[who] = v["median_s"]
+                 if (!(who in cpu) || v["cpu_s"] < cpu[who]) cpu[who] = v["cpu_s"]
+                 if (v["maxrss_mb"] > rss[who]) rss[who] = v["maxrss_mb"] }
+     END { printf "wall: redes %.2f s, torch %.2f s, redes/torch %.2f;  CPU: redes %.2f s, torch %.2f s, redes/torch %.2f;  max RSS: redes %.0f MB, torch %.0f MB\n",
+                  wall["redes"], wall["torch"], wall["redes"] / wall["torch"], cpu["redes"], cpu["torch"],
+                  cpu["redes"] / cpu["torch"], rss["redes"], rss["torch"] }' "$mlp_results"
 rm -f "$mlp_results"
 
 section "cnn epoch: one MNIST epoch of LeNet-5 (SGD 0.05 m 0.9) and mnist-cnn (Adam 1e-3; 200 batches scaled to 938), batch 64: redes, then PyTorch (s, median of 3; best of 1 and 2 threads; max RSS)"

@@ -106,25 +106,31 @@ static rn_status write_curves(const char *dir, const rn_epoch_record *h, int n, 
     return s == RN_ERR_UNSUPPORTED ? RN_OK : s;
 }
 
-/* Up to 64 misclassified test images, as a grid. */
+/* Up to 64 misclassified test images, as a grid captioned "true>predicted". */
 static rn_status write_misclassified(const char *path, const rn_train_data *d, const rn_evaluation *test)
 {
     enum { MAX_SHOWN = 64 };
     const rn_dataset *data = &d->data;
     float *images = malloc((size_t)MAX_SHOWN * (size_t)data->n_features * sizeof *images);
     if (!images) return rn_error(RN_ERR_MEMORY, "misclassified: out of memory");
+    /* Caption "true>predicted" with class indices (names are too long for a tile). */
+    static char text[MAX_SHOWN][16];
+    const char *captions[MAX_SHOWN];
     int shown = 0;
     for (int i = 0; i < d->split.n_test && shown < MAX_SHOWN; i++) {
         int example = d->split.test[i];
         if (test->predictions[i] == data->labels[example]) continue;
         for (int j = 0; j < data->n_features; j++)
             images[(size_t)shown * data->n_features + j] = rn_dataset_value(data, example, j);
+        snprintf(text[shown], sizeof text[shown], "%d>%d", data->labels[example], test->predictions[i]);
+        captions[shown] = text[shown];
         shown++;
     }
     rn_status s = RN_OK;
     if (shown > 0) {
         rn_grid_options grid = rn_grid_defaults();
         grid.scale = 2;
+        grid.captions = captions;
         s = rn_png_write_grid(path, images, shown, data->height, data->width, &grid);
     }
     free(images);
@@ -280,16 +286,16 @@ int rn_cmd_train(int argc, char **argv)
         {"init", RN_OPT_CHOICE, &o.init, "weight initialisation", 0, 0,
          "default|xavier-uniform|xavier-normal|kaiming-uniform|kaiming-normal|he-uniform|he-normal"},
         {"optimizer", RN_OPT_CHOICE, &o.optimizer, "optimiser", 0, 0, "sgd|momentum|nesterov|adagrad|rmsprop|adam|adamw"},
-        {"lr", RN_OPT_DOUBLE, &o.learning_rate, "learning rate (default: the optimiser's PyTorch default)", 0, 0, NULL},
-        {"momentum", RN_OPT_DOUBLE, &o.momentum, "momentum (sgd, rmsprop)", 0, 0.999, NULL},
+        {"lr", RN_OPT_DOUBLE, &o.learning_rate, "learning rate; -1 = the optimiser's PyTorch default", 0, 0, NULL},
+        {"momentum", RN_OPT_DOUBLE, &o.momentum, "momentum (sgd, rmsprop); -1 = the optimiser's default (0.9 for momentum/nesterov, else 0)", 0, 0.999, NULL},
         {"nesterov", RN_OPT_FLAG, &o.nesterov, "Nesterov momentum (sgd)", 0, 0, NULL},
-        {"weight-decay", RN_OPT_DOUBLE, &o.weight_decay, "optimiser weight decay (AdamW: decoupled)", 0, 10, NULL},
+        {"weight-decay", RN_OPT_DOUBLE, &o.weight_decay, "optimiser weight decay (AdamW: decoupled); -1 = default (AdamW 0.01, else 0)", 0, 10, NULL},
         {"l1", RN_OPT_DOUBLE, &o.l1, "L1 penalty lambda sum |w|", 0, 10, NULL},
         {"l2", RN_OPT_DOUBLE, &o.l2, "L2 penalty lambda/2 sum w^2", 0, 10, NULL},
         {"clip", RN_OPT_DOUBLE, &o.clip, "clip the gradient's global norm to this (0 = off)", 0, 1e6, NULL},
         {"schedule", RN_OPT_CHOICE, &o.schedule, "learning-rate schedule", 0, 0, "constant|step|exponential|cosine"},
-        {"step-size", RN_OPT_INT, &o.step_size, "epochs between decays (step schedule, default 10)", 0, 100000, NULL},
-        {"gamma", RN_OPT_DOUBLE, &o.gamma, "decay factor (step 0.1, exponential 0.95 by default)", 0, 1, NULL},
+        {"step-size", RN_OPT_INT, &o.step_size, "epochs between decays of the step schedule; 0 = 10", 0, 100000, NULL},
+        {"gamma", RN_OPT_DOUBLE, &o.gamma, "decay factor; 0 = 0.1 (step) or 0.95 (exponential)", 0, 1, NULL},
         {"batch", RN_OPT_INT, &o.batch, "batch size: 1 = online, >= training set = full batch", 1, 1 << 24, NULL},
         {"epochs", RN_OPT_INT, &o.epochs, "epochs", 1, 100000, NULL},
         {"patience", RN_OPT_INT, &o.patience, "early stopping after this many epochs without a better val loss (0 = off)", 0, 100000, NULL},
