@@ -6,6 +6,8 @@
  *
  *   build/bench/bench_autograd [steps]       (prints "autograd_mlp_step_ms <median>")
  */
+#include "bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +15,6 @@
 #include "redes/redes.h"
 
 enum { B = 64, N0 = 784, N1 = 256, N2 = 128, N3 = 10 };
-
-static int compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, compare);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 int main(int argc, char **argv)
 {
@@ -67,7 +57,7 @@ int main(int argc, char **argv)
         rn_tape_reset(tape);
         if (step >= 0) times[step] = rn_seconds() - start;
     }
-    double step_ms = 1e3 * median(times, steps);
+    double step_ms = 1e3 * bench_median(times, steps);
 
     /* The same GEMMs alone: forward y = x W^T, backward dx = dy W, dW = dy^T x
      * (no dx for the first layer, as in the step). */
@@ -83,7 +73,7 @@ int main(int argc, char **argv)
         }
         if (step >= 0) times[step] = rn_seconds() - start;
     }
-    double gemm_ms = 1e3 * median(times, steps);
+    double gemm_ms = 1e3 * bench_median(times, steps);
     printf("autograd_mlp_step_ms %.4f\n", step_ms);
     printf("autograd_mlp_gemm_only_ms %.4f\n", gemm_ms);
     printf("autograd_mlp_gemm_share %.3f\n", gemm_ms / step_ms);

@@ -3,24 +3,14 @@
  *               weighted) of 1,000,000 labels of 10 classes
  *   perceptron: 100 online epochs on breast-cancer (569 x 30, standardised)
  * Prints the median of R runs in milliseconds.  Usage: bench_ch2 [R] */
+#include "bench_util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "redes/redes.h"
-
-static int compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *values, int n)
-{
-    qsort(values, (size_t)n, sizeof *values, compare);
-    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
 
 int main(int argc, char **argv)
 {
@@ -45,15 +35,15 @@ int main(int argc, char **argv)
         rn_confusion_matrix(y_true, y_pred, N, K, confusion);
         times[r] = (rn_seconds() - start) * 1e3;
     }
-    printf("confusion  redes   %8.3f ms  (confusion matrix alone)\n", median(times, repeats));
+    printf("confusion  redes   %8.3f ms  (confusion matrix alone)\n", bench_median(times, repeats));
     for (int r = 0; r < repeats; r++) {
         double start = rn_seconds();
         rn_confusion_matrix(y_true, y_pred, N, K, confusion);
         rn_classification_report_compute(confusion, K, 1.0, per_class, &report);
         times[r] = (rn_seconds() - start) * 1e3;
     }
-    printf("metrics    redes   %8.3f ms  (1e6 labels, 10 classes; macro F1 %.6f)\n", median(times, repeats),
-           report.macro.fscore);
+    printf("metrics    redes   %8.3f ms  (1e6 labels, 10 classes; macro F1 %.6f)\n",
+           bench_median(times, repeats), report.macro.fscore);
 
     /* Perceptron on breast-cancer, standardised over all 569 examples. */
     rn_dataset data;
@@ -85,7 +75,7 @@ int main(int argc, char **argv)
         times[r] = (rn_seconds() - start) * 1e3;
     }
     printf("perceptron redes   %8.3f ms  (breast-cancer, %d epochs, %ld updates, %d errors left)\n",
-           median(times, repeats), result.epochs, result.updates, result.final_errors);
+           bench_median(times, repeats), result.epochs, result.updates, result.final_errors);
     rn_perceptron_free(&unit);
     rn_dataset_free(&data);
     free(x);

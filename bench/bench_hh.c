@@ -5,29 +5,14 @@
  * in Brian2; bench/run.sh prints the ratio.
  *
  *   usage: bench_hh [RUNS]   (default 5) */
-#define _POSIX_C_SOURCE 200809L
+#include "bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "redes/redes.h"
 
 enum { N_CURRENTS = 60, MAX_RUNS = 101 };
-
-static int compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* CPU seconds of this process: on a shared machine the honest measure of
- * single-thread work (wall time also counts the other processes' turns). */
-static double cpu_seconds(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-    return now.tv_sec + 1e-9 * now.tv_nsec;
-}
 
 /* Median wall seconds of `runs` sweeps; *cpu gets the median CPU seconds. */
 static double median_sweep(rn_hh_method method, int runs, double *rates, double *cpu)
@@ -38,18 +23,16 @@ static double median_sweep(rn_hh_method method, int runs, double *rates, double 
     double currents[N_CURRENTS], seconds[MAX_RUNS], cpu_used[MAX_RUNS];
     for (int k = 0; k < N_CURRENTS; k++) currents[k] = k + 1;
     for (int run = 0; run < runs; run++) {
-        double start = rn_seconds(), cpu_start = cpu_seconds();
+        double start = rn_seconds(), cpu_start = bench_cpu_seconds();
         if (rn_hh_fi_curve(&params, &integration, currents, N_CURRENTS, 1000.0, 500.0, rates, NULL, NULL) != RN_OK) {
             fprintf(stderr, "bench_hh: %s\n", rn_error_message());
             exit(1);
         }
         seconds[run] = rn_seconds() - start;
-        cpu_used[run] = cpu_seconds() - cpu_start;
+        cpu_used[run] = bench_cpu_seconds() - cpu_start;
     }
-    qsort(seconds, (size_t)runs, sizeof seconds[0], compare);
-    qsort(cpu_used, (size_t)runs, sizeof cpu_used[0], compare);
-    *cpu = cpu_used[runs / 2];
-    return seconds[runs / 2];
+    *cpu = bench_median(cpu_used, runs);
+    return bench_median(seconds, runs);
 }
 
 int main(int argc, char **argv)

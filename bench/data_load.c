@@ -6,22 +6,12 @@
  * validate, assemble 70000 x 784 bytes) and one shuffled epoch of the
  * 60000 training images in batches of 64 (bytes -> floats in [0, 1]).
  * bench/data_load_numpy.py times the same two things with numpy. */
+#include "bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "redes/redes.h"
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *values, int n)
-{
-    qsort(values, (size_t)n, sizeof *values, compare_doubles);
-    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
 
 int main(int argc, char **argv)
 {
@@ -55,7 +45,7 @@ int main(int argc, char **argv)
         epoch_ms[r] = 1e3 * (rn_seconds() - start);
     }
     printf("redes  load mnist %8.1f ms   epoch of batches (60000, B=%d) %7.1f ms   (checksum %.0f)\n",
-           median(load_ms, repeats), BATCH, median(epoch_ms, repeats), checksum);
+           bench_median(load_ms, repeats), BATCH, bench_median(epoch_ms, repeats), checksum);
     rn_batcher_free(&batcher);
     free(x);
     free(train);

@@ -46,6 +46,13 @@ for method in rk4 exponential; do
                    m, x[1], y[1], y[1] / x[1], x[2], y[2], y[2] / x[2] }'
 done
 
+section "family tree: one run of 10,000 full-batch sweeps, one thread (s): redes, then PyTorch"
+family_ours=$("$BUILD/bench/bench_family_tree" 5); echo "$family_ours"
+family_torch=$(/usr/bin/python3 "$ROOT/bench/bench_family_tree_torch.py" 3); echo "$family_torch"
+awk '/^redes by hand:/ {ours = $4} /^pytorch/ {torch = $3}
+     END {if (ours > 0 && torch > 0) printf "ratio torch/redes (by hand) %.1f (above 1: redes is faster)\n", torch / ours}' \
+    <<<"$family_ours"$'\n'"$family_torch"
+
 section "mlp: one MNIST epoch, 784-256-128-10, SGD momentum, batch 64 (s, median of 3; max RSS)"
 mlp_results=$(mktemp)
 for threads in 1 2; do

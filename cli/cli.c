@@ -15,50 +15,105 @@
 #include "redes/clock.h"
 
 static const rn_cli_option common_options[] = {
-    {"seed", RN_OPT_STRING, NULL, "random seed (default 1); the same seed gives the same numbers", 0, 0, NULL},
-    {"out", RN_OPT_STRING, NULL, "folder for the run's files (default runs/COMMAND-TIME/)", 0, 0, NULL},
+    /* Parsed by apply_common; the kind only decides whether a value follows
+     * and how --help shows it. */
+    {"seed", RN_OPT_INT, NULL, "random seed (default 1); the same seed gives the same numbers", 0, 0, NULL},
+    {"out", RN_OPT_STRING, NULL, "folder for the run's files (default runs/COMMAND-TIME/)", 0, 0, "DIR"},
     {"json", RN_OPT_FLAG, NULL, "print the results as one JSON object on stdout", 0, 0, NULL},
     {"quiet", RN_OPT_FLAG, NULL, "print nothing but the results", 0, 0, NULL},
-    {"threads", RN_OPT_STRING, NULL, "threads to use (default: OMP_NUM_THREADS or all cores)", 0, 0, NULL},
+    {"threads", RN_OPT_INT, NULL, "threads to use (default: OMP_NUM_THREADS or all cores)", 0, 0, NULL},
     {"help", RN_OPT_FLAG, NULL, "show this help", 0, 0, NULL},
     {0}};
 
-static const char *kind_placeholder(const rn_cli_option *option)
+/* What follows --NAME in --help: the choices, the string's placeholder
+ * (`choices` of an RN_OPT_STRING, e.g. "FILE"), or N, X, TEXT. */
+static const char *value_placeholder(const rn_cli_option *option)
 {
     switch (option->kind) {
     case RN_OPT_FLAG: return "";
-    case RN_OPT_INT: return " N";
-    case RN_OPT_DOUBLE: return " X";
-    case RN_OPT_STRING: return " S";
-    case RN_OPT_CHOICE: return " CHOICE";
+    case RN_OPT_INT: return "N";
+    case RN_OPT_DOUBLE: return "X";
+    case RN_OPT_STRING: return option->choices ? option->choices : "TEXT";
+    case RN_OPT_CHOICE: return option->choices;
+    case RN_OPT_SECTION: return "";
     }
     return "";
 }
 
+/* Help text columns: options' text starts at HELP_COLUMN, lines end by WIDTH. */
+enum { HELP_COLUMN = 31, HELP_WIDTH = 100 };
+
+/* Prints `text` from column `column` (where the cursor is), breaking lines
+ * between words before `width` and indenting the continuations to `column`. */
+static void print_wrapped(const char *text, int column, int width)
+{
+    int at = column;
+    while (*text) {
+        while (*text == ' ') text++;
+        if (*text == '\n') { /* the text's own line breaks stay */
+            printf("\n%*s", column, "");
+            at = column;
+            text++;
+            continue;
+        }
+        size_t word = strcspn(text, " \n");
+        if (word == 0) break;
+        int columns = 0; /* characters, not bytes: UTF-8 continuation bytes take no column */
+        for (size_t i = 0; i < word; i++) columns += ((unsigned char)text[i] & 0xC0) != 0x80;
+        if (at > column && at + 1 + columns > width) {
+            printf("\n%*s", column, "");
+            at = column;
+        } else if (at > column) {
+            putchar(' ');
+            at++;
+        }
+        printf("%.*s", (int)word, text);
+        at += columns;
+        text += word;
+    }
+}
+
 static void print_option(const rn_cli_option *option)
 {
-    char left[64];
-    snprintf(left, sizeof left, "--%s%s", option->name,
-             option->kind == RN_OPT_CHOICE ? "" : kind_placeholder(option));
-    if (option->kind == RN_OPT_CHOICE) {
-        snprintf(left, sizeof left, "--%s %s", option->name, option->choices);
+    if (option->kind == RN_OPT_SECTION) {
+        printf("%s:\n", option->name);
+        return;
     }
-    printf("  %-28s %s", left, option->help ? option->help : "");
-    if (option->value && option->kind == RN_OPT_INT) printf(" (default %d)", *(int *)option->value);
-    if (option->value && option->kind == RN_OPT_DOUBLE) printf(" (default %g)", *(double *)option->value);
-    if (option->value && (option->kind == RN_OPT_STRING || option->kind == RN_OPT_CHOICE) &&
-        *(const char **)option->value)
-        printf(" (default %s)", *(const char **)option->value);
+    char left[256], text[1024], fallback[64] = "";
+    const char *placeholder = value_placeholder(option);
+    snprintf(left, sizeof left, "  --%s%s%s", option->name, *placeholder ? " " : "", placeholder);
+    /* The current value is the default, unless the help already says what
+     * the default is (a sentinel such as -1 would only confuse). */
+    const char *help = option->help ? option->help : "";
+    if (option->value && !strstr(help, "default")) {
+        if (option->kind == RN_OPT_INT) snprintf(fallback, sizeof fallback, " (default %d)", *(int *)option->value);
+        if (option->kind == RN_OPT_DOUBLE)
+            snprintf(fallback, sizeof fallback, " (default %g)", *(double *)option->value);
+        if ((option->kind == RN_OPT_STRING || option->kind == RN_OPT_CHOICE) && *(const char **)option->value)
+            snprintf(fallback, sizeof fallback, " (default %.48s)", *(const char **)option->value);
+    }
+    snprintf(text, sizeof text, "%s%s", help, fallback);
+    /* A long left part (many choices) gets the help on the next line. */
+    if ((int)strlen(left) >= HELP_COLUMN) printf("%s\n%*s", left, HELP_COLUMN, "");
+    else printf("%-*s", HELP_COLUMN, left);
+    print_wrapped(text, HELP_COLUMN, HELP_WIDTH);
     printf("\n");
 }
 
 static void print_help(const rn_cli_spec *spec)
 {
     printf("usage: redes %s %s\n\n", spec->name, spec->usage ? spec->usage : "[options]");
-    if (spec->description) printf("%s\n\n", spec->description);
+    if (spec->description) {
+        print_wrapped(spec->description, 0, 80);
+        printf("\n\n");
+    }
     if (spec->options && spec->options[0].name) {
-        printf("options:\n");
-        for (const rn_cli_option *o = spec->options; o->name; o++) print_option(o);
+        /* Commands with sections head every group; the others get one "options:". */
+        if (spec->options[0].kind != RN_OPT_SECTION) printf("options:\n");
+        for (const rn_cli_option *o = spec->options; o->name; o++) {
+            if (o->kind == RN_OPT_SECTION && o != spec->options) printf("\n");
+            print_option(o);
+        }
         printf("\n");
     }
     printf("common options:\n");
@@ -149,6 +204,7 @@ static int apply_option(const rn_cli_args *args, const rn_cli_option *o, const c
             return rn_cli_fail(args, "--%s must be one of %s, got '%s'", o->name, o->choices, value);
         *(const char **)o->value = value;
         return -1;
+    case RN_OPT_SECTION: return -1; /* never found: find_option skips headings */
     }
     return -1;
 }
@@ -182,7 +238,7 @@ static int apply_common(const rn_cli_spec *spec, rn_cli_args *args, const char *
 static const rn_cli_option *find_option(const rn_cli_option *table, const char *name, size_t length)
 {
     for (const rn_cli_option *o = table; o && o->name; o++)
-        if (strlen(o->name) == length && strncmp(o->name, name, length) == 0) return o;
+        if (o->kind != RN_OPT_SECTION && strlen(o->name) == length && strncmp(o->name, name, length) == 0) return o;
     return NULL;
 }
 
@@ -259,6 +315,7 @@ static rn_status make_directories(const char *path)
 
 rn_status rn_cli_out_dir(const rn_cli_args *args, char *path, size_t size)
 {
+    if (args->out_dir && !*args->out_dir) return rn_error(RN_ERR_ARGUMENT, "--out needs a folder name");
     if (args->out_dir) {
         if (snprintf(path, size, "%s", args->out_dir) >= (int)size)
             return rn_error(RN_ERR_ARGUMENT, "output folder name too long");

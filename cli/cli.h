@@ -36,7 +36,10 @@ typedef enum rn_option_kind {
     RN_OPT_INT,    /* int * */
     RN_OPT_DOUBLE, /* double * */
     RN_OPT_STRING, /* const char ** */
-    RN_OPT_CHOICE  /* const char **; value must be one of `choices` */
+    RN_OPT_CHOICE, /* const char **; value must be one of `choices` */
+    /* Not an option: a heading that groups the options after it in --help,
+     * {"stimulus", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL}. */
+    RN_OPT_SECTION
 } rn_option_kind;
 
 typedef struct rn_cli_option {
@@ -46,7 +49,8 @@ typedef struct rn_cli_option {
     const char *help;
     /* Inclusive range for RN_OPT_INT and RN_OPT_DOUBLE, checked when min < max. */
     double min, max;
-    /* For RN_OPT_CHOICE: "euler|rk4|exponential". */
+    /* For RN_OPT_CHOICE: "euler|rk4|exponential".  For RN_OPT_STRING: what
+     * --help shows after the name ("FILE", "LIST"; NULL shows "TEXT"). */
     const char *choices;
 } rn_cli_option;
 

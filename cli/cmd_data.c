@@ -55,13 +55,19 @@ typedef struct csv_choice {
 /* Loads a named set, or a CSV file with the user's column options. */
 static rn_status load(const char *name, const csv_choice *csv, rn_dataset *out)
 {
-    if (!ends_with(name, ".csv") && !ends_with(name, ".csv.gz")) return rn_dataset_load(name, out);
-    rn_csv_options options = rn_csv_default_options();
-    options.label_column = csv->label_column - 1;
-    options.header = strcmp(csv->header, "yes") == 0  ? RN_CSV_HEADER_YES
-                     : strcmp(csv->header, "no") == 0 ? RN_CSV_HEADER_NO
-                                                      : RN_CSV_HEADER_AUTO;
-    return rn_csv_load(name, &options, out);
+    rn_status status;
+    if (!ends_with(name, ".csv") && !ends_with(name, ".csv.gz")) {
+        status = rn_dataset_load(name, out);
+    } else {
+        rn_csv_options options = rn_csv_default_options();
+        options.label_column = csv->label_column - 1;
+        options.header = strcmp(csv->header, "yes") == 0  ? RN_CSV_HEADER_YES
+                         : strcmp(csv->header, "no") == 0 ? RN_CSV_HEADER_NO
+                                                          : RN_CSV_HEADER_AUTO;
+        status = rn_csv_load(name, &options, out);
+    }
+    /* A NaN in the user's file is a malformed file (exit 2), not a failed computation. */
+    return status == RN_ERR_NUMERIC ? RN_ERR_FORMAT : status;
 }
 
 /* ------------------------------------------------------------------ info on one IDX file */
@@ -262,11 +268,14 @@ int rn_cmd_data(int argc, char **argv)
         "file (numeric columns, label last, optional header) or a folder of MNIST-format IDX files; FILE may "
         "also be one IDX file (.gz or plain). Splits are stratified: every part keeps the class proportions.",
         options,
-        2,
+        0,
         2};
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
+    if (args.n_positional < 2)
+        return rn_cli_fail(&args, "expected an action and a data set: 'redes data info NAME|FILE' or "
+                                  "'redes data split NAME' (see 'redes data --help')");
     const char *action = args.positional[0], *name = args.positional[1];
     if (strcmp(action, "info") == 0) return info(&args, name, &csv);
     if (strcmp(action, "split") == 0) return split(&args, name, &csv, train_fraction, val_fraction, official);

@@ -232,10 +232,9 @@ static rn_status plot_gate(const char *folder, rn_gate gate, char *png, size_t s
     return status;
 }
 
-static rn_status plot_gates(const rn_cli_args *args, const char *only, json_t **pictures)
+static rn_status plot_gates(const rn_cli_args *args, const char *folder, const char *only, json_t **pictures)
 {
-    char folder[4096], png[4200];
-    RN_CHECK(rn_cli_out_dir(args, folder, sizeof folder));
+    char png[4200];
     *pictures = json_array();
     const rn_gate gates[] = {RN_GATE_AND, RN_GATE_OR, RN_GATE_NAND, RN_GATE_NOR, RN_GATE_XOR};
     for (size_t g = 0; g < sizeof gates / sizeof gates[0]; g++) {
@@ -262,6 +261,10 @@ int rn_cmd_gates(int argc, char **argv)
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
+    /* The run folder first, so that a bad --out fails before any output. */
+    char folder[4096];
+    rn_status status = rn_cli_out_dir(&args, folder, sizeof folder);
+    if (status != RN_OK) return rn_cli_fail_status(&args, status);
 
     json_t *gates = json_object();
     bool all_correct = true;
@@ -278,7 +281,7 @@ int rn_cmd_gates(int argc, char **argv)
     if (exit_code == 0 && strcmp(only, "all") == 0) functions = all_functions(&args, &exit_code);
     json_t *pictures = NULL;
     if (exit_code == 0) {
-        rn_status status = plot_gates(&args, only, &pictures);
+        status = plot_gates(&args, folder, only, &pictures);
         if (status != RN_OK) exit_code = rn_cli_fail_status(&args, status);
     }
     if (exit_code != 0) {

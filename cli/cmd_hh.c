@@ -73,11 +73,12 @@ static rn_status build_stimulus(const hh_options *o, double duration, rn_stimulu
         return rn_stimulus_add_train(stimulus, o->start, pulse, o->period, o->count, o->current);
     }
     if (strcmp(o->stimulus, "csv") == 0) {
-        if (!o->csv_path) return rn_error(RN_ERR_ARGUMENT, "--stimulus csv needs --csv FILE");
+        if (!o->csv_path || !*o->csv_path) return rn_error(RN_ERR_ARGUMENT, "--stimulus csv needs --csv FILE");
         return rn_stimulus_load_csv(stimulus, o->csv_path);
     }
     /* pulses: "START:WIDTH:AMPLITUDE,START:WIDTH:AMPLITUDE,..." */
-    if (!o->pulses) return rn_error(RN_ERR_ARGUMENT, "--stimulus pulses needs --pulses START:WIDTH:AMP[,...]");
+    if (!o->pulses || !*o->pulses)
+        return rn_error(RN_ERR_ARGUMENT, "--stimulus pulses needs --pulses START:WIDTH:AMP[,...]");
     const char *p = o->pulses;
     while (*p) {
         double start, pulse_width, amplitude;
@@ -102,7 +103,80 @@ static void add_common_json(json_t *json, const char *analysis, const hh_options
     json_object_set_new(json, "temperature_C", json_real(params->temperature));
 }
 
+/* A picture is a bonus: when it cannot be drawn the run still succeeds and
+ * says why.  `base` is FOLDER/NAME; on success it becomes the PNG's path. */
+static bool plot_written(const rn_cli_args *args, rn_status drawn, char *base, size_t size)
+{
+    if (drawn != RN_OK) {
+        rn_cli_say(args, "no plot: %s", rn_error_message());
+        return false;
+    }
+    strncat(base, ".png", size - strlen(base) - 1);
+    return true;
+}
+
 /* ------------------------------------------------------------ redes hh [run] */
+
+/* What one run produced, for the report. */
+typedef struct run_result {
+    rn_hh_state rest;
+    const rn_stimulus *stimulus;
+    const rn_hh_spike_detector *spikes;
+    rn_hh_outcome outcome;
+    double rate_from;
+    const char *csv, *plot; /* plot NULL when none was drawn */
+} run_result;
+
+static void report_run(const rn_cli_args *args, const hh_options *o, const rn_hh_params *params,
+                       const rn_hh_integration *integration, const run_result *r)
+{
+    const rn_hh_spike_detector *spikes = r->spikes;
+    const rn_hh_state *rest = &r->rest;
+    bool diverged = r->outcome.divergence != RN_HH_BOUNDED;
+    double latency = spikes->count ? spikes->first_time_ms - rn_stimulus_onset(r->stimulus) : NAN;
+    if (args->json) {
+        json_t *json = json_object();
+        add_common_json(json, "run", o, params);
+        json_object_set_new(json, "duration_ms", json_real(integration->duration_ms));
+        json_object_set_new(json, "rest_mV", json_real(rest->v));
+        json_object_set_new(json, "rest_m", json_real(rest->m));
+        json_object_set_new(json, "rest_h", json_real(rest->h));
+        json_object_set_new(json, "rest_n", json_real(rest->n));
+        json_object_set_new(json, "threshold_mV", json_real(spikes->threshold_mv));
+        json_object_set_new(json, "peak_mV", number_or_null(spikes->first_peak_mv));
+        json_object_set_new(json, "peak_time_ms", number_or_null(spikes->first_peak_time_ms));
+        json_object_set_new(json, "max_peak_mV", number_or_null(spikes->max_peak_mv));
+        json_object_set_new(json, "first_spike_ms", number_or_null(spikes->first_time_ms));
+        json_object_set_new(json, "latency_ms", number_or_null(latency));
+        json_object_set_new(json, "n_spikes", json_integer(spikes->count));
+        json_object_set_new(json, "rate_hz", json_real(spikes->rate_hz));
+        json_t *window = json_array();
+        json_array_append_new(window, json_real(r->rate_from));
+        json_array_append_new(window, json_real(integration->duration_ms));
+        json_object_set_new(json, "rate_window_ms", window);
+        int stored = spikes->count < spikes->capacity ? spikes->count : spikes->capacity;
+        json_object_set_new(json, "spike_times_ms", rn_json_doubles(spikes->times_ms, stored));
+        json_object_set_new(json, "diverged", json_boolean(diverged));
+        json_object_set_new(json, "diverged_at_ms", number_or_null(r->outcome.diverged_at_ms));
+        json_object_set_new(json, "divergence", json_string(rn_hh_divergence_name(r->outcome.divergence)));
+        json_object_set_new(json, "csv", json_string(r->csv));
+        json_object_set_new(json, "plot", r->plot ? json_string(r->plot) : json_null());
+        rn_cli_print_json(json);
+        return;
+    }
+    rn_cli_say(args, "Hodgkin-Huxley (%s convention), %s, dt %g ms, %g ms", o->convention, o->method,
+               integration->dt_ms, integration->duration_ms);
+    rn_cli_say(args, "rest          V = %.4f mV (m %.4f, h %.4f, n %.4f)", rest->v, rest->m, rest->h, rest->n);
+    if (spikes->count)
+        rn_cli_say(args, "first spike   %.3f ms after onset, peak %.3f mV at %.3f ms", latency,
+                   spikes->first_peak_mv, spikes->first_peak_time_ms);
+    rn_cli_say(args, "spikes        %d, rate %.2f Hz over [%g, %g) ms", spikes->count, spikes->rate_hz, r->rate_from,
+               integration->duration_ms);
+    if (diverged)
+        rn_cli_say(args, "DIVERGED      at %.3f ms (%s): try a smaller --dt or --method rk4|exponential",
+                   r->outcome.diverged_at_ms, rn_hh_divergence_name(r->outcome.divergence));
+    rn_cli_say(args, "wrote         %s%s%s", r->csv, r->plot ? " and " : "", r->plot ? r->plot : "");
+}
 
 static int command_run(const rn_cli_args *args, const hh_options *o, const rn_hh_params *params,
                        const rn_hh_integration *integration)
@@ -110,31 +184,22 @@ static int command_run(const rn_cli_args *args, const hh_options *o, const rn_hh
     if (o->rate_from >= integration->duration_ms)
         return rn_cli_fail(args, "--rate-from %g must be before the end of the run (%g ms)", o->rate_from,
                            integration->duration_ms);
-    rn_hh_state rest;
-    rn_status status = rn_hh_resting_state(params, &rest);
+    run_result r = {.rate_from = o->rate_from >= 0 ? o->rate_from : 0.5 * integration->duration_ms};
+    rn_status status = rn_hh_resting_state(params, &r.rest);
     if (status != RN_OK) return rn_cli_fail_status(args, status);
+    /* Everything below is released at the one exit. */
     rn_stimulus stimulus;
-    status = build_stimulus(o, integration->duration_ms, &stimulus);
-    if (status != RN_OK) {
-        rn_stimulus_free(&stimulus);
-        return rn_cli_fail_status(args, status);
-    }
-    rn_hh_trace trace;
-    status = rn_hh_trace_alloc(&trace, integration, o->record_every);
-    if (status != RN_OK) {
-        rn_stimulus_free(&stimulus);
-        return rn_cli_fail_status(args, status);
-    }
+    rn_hh_trace trace = {0};
     enum { MAX_SPIKES = 100000 };
     double *times = malloc(MAX_SPIKES * sizeof *times), *peaks = malloc(MAX_SPIKES * sizeof *peaks);
-    double rate_from = o->rate_from >= 0 ? o->rate_from : 0.5 * integration->duration_ms;
+    status = build_stimulus(o, integration->duration_ms, &stimulus);
+    if (status == RN_OK) status = rn_hh_trace_alloc(&trace, integration, o->record_every);
     rn_hh_spike_detector spikes;
-    rn_hh_spikes_init(&spikes, rn_hh_spike_threshold(params), rate_from, integration->duration_ms);
+    rn_hh_spikes_init(&spikes, rn_hh_spike_threshold(params), r.rate_from, integration->duration_ms);
     spikes.capacity = times && peaks ? MAX_SPIKES : 0;
     spikes.times_ms = times;
     spikes.peaks_mv = peaks;
-    rn_hh_outcome outcome;
-    status = rn_hh_simulate(params, integration, &rest, &stimulus, &trace, &spikes, &outcome);
+    if (status == RN_OK) status = rn_hh_simulate(params, integration, &r.rest, &stimulus, &trace, &spikes, &r.outcome);
     char folder[4096] = "", csv[4200] = "", plot[4200] = "";
     if (status == RN_OK) status = rn_cli_out_dir(args, folder, sizeof folder);
     if (status == RN_OK) {
@@ -144,65 +209,22 @@ static int command_run(const rn_cli_args *args, const hh_options *o, const rn_hh
     bool plotted = false;
     if (status == RN_OK && !o->no_plot) {
         snprintf(plot, sizeof plot, "%s/hh", folder);
-        plotted = hh_plot_trace(&trace, o->plot_currents, o->convention, plot) == RN_OK;
-        if (!plotted) rn_cli_say(args, "no plot: %s", rn_error_message());
-        strcat(plot, ".png");
+        plotted = plot_written(args, hh_plot_trace(&trace, o->plot_currents, o->convention, plot), plot, sizeof plot);
     }
-    if (status != RN_OK) {
-        free(times), free(peaks);
-        rn_hh_trace_free(&trace);
-        rn_stimulus_free(&stimulus);
-        return rn_cli_fail_status(args, status);
-    }
-    bool diverged = outcome.divergence != RN_HH_BOUNDED;
-    double onset = rn_stimulus_onset(&stimulus);
-    double latency = spikes.count ? spikes.first_time_ms - onset : NAN;
-    if (args->json) {
-        json_t *json = json_object();
-        add_common_json(json, "run", o, params);
-        json_object_set_new(json, "duration_ms", json_real(integration->duration_ms));
-        json_object_set_new(json, "rest_mV", json_real(rest.v));
-        json_object_set_new(json, "rest_m", json_real(rest.m));
-        json_object_set_new(json, "rest_h", json_real(rest.h));
-        json_object_set_new(json, "rest_n", json_real(rest.n));
-        json_object_set_new(json, "threshold_mV", json_real(spikes.threshold_mv));
-        json_object_set_new(json, "peak_mV", number_or_null(spikes.first_peak_mv));
-        json_object_set_new(json, "peak_time_ms", number_or_null(spikes.first_peak_time_ms));
-        json_object_set_new(json, "max_peak_mV", number_or_null(spikes.max_peak_mv));
-        json_object_set_new(json, "first_spike_ms", number_or_null(spikes.first_time_ms));
-        json_object_set_new(json, "latency_ms", number_or_null(latency));
-        json_object_set_new(json, "n_spikes", json_integer(spikes.count));
-        json_object_set_new(json, "rate_hz", json_real(spikes.rate_hz));
-        json_t *window = json_array();
-        json_array_append_new(window, json_real(rate_from));
-        json_array_append_new(window, json_real(integration->duration_ms));
-        json_object_set_new(json, "rate_window_ms", window);
-        int stored = spikes.count < spikes.capacity ? spikes.count : spikes.capacity;
-        json_object_set_new(json, "spike_times_ms", rn_json_doubles(times, stored));
-        json_object_set_new(json, "diverged", json_boolean(diverged));
-        json_object_set_new(json, "diverged_at_ms", number_or_null(outcome.diverged_at_ms));
-        json_object_set_new(json, "divergence", json_string(rn_hh_divergence_name(outcome.divergence)));
-        json_object_set_new(json, "csv", json_string(csv));
-        json_object_set_new(json, "plot", plotted ? json_string(plot) : json_null());
-        rn_cli_print_json(json);
+    int exit_code = 0;
+    if (status == RN_OK) {
+        r.stimulus = &stimulus;
+        r.spikes = &spikes;
+        r.csv = csv;
+        r.plot = plotted ? plot : NULL;
+        report_run(args, o, params, integration, &r);
     } else {
-        rn_cli_say(args, "Hodgkin-Huxley (%s convention), %s, dt %g ms, %g ms", o->convention, o->method,
-                   integration->dt_ms, integration->duration_ms);
-        rn_cli_say(args, "rest          V = %.4f mV (m %.4f, h %.4f, n %.4f)", rest.v, rest.m, rest.h, rest.n);
-        if (spikes.count)
-            rn_cli_say(args, "first spike   %.3f ms after onset, peak %.3f mV at %.3f ms", latency,
-                       spikes.first_peak_mv, spikes.first_peak_time_ms);
-        rn_cli_say(args, "spikes        %d, rate %.2f Hz over [%g, %g) ms", spikes.count, spikes.rate_hz, rate_from,
-                   integration->duration_ms);
-        if (diverged)
-            rn_cli_say(args, "DIVERGED      at %.3f ms (%s): try a smaller --dt or --method rk4|exponential",
-                       outcome.diverged_at_ms, rn_hh_divergence_name(outcome.divergence));
-        rn_cli_say(args, "wrote         %s%s%s", csv, plotted ? " and " : "", plotted ? plot : "");
+        exit_code = rn_cli_fail_status(args, status);
     }
     free(times), free(peaks);
     rn_hh_trace_free(&trace);
     rn_stimulus_free(&stimulus);
-    return 0;
+    return exit_code;
 }
 
 /* ------------------------------------------------------------ analyses */
@@ -274,7 +296,7 @@ static rn_status write_fi_csv(const char *path, const double *currents, const do
 static int command_fi(const rn_cli_args *args, const hh_options *o, const rn_hh_params *params,
                       const rn_hh_integration *integration)
 {
-    if (!(o->step > 0) || o->to < o->from) return rn_cli_fail(args, "--from must be <= --to and --step > 0");
+    if (o->to < o->from) return rn_cli_fail(args, "--from %g must not be above --to %g", o->from, o->to);
     int n = (int)floor((o->to - o->from) / o->step + 1e-9) + 1;
     if (n > 100000) return rn_cli_fail(args, "too many currents (%d); raise --step", n);
     double duration = o->duration > 0 ? o->duration : 1000.0;
@@ -296,9 +318,7 @@ static int command_fi(const rn_cli_args *args, const hh_options *o, const rn_hh_
     }
     if (status == RN_OK && !o->no_plot) {
         snprintf(plot, sizeof plot, "%s/fi", folder);
-        plotted = hh_plot_fi(currents, rates, n, plot) == RN_OK;
-        if (!plotted) rn_cli_say(args, "no plot: %s", rn_error_message());
-        strcat(plot, ".png");
+        plotted = plot_written(args, hh_plot_fi(currents, rates, n, plot), plot, sizeof plot);
     }
     int exit_code = 0;
     if (status != RN_OK) {
@@ -332,6 +352,10 @@ static int command_fi(const rn_cli_args *args, const hh_options *o, const rn_hh_
 static int command_refractory(const rn_cli_args *args, const hh_options *o, const rn_hh_params *params,
                               const rn_hh_integration *integration)
 {
+    /* The relative period ends where a second pulse of (1 + margin) x threshold
+     * fires, so that pulse must be weaker than the strongest one tried. */
+    if (1 + o->margin >= o->max_factor)
+        return rn_cli_fail(args, "--margin %g must be below --max-factor - 1 (%g)", o->margin, o->max_factor - 1);
     rn_hh_refractory result;
     rn_status status =
         rn_hh_refractory_periods(params, integration, o->pulse_width, o->max_factor, o->margin, &result);
@@ -348,9 +372,8 @@ static int command_refractory(const rn_cli_args *args, const hh_options *o, cons
     if (status != RN_OK) return rn_cli_fail_status(args, status);
     if (!o->no_plot) {
         snprintf(plot, sizeof plot, "%s/refractory", folder);
-        plotted = hh_plot_recovery(intervals, thresholds, N_INTERVALS, &result, plot) == RN_OK;
-        if (!plotted) rn_cli_say(args, "no plot: %s", rn_error_message());
-        strcat(plot, ".png");
+        plotted = plot_written(args, hh_plot_recovery(intervals, thresholds, N_INTERVALS, &result, plot), plot,
+                               sizeof plot);
     }
     if (args->json) {
         json_t *json = json_object();
@@ -386,32 +409,36 @@ int rn_cmd_hh(int argc, char **argv)
                     .window = 200, .tolerance = 1e-4, .pulse_width = 1, .max_factor = 5, .margin = 0.05};
     apply_preset(argc, argv, &o);
     const rn_cli_option options[] = {
+        {"model and integration", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"convention", RN_OPT_CHOICE, &o.convention, "modern (rest -65 mV) or 1952 (V from rest)", 0, 0, "modern|1952"},
         {"method", RN_OPT_CHOICE, &o.method, "integrator", 0, 0, "euler|rk4|exponential"},
         {"dt", RN_OPT_DOUBLE, &o.dt, "time step, ms", 1e-6, 10, NULL},
         {"duration", RN_OPT_DOUBLE, &o.duration,
-         "simulated ms (0: 100 for run, 200 rheobase, 1000 repetitive and fi)", 0, 1e7, NULL},
+         "simulated ms (default 0: 100 for run, 200 rheobase, 1000 repetitive and fi)", 0, 1e7, NULL},
         {"temperature", RN_OPT_DOUBLE, &o.temperature, "temperature, °C (rates x 3^((T-6.3)/10))", -50, 100, NULL},
+        {"preset", RN_OPT_CHOICE, &o.preset, "the course notebook: 1952, euler, dt 0.01, 50 ms, 2.4 µA/cm² from 10 to 16 ms", 0, 0,
+         "course"},
+        {"stimulus (run)", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"stimulus", RN_OPT_CHOICE, &o.stimulus, "injected current", 0, 0, "step|pulses|train|ramp|csv"},
         {"current", RN_OPT_DOUBLE, &o.current, "amplitude, µA/cm² (step, train; ramp start)", -1e4, 1e4, NULL},
         {"start", RN_OPT_DOUBLE, &o.start, "stimulus onset, ms", 0, 1e7, NULL},
-        {"width", RN_OPT_DOUBLE, &o.width, "step/ramp length or train pulse width, ms (0: to the end; 1 for trains)",
+        {"width", RN_OPT_DOUBLE, &o.width, "step/ramp length or train pulse width, ms (default 0: to the end; 1 for trains)",
          0, 1e7, NULL},
         {"period", RN_OPT_DOUBLE, &o.period, "train period, ms", 1e-6, 1e7, NULL},
         {"count", RN_OPT_INT, &o.count, "pulses in a train", 1, RN_STIMULUS_MAX_PIECES, NULL},
         {"ramp-to", RN_OPT_DOUBLE, &o.ramp_to, "ramp end amplitude, µA/cm²", -1e4, 1e4, NULL},
-        {"pulses", RN_OPT_STRING, &o.pulses, "pulses START:WIDTH:AMP,... (ms, ms, µA/cm²)", 0, 0, NULL},
-        {"csv", RN_OPT_STRING, &o.csv_path, "stimulus table: time_ms,current per line", 0, 0, NULL},
-        {"preset", RN_OPT_CHOICE, &o.preset, "course: 1952, euler, dt 0.01, 50 ms, 2.4 from 10 to 16 ms", 0, 0,
-         "course"},
+        {"pulses", RN_OPT_STRING, &o.pulses, "pulses START:WIDTH:AMP,... (ms, ms, µA/cm²)", 0, 0, "LIST"},
+        {"csv", RN_OPT_STRING, &o.csv_path, "stimulus table: time_ms,current per line", 0, 0, "FILE"},
+        {"output (run)", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"record-every", RN_OPT_INT, &o.record_every, "keep every N-th step in the CSV and plot", 1, 1000000, NULL},
         {"rate-from", RN_OPT_DOUBLE, &o.rate_from, "rate window start, ms (default: half the run)", 0, 1e7, NULL},
         {"plot-currents", RN_OPT_FLAG, &o.plot_currents, "add a panel with I_Na, I_K, I_L", 0, 0, NULL},
         {"no-plot", RN_OPT_FLAG, &o.no_plot, "write the CSV only", 0, 0, NULL},
+        {"analyses", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"from", RN_OPT_DOUBLE, &o.from, "fi: first current, µA/cm²", -1e4, 1e4, NULL},
         {"to", RN_OPT_DOUBLE, &o.to, "fi: last current, µA/cm²", -1e4, 1e4, NULL},
         {"step", RN_OPT_DOUBLE, &o.step, "fi: current step, µA/cm²", 1e-6, 1e4, NULL},
-        {"window", RN_OPT_DOUBLE, &o.window, "repetitive: must still fire in the last N ms", 1e-3, 1e7, NULL},
+        {"window", RN_OPT_DOUBLE, &o.window, "repetitive: must still fire in the last X ms", 1e-3, 1e7, NULL},
         {"tolerance", RN_OPT_DOUBLE, &o.tolerance, "rheobase/repetitive: current tolerance, µA/cm²", 1e-9, 10, NULL},
         {"pulse-width", RN_OPT_DOUBLE, &o.pulse_width, "refractory: pulse width, ms", 1e-3, 50, NULL},
         {"max-factor", RN_OPT_DOUBLE, &o.max_factor, "refractory: strongest second pulse, x threshold", 1.01, 100,
@@ -421,7 +448,10 @@ int rn_cmd_hh(int argc, char **argv)
         {0}};
     const rn_cli_spec spec = {"hh", "[run|rest|rheobase|repetitive|fi|refractory] [options]",
                               "The Hodgkin-Huxley neuron (chapter 1): simulate a stimulus and write V, m, h, n and "
-                              "the ionic currents (CSV + plot), or run an analysis. Units: ms, mV, µA/cm².",
+                              "the ionic currents (CSV + plot), or run an analysis: rest (the resting state), rheobase (the "
+                              "smallest 200 ms step that fires), repetitive (the onset of repetitive firing), fi (the "
+                              "f-I curve) or refractory (absolute and relative refractory periods). Units: ms, mV, "
+                              "µA/cm².",
                               options, 0, 1};
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);

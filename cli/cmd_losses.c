@@ -48,7 +48,8 @@ static rn_status parse_rows(const char *text, float *values, int *rows, int *col
         int count;
         RN_CHECK(parse_list("probs", row, values + total, &count));
         if (*rows > 0 && count != *columns)
-            return rn_error(RN_ERR_ARGUMENT, "--probs: row %d has %d values, row 1 has %d", *rows + 1, count, *columns);
+            return rn_error(RN_ERR_ARGUMENT, "--probs: row %d has %d value%s, row 1 has %d", *rows + 1, count,
+                            count == 1 ? "" : "s", *columns);
         if (count < 2) return rn_error(RN_ERR_ARGUMENT, "--probs: each row needs at least 2 classes");
         *columns = count;
         total += count;
@@ -263,10 +264,10 @@ int rn_cmd_losses(int argc, char **argv)
     const char *pred_text = "0.9,0.2,0.6,0.4", *target_text = "1,0,1,0";
     const char *probs_text = "0.7,0.2,0.1;0.1,0.3,0.6", *classes_text = "0,1";
     const rn_cli_option options[] = {
-        {"pred", RN_OPT_STRING, &pred_text, "binary predictions y (probabilities for cross-entropy)", 0, 0, NULL},
-        {"target", RN_OPT_STRING, &target_text, "binary targets t in [0, 1], as many as --pred", 0, 0, NULL},
-        {"probs", RN_OPT_STRING, &probs_text, "class probabilities, rows separated by ';'", 0, 0, NULL},
-        {"classes", RN_OPT_STRING, &classes_text, "the right class of each row of --probs", 0, 0, NULL},
+        {"pred", RN_OPT_STRING, &pred_text, "binary predictions y (probabilities for cross-entropy)", 0, 0, "LIST"},
+        {"target", RN_OPT_STRING, &target_text, "binary targets t in [0, 1], as many as --pred", 0, 0, "LIST"},
+        {"probs", RN_OPT_STRING, &probs_text, "class probabilities, rows separated by ';'", 0, 0, "ROWS"},
+        {"classes", RN_OPT_STRING, &classes_text, "the right class of each row of --probs", 0, 0, "LIST"},
         {0}};
     const rn_cli_spec spec = {"losses", "[--pred LIST --target LIST] [--probs ROWS --classes LIST]",
                               "Squared error and cross-entropy losses with their derivatives for the given "
@@ -284,25 +285,28 @@ int rn_cmd_losses(int argc, char **argv)
     rn_status status = parse_list("pred", pred_text, c.pred, &c.n);
     if (status == RN_OK) status = parse_list("target", target_text, c.target, &n_target);
     if (status == RN_OK && n_target != c.n)
-        status = rn_error(RN_ERR_ARGUMENT, "--pred has %d values but --target has %d", c.n, n_target);
+        status = rn_error(RN_ERR_ARGUMENT, "--pred has %d value%s but --target has %d", c.n, c.n == 1 ? "" : "s",
+                          n_target);
     if (status == RN_OK) status = check_range("target", c.target, n_target, 0, 1);
     if (status == RN_OK) status = check_range("pred", c.pred, c.n, 0, 1);
     if (status == RN_OK) status = parse_rows(probs_text, probs, &rows, &columns);
     if (status == RN_OK) status = check_probabilities(probs, rows, columns);
     if (status == RN_OK) status = parse_list("classes", classes_text, class_values, &n_classes);
     if (status == RN_OK && n_classes != rows)
-        status = rn_error(RN_ERR_ARGUMENT, "--probs has %d rows but --classes has %d values", rows, n_classes);
+        status = rn_error(RN_ERR_ARGUMENT, "--probs has %d row%s but --classes has %d value%s", rows,
+                          rows == 1 ? "" : "s", n_classes, n_classes == 1 ? "" : "s");
     for (int b = 0; status == RN_OK && b < rows; b++) {
         classes[b] = (int)class_values[b];
         if (class_values[b] != (float)classes[b] || classes[b] < 0 || classes[b] >= columns)
             status = rn_error(RN_ERR_ARGUMENT, "--classes: value %d is %g, must be a class 0..%d", b + 1, class_values[b],
                               columns - 1);
     }
+    /* The run folder before any output, so that a bad --out fails alone. */
+    char folder[4096], binary_png[4200], categorical_png[4200];
+    if (status == RN_OK) status = rn_cli_out_dir(&args, folder, sizeof folder);
     json_t *out = json_object();
     if (status == RN_OK) status = binary_losses(&args, &c, out);
     if (status == RN_OK) status = categorical_losses(&args, probs, rows, columns, classes, out);
-    char folder[4096], binary_png[4200], categorical_png[4200];
-    if (status == RN_OK) status = rn_cli_out_dir(&args, folder, sizeof folder);
     if (status == RN_OK) status = plot_binary(folder, binary_png, sizeof binary_png);
     if (status == RN_OK) status = plot_categorical(folder, categorical_png, sizeof categorical_png);
     if (status != RN_OK) {

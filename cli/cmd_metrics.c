@@ -126,8 +126,8 @@ int rn_cmd_metrics(int argc, char **argv)
     const char *true_path = NULL, *pred_path = NULL;
     double beta = 1.0;
     const rn_cli_option options[] = {
-        {"true", RN_OPT_STRING, &true_path, "file of true labels, one per line (integers or words)", 0, 0, NULL},
-        {"pred", RN_OPT_STRING, &pred_path, "file of predicted labels, one per line, same order", 0, 0, NULL},
+        {"true", RN_OPT_STRING, &true_path, "file of true labels, one per line (integers or words)", 0, 0, "FILE"},
+        {"pred", RN_OPT_STRING, &pred_path, "file of predicted labels, one per line, same order", 0, 0, "FILE"},
         {"beta", RN_OPT_DOUBLE, &beta, "beta of the F-score (1 = F1; 2 weighs recall more)", 1e-6, 1e6, NULL},
         {0}};
     const rn_cli_spec spec = {"metrics", "--true FILE --pred FILE [--beta X]",
@@ -138,7 +138,7 @@ int rn_cmd_metrics(int argc, char **argv)
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
-    if (!true_path || !pred_path)
+    if (!true_path || !pred_path || !*true_path || !*pred_path)
         return rn_cli_fail(&args, "needs --true FILE and --pred FILE (one label per line)");
 
     rn_label_pairs pairs;

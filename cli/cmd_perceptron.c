@@ -156,7 +156,9 @@ typedef struct data_choice {
 static rn_status dataset_problem(const data_choice *choice, rn_rng *rng, problem *p)
 {
     rn_dataset data;
-    RN_CHECK(rn_dataset_load(choice->name, &data));
+    rn_status loaded = rn_dataset_load(choice->name, &data);
+    /* A NaN in the user's file is a malformed file (exit 2), not a failed computation. */
+    if (loaded != RN_OK) return loaded == RN_ERR_NUMERIC ? RN_ERR_FORMAT : loaded;
     rn_split split = {0};
     int positive = 0;
     /* Iris: petal length and width by default, the classic picture (any two
@@ -325,21 +327,22 @@ int rn_cmd_perceptron(int argc, char **argv)
     int max_epochs = 100;
     bool pocket = false;
     const rn_cli_option options[] = {
-        {"data", RN_OPT_STRING, &data_name, "gates, iris, breast-cancer, wine, digits or FILE.csv", 0, 0, NULL},
+        {"data", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
+        {"data", RN_OPT_STRING, &data_name, "gates, iris, breast-cancer, wine, digits or FILE.csv", 0, 0, "NAME"},
         {"gate", RN_OPT_CHOICE, &gate, "with --data gates: the gate to learn", 0, 0, "and|or|nand|nor|xor"},
-        {"class", RN_OPT_STRING, &class_text, "the class to separate from the rest, by name or index (default: class 0)",
-         0, 0, NULL},
-        {"features", RN_OPT_STRING, &features, "columns to use, e.g. 2,3, or all (default: all; iris 2,3)", 0, 0, NULL},
+        {"class", RN_OPT_STRING, &class_text, "the class told apart from the rest, by name or index (default: 0)", 0,
+         0, "NAME"},
+        {"features", RN_OPT_STRING, &features, "columns to use, e.g. 2,3, or all (default: all; iris 2,3)", 0, 0, "LIST"},
+        {"scale", RN_OPT_CHOICE, &scale, "feature scaling (default auto: standardise breast-cancer and wine)", 0, 0,
+         "auto|none|standard"},
+        {"test", RN_OPT_DOUBLE, &test_fraction, "fraction held out for testing, stratified", 0, 0.9, NULL},
+        {"training", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"epochs", RN_OPT_INT, &max_epochs, "most epochs before giving up", 1, 1000000, NULL},
         {"learning-rate", RN_OPT_DOUBLE, &learning_rate, "eta in w <- w + eta (t - y) x", 1e-9, 1e9, NULL},
-        {"order", RN_OPT_CHOICE, &order, "example order per epoch (auto: fixed for gates, shuffled for data)", 0, 0,
+        {"order", RN_OPT_CHOICE, &order, "example order (default auto: fixed for gates, shuffled for data)", 0, 0,
          "auto|fixed|shuffled"},
         {"init", RN_OPT_DOUBLE, &init_scale, "start from uniform weights in [-X, X] (0: from w = 0)", 0, 1e6, NULL},
         {"pocket", RN_OPT_FLAG, &pocket, "keep the weights with the fewest training mistakes (Gallant)", 0, 0, NULL},
-        {"test", RN_OPT_DOUBLE, &test_fraction, "fraction of a data set held out for testing (stratified)", 0, 0.9,
-         NULL},
-        {"scale", RN_OPT_CHOICE, &scale, "feature scaling (auto: standardise breast-cancer and wine)", 0, 0,
-         "auto|none|standard"},
         {0}};
     const rn_cli_spec spec = {"perceptron", "[--data gates --gate and | --data iris --class setosa | ...]",
                               "Rosenblatt's perceptron y = step(w.x + b) trained online with w <- w + eta (t - y) x, "

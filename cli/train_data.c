@@ -24,12 +24,12 @@ rn_status rn_train_data_load(rn_train_data *out, const char *name, double val_fr
     if (s == RN_OK && (out->split.n_train < 1 || out->split.n_test < 1))
         s = rn_error(RN_ERR_ARGUMENT, "%s: the split leaves %d training and %d test examples", name, out->split.n_train,
                      out->split.n_test);
-    /* Tabular features: each standardised on its own.  Images: one mean and
-     * one standard deviation for all pixels (for MNIST the well-known 0.1307
-     * and 0.3081 of PyTorch's examples), which keeps the picture a picture. */
-    if (s == RN_OK) {
-        s = rn_standardizer_fit(&out->standardizer, &out->data, out->split.train, out->split.n_train,
-                                out->data.pixels == NULL);
+    /* Tabular features are standardised, each on its own, with the training
+     * part's statistics.  Pixels stay in [0, 1]: measured on MNIST and
+     * Fashion-MNIST (seed 1), a global standardisation (0.1307 / 0.3081)
+     * changed test accuracy by less than the seed-to-seed spread. */
+    if (s == RN_OK && !out->data.pixels) {
+        s = rn_standardizer_fit(&out->standardizer, &out->data, out->split.train, out->split.n_train, true);
         out->standardized = s == RN_OK;
     }
     if (s != RN_OK) rn_train_data_free(out);

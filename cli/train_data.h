@@ -21,7 +21,8 @@ typedef struct rn_train_data {
 /* Loads `name` and splits it: the official test set where there is one (the
  * validation part a stratified fraction of the training set), else a
  * stratified train/val/test split.  Tabular features are standardised with
- * the training part's mean and standard deviation; pixels stay in [0, 1]. */
+ * the training part's mean and standard deviation; pixels stay in [0, 1]
+ * (a model file with a one-value preprocess.mean/std still applies it). */
 rn_status rn_train_data_load(rn_train_data *out, const char *name, double val_fraction, double test_fraction,
                              uint64_t split_seed);
 void rn_train_data_free(rn_train_data *data);

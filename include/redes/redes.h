@@ -15,6 +15,8 @@
 #include "redes/current_stimulus.h"
 #include "redes/dataset.h"
 #include "redes/elementwise.h"
+#include "redes/family_tree.h"
+#include "redes/family_tree_net.h"
 #include "redes/gemm.h"
 #include "redes/gradcheck.h"
 #include "redes/hh_analysis.h"

@@ -6,7 +6,6 @@
  *   nll:              dz_{b, c_b} += -g / B
  */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "autograd/ops_internal.h"
@@ -115,11 +114,7 @@ rn_var *rn_cross_entropy_loss(rn_tape *tape, rn_var *logits, const int *labels)
     }
     double loss;
     rn_status status = rn_loss_cross_entropy(logits->value.data, labels, batch, classes, &loss, grad);
-    if (status != RN_OK) {
-        char text[256];
-        snprintf(text, sizeof text, "%s", rn_error_message());
-        return rn_tape_fail(tape, status, "%s", text);
-    }
+    if (status != RN_OK) return rn_tape_fail(tape, status, "%s", rn_error_message());
     out->value.data[0] = (float)loss;
     return out;
 }
@@ -143,11 +138,7 @@ rn_var *rn_nll_loss(rn_tape *tape, rn_var *log_probs, const int *labels)
     int batch = log_probs->value.shape[0], classes = log_probs->value.shape[1];
     double loss;
     rn_status status = rn_loss_nll(log_probs->value.data, labels, batch, classes, &loss, NULL);
-    if (status != RN_OK) {
-        char text[256];
-        snprintf(text, sizeof text, "%s", rn_error_message());
-        return rn_tape_fail(tape, status, "%s", text);
-    }
+    if (status != RN_OK) return rn_tape_fail(tape, status, "%s", rn_error_message());
     rn_var *out = rn_tape_op(tape, "nll_loss", 1, scalar_shape, &log_probs, 1, nll_backward);
     if (!out) return NULL;
     out->value.data[0] = (float)loss;

@@ -77,14 +77,21 @@ static bool channel_vector_or_fail(rn_tape *tape, const char *name, const char *
     return false;
 }
 
+/* The op's inputs: x, then gamma and beta where given.  Returns how many. */
+static int gather_inputs(rn_var *inputs[3], rn_var *x, rn_var *gamma, rn_var *beta)
+{
+    int n = 0;
+    inputs[n++] = x;
+    if (gamma) inputs[n++] = gamma;
+    if (beta) inputs[n++] = beta;
+    return n;
+}
+
 rn_var *rn_batch_norm(rn_tape *tape, rn_var *x, rn_var *gamma, rn_var *beta,
                       rn_batch_norm_stats *stats)
 {
     rn_var *inputs[3];
-    int n_inputs = 0;
-    inputs[n_inputs++] = x;
-    if (gamma) inputs[n_inputs++] = gamma;
-    if (beta) inputs[n_inputs++] = beta;
+    int n_inputs = gather_inputs(inputs, x, gamma, beta);
     if (!x) return rn__tape_record(tape, "batch_norm", inputs, n_inputs, NULL);
     char sx[64];
     if (x->value.ndim < 2)
@@ -197,10 +204,7 @@ static void layer_norm_backward(rn_tape *tape, rn_var *out)
 rn_var *rn_layer_norm(rn_tape *tape, rn_var *x, rn_var *gamma, rn_var *beta, float eps)
 {
     rn_var *inputs[3];
-    int n_inputs = 0;
-    inputs[n_inputs++] = x;
-    if (gamma) inputs[n_inputs++] = gamma;
-    if (beta) inputs[n_inputs++] = beta;
+    int n_inputs = gather_inputs(inputs, x, gamma, beta);
     if (!x) return rn__tape_record(tape, "layer_norm", inputs, n_inputs, NULL);
     int width = x->value.shape[x->value.ndim - 1];
     if (width < 1) return rn_tape_fail(tape, RN_ERR_SHAPE, "layer_norm: last dimension is empty");

@@ -8,7 +8,6 @@
  *   concat:     dx_j += dy[block j]
  *   slice:      dx[start : start+length] += dy
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "autograd/ops_internal.h"
@@ -25,11 +24,8 @@ rn_var *rn_reshape(rn_tape *tape, rn_var *x, int ndim, const int *shape)
 {
     if (!x) return rn__tape_record(tape, "reshape", &x, 1, NULL);
     rn_tensor view;
-    if (rn_tensor_reshape(&x->value, ndim, shape, &view) != RN_OK) {
-        char text[256];
-        snprintf(text, sizeof text, "%s", rn_error_message());
-        return rn_tape_fail(tape, RN_ERR_SHAPE, "%s", text);
-    }
+    if (rn_tensor_reshape(&x->value, ndim, shape, &view) != RN_OK)
+        return rn_tape_fail(tape, RN_ERR_SHAPE, "%s", rn_error_message());
     rn_var *out = rn__tape_record(tape, "reshape", &x, 1, reshape_backward);
     if (!out) return NULL;
     out->value = view;

@@ -74,6 +74,8 @@ static void remember_error(rn_tape *tape, rn_status code)
 
 rn_var *rn_tape_fail(rn_tape *tape, rn_status code, const char *format, ...)
 {
+    /* Formatted into a local buffer before rn_error overwrites the message,
+     * so a kernel's error can be passed on as "%s", rn_error_message(). */
     char text[512];
     va_list args;
     va_start(args, format);

@@ -332,24 +332,6 @@ static rn_status load_generic(const char *path, const rn_csv_options *options, c
     return status;
 }
 
-rn_status rn_csv_load(const char *path, const rn_csv_options *options, rn_dataset *out)
-{
-    memset(out, 0, sizeof *out);
-    rn_csv_options defaults = rn_csv_default_options();
-    if (!options) options = &defaults;
-    char *text;
-    size_t length;
-    RN_CHECK(read_text(path, &text, &length));
-    rn_status status = load_generic(path, options, text, out);
-    free(text);
-    if (status != RN_OK) {
-        rn_dataset_free(out);
-        return status;
-    }
-    name_from_path(path, out);
-    return RN_OK;
-}
-
 /* Parses the scikit-learn count line "N,F,NAME0,NAME1,..." */
 static rn_status parse_count_line(const char *path, line_reader *reader, int *n_rows, int *n_features,
                                   char ***names, int *n_names)
@@ -406,21 +388,35 @@ static rn_status load_sklearn(const char *path, char *text, rn_dataset *out)
     return status;
 }
 
-rn_status rn_csv_load_sklearn(const char *path, const char *name, bool has_count_line, rn_dataset *out)
+/* Reads the whole file and parses it: as a generic CSV with `options`, or
+ * with options NULL as scikit-learn's format (a count line first).  On
+ * failure `out` is left empty. */
+static rn_status load_file(const char *path, const rn_csv_options *options, rn_dataset *out)
 {
     memset(out, 0, sizeof *out);
     char *text;
     size_t length;
     RN_CHECK(read_text(path, &text, &length));
-    rn_csv_options options = {-1, RN_CSV_HEADER_NO};
-    rn_status status =
-        has_count_line ? load_sklearn(path, text, out) : load_generic(path, &options, text, out);
+    rn_status status = options ? load_generic(path, options, text, out) : load_sklearn(path, text, out);
     free(text);
     if (status != RN_OK) {
         rn_dataset_free(out);
         return status;
     }
     name_from_path(path, out);
+    return RN_OK;
+}
+
+rn_status rn_csv_load(const char *path, const rn_csv_options *options, rn_dataset *out)
+{
+    rn_csv_options defaults = rn_csv_default_options();
+    return load_file(path, options ? options : &defaults, out);
+}
+
+rn_status rn_csv_load_sklearn(const char *path, const char *name, bool has_count_line, rn_dataset *out)
+{
+    rn_csv_options generic = {-1, RN_CSV_HEADER_NO};
+    RN_CHECK(load_file(path, has_count_line ? NULL : &generic, out));
     rn_copy_text(out->name, sizeof out->name, name);
     return RN_OK;
 }

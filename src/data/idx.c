@@ -124,7 +124,13 @@ static rn_status read_header(gzFile file, const char *path, int expected_magic, 
     const char *zmessage = NULL;
     long long got = read_fully(file, magic_bytes, 4, &zmessage);
     if (got < 0) return rn_error(RN_ERR_FORMAT, "%s: corrupt gzip data (%s)", path, zmessage);
-    if (got == 0) return rn_error(RN_ERR_FORMAT, "%s: empty file (expected an IDX header)", path);
+    if (got == 0) {
+        int code;
+        gzerror(file, &code);
+        if (code == Z_BUF_ERROR) /* a gzip stream cut before its first data */
+            return rn_error(RN_ERR_FORMAT, "%s: gzip stream ends before any data (truncated?)", path);
+        return rn_error(RN_ERR_FORMAT, "%s: empty file (expected an IDX header)", path);
+    }
     if (got < 4) return truncated(path, 4, (unsigned long long)got);
 
     int type = magic_bytes[2], ndim = magic_bytes[3];

@@ -154,16 +154,22 @@ static bool derivative_uses_y(rn_activation kind)
     return kind == RN_ACT_SIGMOID || kind == RN_ACT_TANH || kind == RN_ACT_ELU;
 }
 
+/* f'(x_i), from the kept y_i = f(x_i) when the caller has it (y != NULL),
+ * else recomputing f(x_i) where the derivative needs it (need_y). */
+static inline float derivative_of_element(rn_activation kind, float alpha, const float *x, const float *y,
+                                          bool need_y, ptrdiff_t i)
+{
+    float yi = need_y ? value_at(kind, alpha, x[i]) : (y ? y[i] : 0.0f);
+    return derivative_at(kind, alpha, x[i], yi);
+}
+
 void rn_activation_derivative(rn_activation kind, float alpha, const float *x, const float *y,
                               float *dydx, size_t n)
 {
     ptrdiff_t count = (ptrdiff_t)n;
     bool need_y = derivative_uses_y(kind) && y == NULL;
     RN_OMP_FOR(n / 4)
-    for (ptrdiff_t i = 0; i < count; i++) {
-        float yi = need_y ? value_at(kind, alpha, x[i]) : (y ? y[i] : 0.0f);
-        dydx[i] = derivative_at(kind, alpha, x[i], yi);
-    }
+    for (ptrdiff_t i = 0; i < count; i++) dydx[i] = derivative_of_element(kind, alpha, x, y, need_y, i);
 }
 
 void rn_activation_backward(rn_activation kind, float alpha, const float *x, const float *y,
@@ -201,8 +207,6 @@ void rn_activation_backward(rn_activation kind, float alpha, const float *x, con
     }
     bool need_y = derivative_uses_y(kind) && y == NULL;
     RN_OMP_FOR(n / 4)
-    for (ptrdiff_t i = 0; i < count; i++) {
-        float yi = need_y ? value_at(kind, alpha, x[i]) : (y ? y[i] : 0.0f);
-        dx[i] += dy[i] * derivative_at(kind, alpha, x[i], yi);
-    }
+    for (ptrdiff_t i = 0; i < count; i++)
+        dx[i] += dy[i] * derivative_of_element(kind, alpha, x, y, need_y, i);
 }

@@ -65,6 +65,19 @@ static rn_status check_labels(const char *who, const int *labels, int batch, int
     return RN_OK;
 }
 
+/* ln sum_k e^{z_k} = m + ln sum_k e^{z_k - m} with m = max_k z_k, so that no
+ * e^ overflows; in double, as the sum over a long row needs it. */
+static double log_sum_exp(const float *z, int classes)
+{
+    float m = z[0];
+    for (int k = 1; k < classes; k++) m = z[k] > m ? z[k] : m;
+    double partition = 0.0;
+    for (int k = 0; k < classes; k++) partition += exp((double)z[k] - m);
+    return m + log(partition);
+}
+
+/* L = (1/B) sum_b [ln sum_k e^{z_bk} - z_{b,c_b}],
+ * dL/dz_bk = (softmax(z_b)_k - [k = c_b]) / B. */
 rn_status rn_loss_cross_entropy(const float *logits, const int *labels, int batch, int classes,
                                 double *loss, float *grad)
 {
@@ -72,11 +85,7 @@ rn_status rn_loss_cross_entropy(const float *logits, const int *labels, int batc
     double sum = 0.0;
     for (int b = 0; b < batch; b++) {
         const float *z = logits + (size_t)b * classes;
-        float m = z[0];
-        for (int k = 1; k < classes; k++) m = z[k] > m ? z[k] : m;
-        double partition = 0.0;
-        for (int k = 0; k < classes; k++) partition += exp((double)z[k] - m);
-        double log_partition = m + log(partition);
+        double log_partition = log_sum_exp(z, classes);
         sum += log_partition - z[labels[b]];
         if (grad) {
             float *g = grad + (size_t)b * classes;

@@ -23,18 +23,22 @@ static rn_status check_sizes(int n_samples, int n_classes)
     return RN_OK;
 }
 
+/* `which` is "true" or "predicted". */
+static rn_status check_label(const char *which, int label, int sample, int n_classes)
+{
+    if (label >= 0 && label < n_classes) return RN_OK;
+    return rn_error(RN_ERR_ARGUMENT, "confusion matrix: %s label %d of sample %d is outside 0..%d", which, label,
+                    sample, n_classes - 1);
+}
+
 rn_status rn_confusion_accumulate(const int *y_true, const int *y_pred, int n_samples, int n_classes,
                                   int64_t *confusion)
 {
     RN_CHECK(check_sizes(n_samples, n_classes));
     /* Validate everything first so a bad label leaves the matrix untouched. */
     for (int n = 0; n < n_samples; n++) {
-        if (y_true[n] < 0 || y_true[n] >= n_classes)
-            return rn_error(RN_ERR_ARGUMENT, "confusion matrix: true label %d of sample %d is outside 0..%d",
-                            y_true[n], n, n_classes - 1);
-        if (y_pred[n] < 0 || y_pred[n] >= n_classes)
-            return rn_error(RN_ERR_ARGUMENT, "confusion matrix: predicted label %d of sample %d is outside 0..%d",
-                            y_pred[n], n, n_classes - 1);
+        RN_CHECK(check_label("true", y_true[n], n, n_classes));
+        RN_CHECK(check_label("predicted", y_pred[n], n, n_classes));
     }
     for (int n = 0; n < n_samples; n++) confusion[(size_t)y_true[n] * n_classes + y_pred[n]]++;
     return RN_OK;
@@ -53,9 +57,7 @@ rn_status rn_confusion_accumulate_scores(const float *scores, const int *y_true,
 {
     RN_CHECK(check_sizes(n_samples, n_classes));
     for (int n = 0; n < n_samples; n++) {
-        if (y_true[n] < 0 || y_true[n] >= n_classes)
-            return rn_error(RN_ERR_ARGUMENT, "confusion matrix: true label %d of sample %d is outside 0..%d",
-                            y_true[n], n, n_classes - 1);
+        RN_CHECK(check_label("true", y_true[n], n, n_classes));
         const float *row = scores + (size_t)n * n_classes;
         for (int k = 0; k < n_classes; k++)
             if (!isfinite(row[k]))
@@ -328,11 +330,12 @@ static rn_status read_text(const char *path, char **text)
         capacity *= 2;
     }
     bool failed = ferror(file);
+    int read_errno = errno;
     fclose(file);
     if (!buffer) return rn_error(RN_ERR_MEMORY, "%s: out of memory", path);
     if (failed) {
         free(buffer);
-        return rn_error(RN_ERR_IO, "%s: read error", path);
+        return rn_error(RN_ERR_IO, "%s: read error: %s", path, strerror(read_errno));
     }
     buffer[length] = '\0';
     if (strlen(buffer) != length) {

@@ -147,9 +147,6 @@ rn_status rn_png_write_grid(const char *path, const float *images, int count, in
                             const rn_grid_options *options)
 {
     rn_image image;
-    rn_status status = rn_image_grid(&image, images, count, height, width, options);
-    if (status != RN_OK) return rn_error_context(status, "%s", path);
-    status = rn_image_write_png(&image, path);
-    rn_image_free(&image);
-    return status;
+    rn_status rendered = rn_image_grid(&image, images, count, height, width, options);
+    return rn_viz_write_rendered(path, rendered, &image);
 }

@@ -130,11 +130,8 @@ rn_status rn_png_write_heatmap(const char *path, const float *matrix, int rows, 
                                const rn_heatmap_options *options)
 {
     rn_image image;
-    rn_status status = rn_image_heatmap(&image, matrix, rows, columns, options);
-    if (status != RN_OK) return rn_error_context(status, "%s", path);
-    status = rn_image_write_png(&image, path);
-    rn_image_free(&image);
-    return status;
+    rn_status rendered = rn_image_heatmap(&image, matrix, rows, columns, options);
+    return rn_viz_write_rendered(path, rendered, &image);
 }
 
 /* ---------------------------------------------------------------- confusion matrix */
@@ -242,9 +239,6 @@ rn_status rn_png_write_confusion(const char *path, const int64_t *counts, int cl
                                  const char *const *labels, const char *title)
 {
     rn_image image;
-    rn_status status = rn_image_confusion(&image, counts, classes, labels, title);
-    if (status != RN_OK) return rn_error_context(status, "%s", path);
-    status = rn_image_write_png(&image, path);
-    rn_image_free(&image);
-    return status;
+    rn_status rendered = rn_image_confusion(&image, counts, classes, labels, title);
+    return rn_viz_write_rendered(path, rendered, &image);
 }

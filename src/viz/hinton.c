@@ -163,9 +163,6 @@ rn_status rn_png_write_hinton(const char *path, const float *weights, int panel_
                               const rn_hinton_options *options)
 {
     rn_image image;
-    rn_status status = rn_image_hinton(&image, weights, panel_rows, panel_columns, options);
-    if (status != RN_OK) return rn_error_context(status, "%s", path);
-    status = rn_image_write_png(&image, path);
-    rn_image_free(&image);
-    return status;
+    rn_status rendered = rn_image_hinton(&image, weights, panel_rows, panel_columns, options);
+    return rn_viz_write_rendered(path, rendered, &image);
 }

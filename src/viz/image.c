@@ -200,29 +200,34 @@ void rn_viz_abort_tmp(FILE *file, const char *tmp_path)
 
 /* ---------------------------------------------------------------- PNG writing */
 
-typedef struct png_error_box {
-    char message[256];
-} png_error_box;
-
-static void on_png_error(png_structp png, png_const_charp message)
+void rn_viz_png_on_error(png_structp png, png_const_charp message)
 {
-    png_error_box *box = png_get_error_ptr(png);
+    rn_viz_png_error *box = png_get_error_ptr(png);
     snprintf(box->message, sizeof box->message, "%s", message);
     png_longjmp(png, 1);
 }
 
-static void on_png_warning(png_structp png, png_const_charp message)
+void rn_viz_png_on_warning(png_structp png, png_const_charp message)
 {
     (void)png;
     (void)message; /* warnings are not errors; the library never prints */
+}
+
+rn_status rn_viz_write_rendered(const char *path, rn_status rendered, rn_image *image)
+{
+    if (rendered != RN_OK) return rn_error_context(rendered, "%s", path);
+    rn_status status = rn_image_write_png(image, path);
+    rn_image_free(image);
+    return status;
 }
 
 /* The libpng part, separate so that no local changes across setjmp. */
 static rn_status encode_png(FILE *file, const uint8_t *pixels, int width, int height, int channels,
                             const char *path)
 {
-    png_error_box box = {{0}};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &box, on_png_error, on_png_warning);
+    rn_viz_png_error box = {{0}};
+    png_structp png =
+        png_create_write_struct(PNG_LIBPNG_VER_STRING, &box, rn_viz_png_on_error, rn_viz_png_on_warning);
     if (!png) return rn_error(RN_ERR_MEMORY, "%s: cannot create PNG writer", path);
     png_infop info = png_create_info_struct(png);
     if (!info) {

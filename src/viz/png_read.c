@@ -14,23 +14,6 @@
 /* 8192 x 8192 RGBA at 16 bits is 512 MB of rows: the most a digit photo needs. */
 enum { MAX_READ_SIDE = 8192 };
 
-typedef struct read_error_box {
-    char message[256];
-} read_error_box;
-
-static void on_read_error(png_structp png, png_const_charp message)
-{
-    read_error_box *box = png_get_error_ptr(png);
-    snprintf(box->message, sizeof box->message, "%s", message);
-    png_longjmp(png, 1);
-}
-
-static void on_read_warning(png_structp png, png_const_charp message)
-{
-    (void)png;
-    (void)message;
-}
-
 /* One decoded pixel to grey in [0, 1]: Y = 0.299 R + 0.587 G + 0.114 B
  * (Rec. 601), composited over white with the alpha channel if present. */
 static float grey_of(const png_byte *p, int channels, int bit_depth)
@@ -59,8 +42,9 @@ static float grey_of(const png_byte *p, int channels, int bit_depth)
  * caller on failure (their addresses do not change across setjmp). */
 static rn_status decode(FILE *file, const char *path, png_bytep **rows, int *rows_allocated, rn_tensor *out)
 {
-    read_error_box box = {{0}};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &box, on_read_error, on_read_warning);
+    rn_viz_png_error box = {{0}};
+    png_structp png =
+        png_create_read_struct(PNG_LIBPNG_VER_STRING, &box, rn_viz_png_on_error, rn_viz_png_on_warning);
     if (!png) return rn_error(RN_ERR_MEMORY, "%s: cannot create PNG reader", path);
     png_infop info = png_create_info_struct(png);
     if (!info) {

@@ -50,6 +50,12 @@ expect_stderr "class 'daisy'.*setosa" "$REDES" perceptron --data iris --class da
 expect_stderr "features" "$REDES" perceptron --data iris --features 9
 expect_status 2 "$REDES" perceptron --data "$OUT/missing.csv"
 expect_status 2 "$REDES" perceptron --gate maybe
+expect_stderr "--epochs must be between 1 and" "$REDES" perceptron --epochs 0
+expect_stderr "--learning-rate expects a number, got 'nan'" "$REDES" perceptron --learning-rate nan
+expect_stderr "--test must be between 0 and 0.9" "$REDES" perceptron --data iris --test 0.95
+printf 'a,b,label\nnan,2,x\n1,1,y\n' >"$OUT/nan.csv"
+expect_status 2 "$REDES" perceptron --data "$OUT/nan.csv" --out "$OUT/bad"
+expect_stderr "nan.csv:2: column 1: 'nan' is not a finite number" "$REDES" perceptron --data "$OUT/nan.csv" --out "$OUT/bad"
 
 # --- gates
 run_capture "$REDES" gates --json --out "$OUT/gates"
@@ -71,6 +77,9 @@ json_check 'j["max_derivative_error"] < 1e-4' "derivatives agree with finite dif
 n_png=$(ls "$OUT/act"/activation-*.png 2>/dev/null | wc -l)
 [ "$n_png" -eq 11 ] && report ok || report fail "expected 11 activation pictures, found $n_png"
 expect_stderr "smaller than" "$REDES" activations --from 1 --to 0
+expect_stderr "--points must be between 2 and" "$REDES" activations --points 1
+expect_stderr "--from expects a number, got 'nan'" "$REDES" activations --from nan
+expect_stderr "--function must be one of" "$REDES" activations --function swish
 
 # --- losses
 run_capture "$REDES" losses --pred 0.9,0.2 --target 1,0 --probs "0.7,0.2,0.1;0.1,0.3,0.6" --classes 0,1 --json --out "$OUT/loss"
@@ -81,6 +90,9 @@ json_check 'abs(j["categorical"]["loss"] + (math.log(0.7) + math.log(0.3)) / 2) 
 expect_stderr "--pred has 2 values but --target has 1" "$REDES" losses --pred 0.1,0.2 --target 1
 expect_stderr "sums to" "$REDES" losses --probs "0.5,0.6"
 expect_stderr "expected numbers" "$REDES" losses --pred abc
+expect_stderr "--pred: value 1 is 1.5, must be in \[0, 1\]" "$REDES" losses --pred 1.5 --target 1
+expect_stderr "row 2 has 1 value, row 1 has 2" "$REDES" losses --probs "0.5,0.5;1" --classes 0,0
+expect_stderr "--classes: value 1 is 2, must be a class 0..1" "$REDES" losses --probs "0.5,0.5" --classes 2
 
 # --- metrics: equal to scikit-learn (fixture from tests/golden/make_metrics_golden.py)
 run_capture "$REDES" metrics --true "$G/metrics_strings_true.txt" --pred "$G/metrics_strings_pred.txt" --json --out "$OUT/m"
@@ -96,4 +108,13 @@ expect_stderr "has 30 labels but .* has 2" "$REDES" metrics --true "$G/metrics_s
 expect_stderr "empty file" "$REDES" metrics --true "$OUT/empty.txt" --pred "$OUT/short.txt"
 expect_stderr "No such file" "$REDES" metrics --true "$OUT/nope.txt" --pred "$OUT/short.txt"
 expect_stderr "needs --true FILE and --pred FILE" "$REDES" metrics --true "$OUT/short.txt"
+expect_stderr "needs --true FILE and --pred FILE" "$REDES" metrics --true "" --pred "$OUT/short.txt"
+expect_stderr "read error: Is a directory" "$REDES" metrics --true "$OUT" --pred "$OUT/short.txt"
+head -c 2000 /dev/urandom | tr -d '\n' | head -c 100 >"$OUT/binary.txt"; printf '\0' >>"$OUT/binary.txt"
+expect_stderr "contains a NUL byte" "$REDES" metrics --true "$OUT/binary.txt" --pred "$OUT/binary.txt"
+expect_stderr "--beta expects a number, got 'nan'" "$REDES" metrics --true "$OUT/short.txt" --pred "$OUT/short.txt" --beta nan
+# A bad --out fails alone: one line on stderr, before any other output.
+for command in gates activations losses perceptron; do
+    expect_stderr "exists and is not a folder" "$REDES" "$command" --json --out "$OUT/short.txt"
+done
 finish

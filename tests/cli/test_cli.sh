@@ -8,4 +8,21 @@ expect_output "redes 0\." "$REDES" --version
 expect_status 0 "$REDES" help
 expect_status 2 "$REDES" no-such-command
 expect_stderr "unknown command 'no-such-command'" "$REDES" no-such-command
+expect_stderr "unknown command 'nope'" "$REDES" help nope
+
+# --help of the finished commands: usage first, lines of at most 100 characters,
+# every option's text in one column, the common options last.
+for command in hh data perceptron gates activations losses metrics; do
+    run_capture "$REDES" "$command" --help
+    if [ "$check_status" -eq 0 ] && [[ "$check_stdout" == "usage: redes $command"* ]]; then report ok; else
+        report fail "redes $command --help: exit $check_status, starts '${check_stdout:0:40}'"; fi
+    long=$(/usr/bin/python3 -c 'import sys; print("".join(l for l in sys.stdin if len(l.rstrip("\n")) > 100), end="")' \
+        <<<"$check_stdout")
+    [ -z "$long" ] && report ok || report fail "redes $command --help: lines over 100 characters: $long"
+    misaligned=$(grep -E '^  --' <<<"$check_stdout" | awk 'NF > 2 && substr($0, 31, 1) != " "')
+    [ -z "$misaligned" ] && report ok || report fail "redes $command --help: misaligned: $misaligned"
+    grep -q '^common options:' <<<"$check_stdout" && report ok || report fail "redes $command --help: no common options"
+done
+expect_output '^stimulus \(run\):$' "$REDES" hh --help
+expect_output '^  --seed N +random seed' "$REDES" help hh
 finish

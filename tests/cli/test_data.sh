@@ -51,4 +51,19 @@ expect_stderr "unknown action 'frobnicate'" "$REDES" data frobnicate iris
 expect_stderr "must be at most 1" "$REDES" data split iris --train 0.9 --val 0.2
 expect_stderr "no official train/test split" "$REDES" data split iris --official
 expect_status 2 "$REDES" data info
+expect_stderr "expected an action and a data set" "$REDES" data
+expect_stderr "--train expects a number, got 'nan'" "$REDES" data split iris --train nan
+expect_stderr "--train must be between 0 and 1, got -0.1" "$REDES" data split iris --train -0.1
+expect_stderr "--label-column must be between 0 and" "$REDES" data info iris --label-column -1
+# Malformed files: a NaN, a short row, an empty file, a gzip stream cut in its header, a folder.
+printf 'a,b,label\nnan,2,x\n' >"$tmp/nan.csv"
+expect_status 2 "$REDES" data info "$tmp/nan.csv"
+expect_stderr "nan.csv:2: column 1: 'nan' is not a finite number" "$REDES" data info "$tmp/nan.csv"
+printf 'a,b,label\n1,2,x\n3,4\n' >"$tmp/short.csv"
+expect_stderr "short.csv:3: expected 3 columns, found 2" "$REDES" data info "$tmp/short.csv"
+: >"$tmp/empty.csv"
+expect_stderr "empty.csv: empty file" "$REDES" data info "$tmp/empty.csv"
+head -c 15 "$SOURCE/data/mnist/t10k-labels-idx1-ubyte.gz" >"$tmp/cut.idx.gz"
+expect_stderr "cut.idx.gz: gzip stream ends before any data \(truncated\?\)" "$REDES" data info "$tmp/cut.idx.gz"
+expect_stderr "train-images-idx3-ubyte\[.gz\] not found" "$REDES" data info "$tmp/mnist-copy/.."
 finish

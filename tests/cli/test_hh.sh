@@ -69,5 +69,23 @@ printf '0,0\n5,1\n2,3\n' >"$out/bad.csv"
 expect_stderr "times must increase" "$REDES" hh --stimulus csv --csv "$out/bad.csv" --out "$out/bad"
 expect_stderr "expected START:WIDTH:AMP" "$REDES" hh --stimulus pulses --pulses 5:x --out "$out/bad"
 expect_stderr "rate-from 200 must be before" "$REDES" hh --rate-from 200 --duration 100 --out "$out/bad"
+expect_stderr "unknown option '--bogus'" "$REDES" hh --bogus
+for value in nan abc inf 1e400; do expect_stderr "--dt expects a number, got '$value'" "$REDES" hh --dt "$value"; done
+expect_stderr "--duration must be between 0 and" "$REDES" hh --duration -5
+expect_stderr "--count expects an integer, got '2.5'" "$REDES" hh --count 2.5
+expect_stderr "--record-every must be between 1 and" "$REDES" hh --record-every 0
+expect_stderr "--dt needs a value" "$REDES" hh --dt
+expect_stderr "unexpected argument 'extra'" "$REDES" hh run extra
+expect_stderr "--from 10 must not be above --to 0" "$REDES" hh fi --from 10 --to 0 --out "$out/bad"
+expect_stderr "needs --pulses" "$REDES" hh --stimulus pulses --pulses "" --out "$out/bad"
+expect_stderr "--margin 0.05 must be below --max-factor - 1" "$REDES" hh refractory --max-factor 1.01
+expect_stderr "exists and is not a folder" "$REDES" hh --json --out "$out/stim.csv"
+expect_stderr "read error: Is a directory" "$REDES" hh --stimulus csv --csv "$out" --out "$out/bad"
+printf 'time_ms,current\n0,0\n10,' >"$out/cut.csv"
+expect_stderr "cut.csv:3: expected 'time_ms,current'" "$REDES" hh --stimulus csv --csv "$out/cut.csv" --out "$out/bad"
+printf 'time_ms,current\n0,nan\n' >"$out/nan.csv"
+expect_stderr "nan.csv:2: expected 'time_ms,current'" "$REDES" hh --stimulus csv --csv "$out/nan.csv" --out "$out/bad"
+expect_stderr "--out needs a folder name" "$REDES" hh --out ""
+expect_stderr "needs --csv FILE" "$REDES" hh --stimulus csv --csv "" --out "$out/bad"
 expect_status 0 "$REDES" hh --help
 finish
