@@ -50,7 +50,8 @@ typedef struct net {
 static rn_var *add_param(net *n, int ndim, const int *shape)
 {
     size_t size = 1;
-    for (int d = 0; d < ndim; d++) size *= (size_t)shape[d];
+    for (int d = 0; d < ndim; d++)
+        size *= (size_t)shape[d];
     rn_var *v = &n->vars[n->n_vars++];
     *v = rn_param(rn_tensor_view(n->params + n->used, ndim, shape),
                   rn_tensor_view(n->grads + n->used, ndim, shape));
@@ -110,7 +111,8 @@ static void run(const char *name, bool is_lenet, int steps)
     float *images = malloc((size_t)B * 784 * sizeof(float));
     rn_rng_fill_uniform(&rng, images, (size_t)B * 784, 0.0f, 1.0f);
     int labels[B];
-    for (int i = 0; i < B; i++) labels[i] = (int)rn_rng_below(&rng, 10);
+    for (int i = 0; i < B; i++)
+        labels[i] = (int)rn_rng_below(&rng, 10);
     rn_tape *tape = rn_tape_create(0);
     double *wall = malloc(sizeof(double) * (size_t)steps), *cpu = malloc(sizeof(double) * (size_t)steps);
     for (int s = -3; s < steps; s++) { /* three warm-up steps grow the arena */
@@ -124,7 +126,8 @@ static void run(const char *name, bool is_lenet, int steps)
         }
         memset(n.grads, 0, n.used * sizeof(float));
         if (rn_backward(tape, loss) != RN_OK) exit(1);
-        for (size_t i = 0; i < n.used; i++) n.params[i] -= 0.01f * n.grads[i];
+        for (size_t i = 0; i < n.used; i++)
+            n.params[i] -= 0.01f * n.grads[i];
         rn_tape_reset(tape);
         if (s >= 0) wall[s] = rn_seconds() - t0, cpu[s] = cpu_seconds() - c0;
     }

@@ -28,7 +28,10 @@ static double cpu_seconds(void)
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-typedef struct layer { const char *name; int batch, cin, h, w, cout, k, stride, pad; } layer;
+typedef struct layer {
+    const char *name;
+    int batch, cin, h, w, cout, k, stride, pad;
+} layer;
 
 int main(int argc, char **argv)
 {
@@ -48,8 +51,8 @@ int main(int argc, char **argv)
     for (size_t l = 0; l < sizeof layers / sizeof layers[0]; l++) {
         const layer *L = &layers[l];
         rn_conv2d_geometry g;
-        if (rn_conv2d_geometry_square(&g, L->batch, L->cin, L->h, L->w, L->cout, L->k, L->stride,
-                                      L->pad, 1, 1) != RN_OK) {
+        if (rn_conv2d_geometry_square(&g, L->batch, L->cin, L->h, L->w, L->cout, L->k, L->stride, L->pad, 1,
+                                      1) != RN_OK) {
             fprintf(stderr, "%s\n", rn_error_message());
             return 1;
         }
@@ -70,9 +73,12 @@ int main(int argc, char **argv)
             rn_conv2d_forward(&g, x, w, b, y, ws, n_ws);
             double t1 = rn_seconds();
             /* gradients are accumulated; zeroing them is part of a training step */
-            for (size_t i = 0; i < n_x; i++) dx[i] = 0.0f;
-            for (size_t i = 0; i < n_w; i++) dw[i] = 0.0f;
-            for (int i = 0; i < g.out_channels; i++) db[i] = 0.0f;
+            for (size_t i = 0; i < n_x; i++)
+                dx[i] = 0.0f;
+            for (size_t i = 0; i < n_w; i++)
+                dw[i] = 0.0f;
+            for (int i = 0; i < g.out_channels; i++)
+                db[i] = 0.0f;
             if (l != 0 && l != 2) /* a first layer needs no input gradient */
                 rn_conv2d_backward_data(&g, dy, w, dx, ws, n_ws);
             rn_conv2d_backward_weight(&g, x, dy, dw, db, ws, n_ws);
@@ -84,8 +90,7 @@ int main(int argc, char **argv)
         qsort(total, (size_t)repeats, sizeof(double), compare_doubles);
         qsort(cpu, (size_t)repeats, sizeof(double), compare_doubles);
         printf("%-34s %9.3f %9.3f %9.3f %9.3f %9.3f\n", L->name, forward[repeats / 2] * 1e3,
-               backward[repeats / 2] * 1e3, total[repeats / 2] * 1e3, total[0] * 1e3,
-               cpu[repeats / 2] * 1e3);
+               backward[repeats / 2] * 1e3, total[repeats / 2] * 1e3, total[0] * 1e3, cpu[repeats / 2] * 1e3);
         free(x), free(y), free(dy), free(dx), free(w), free(dw), free(b), free(db), free(ws);
     }
     return 0;

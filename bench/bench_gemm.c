@@ -15,8 +15,8 @@
 
 #include "redes/redes.h"
 
-typedef void gemm_fn(bool, bool, int, int, int, float, const float *, int, const float *, int,
-                     float, float *, int);
+typedef void gemm_fn(bool, bool, int, int, int, float, const float *, int, const float *, int, float, float *,
+                     int);
 
 /* OpenBLAS itself, even when rn_gemm chose the portable kernel.  Declared here
  * (CBLAS's row-major/transpose codes are 101 and 111/112) and weak, so that
@@ -25,8 +25,8 @@ void cblas_sgemm(int order, int transpose_a, int transpose_b, int M, int N, int 
                  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
     __attribute__((weak));
 
-static void openblas_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
-                          int lda, const float *B, int ldb, float beta, float *C, int ldc)
+static void openblas_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc)
 {
     cblas_sgemm(101, ta ? 112 : 111, tb ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
@@ -80,14 +80,18 @@ int main(int argc, char **argv)
     int threads = rn_threads();
     double ghz = cpu_mhz() / 1000.0;
     double peak = threads * ghz * 2 * vector_floats * 2;
-    printf("# gemm: %d threads, %.2f GHz (cpuinfo), %d-float vectors, 2 FMA units assumed\n", threads,
-           ghz, vector_floats);
-    printf("# peak estimate = threads x GHz x 2 FMA x %d floats x 2 flops = %.0f GFLOP/s\n",
-           vector_floats, peak);
+    printf("# gemm: %d threads, %.2f GHz (cpuinfo), %d-float vectors, 2 FMA units assumed\n", threads, ghz,
+           vector_floats);
+    printf("# peak estimate = threads x GHz x 2 FMA x %d floats x 2 flops = %.0f GFLOP/s\n", vector_floats,
+           peak);
     printf("# backend of rn_gemm: %s; median of %d runs\n", rn_gemm_backend(), repeats);
     printf("%-22s %10s %10s %8s\n", "shape (ta tb M N K)", "portable", "openblas", "ratio");
 
-    static const struct { bool ta, tb; int M, N, K; const char *what; } shapes[] = {
+    static const struct {
+        bool ta, tb;
+        int M, N, K;
+        const char *what;
+    } shapes[] = {
         {false, false, 64, 256, 784, "MLP fwd 784->256"},
         {false, true, 64, 784, 256, "MLP dX"},
         {true, false, 784, 256, 64, "MLP dW"},
@@ -108,10 +112,14 @@ int main(int argc, char **argv)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int M = shapes[s].M, N = shapes[s].N, K = shapes[s].K;
         double flops = 2.0 * M * N * K;
-        double portable = median_seconds(rn_gemm_portable, shapes[s].ta, shapes[s].tb, M, N, K, A, B, C, repeats);
-        double blas = !cblas_sgemm ? NAN : median_seconds(openblas_gemm, shapes[s].ta, shapes[s].tb, M, N, K, A, B, C, repeats);
+        double portable =
+            median_seconds(rn_gemm_portable, shapes[s].ta, shapes[s].tb, M, N, K, A, B, C, repeats);
+        double blas = !cblas_sgemm ? NAN
+                                   : median_seconds(openblas_gemm, shapes[s].ta, shapes[s].tb, M, N, K, A, B,
+                                                    C, repeats);
         char label[64];
-        snprintf(label, sizeof label, "%c%c %dx%dx%d", shapes[s].ta ? 'T' : 'N', shapes[s].tb ? 'T' : 'N', M, N, K);
+        snprintf(label, sizeof label, "%c%c %dx%dx%d", shapes[s].ta ? 'T' : 'N', shapes[s].tb ? 'T' : 'N', M,
+                 N, K);
         printf("%-22s %10.1f %10.1f %8.2f   %s\n", label, flops / portable * 1e-9, flops / blas * 1e-9,
                blas / portable, shapes[s].what);
     }

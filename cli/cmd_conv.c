@@ -44,8 +44,12 @@ typedef struct kernel_spec {
 static const kernel_spec kernels[] = {
     {"sobel-x", 3, {-1, 0, 1, -2, 0, 2, -1, 0, 1}, 1, true, "horizontal change: vertical edges"},
     {"sobel-y", 3, {-1, -2, -1, 0, 0, 0, 1, 2, 1}, 1, true, "vertical change: horizontal edges"},
-    {"gauss", 5, {1, 4, 6, 4, 1, 4, 16, 24, 16, 4, 6, 24, 36, 24, 6, 4, 16, 24, 16, 4, 1, 4, 6, 4, 1},
-     256, false, "binomial blur (approximates a Gaussian, sigma 1)"},
+    {"gauss",
+     5,
+     {1, 4, 6, 4, 1, 4, 16, 24, 16, 4, 6, 24, 36, 24, 6, 4, 16, 24, 16, 4, 1, 4, 6, 4, 1},
+     256,
+     false,
+     "binomial blur (approximates a Gaussian, sigma 1)"},
     {"laplace", 3, {0, 1, 0, 1, -4, 1, 0, 1, 0}, 1, true, "second derivative: blobs and edges"},
     {"sharpen", 3, {0, -1, 0, -1, 5, -1, 0, -1, 0}, 1, false, "identity minus Laplacian"},
     {"box", 3, {1, 1, 1, 1, 1, 1, 1, 1, 1}, 9, false, "mean of the 3x3 neighbourhood"},
@@ -61,7 +65,8 @@ static const kernel_spec *find_kernel(const char *name)
 
 static void kernel_weights(const kernel_spec *k, float *w)
 {
-    for (int i = 0; i < k->size * k->size; i++) w[i] = k->values[i] / k->divisor;
+    for (int i = 0; i < k->size * k->size; i++)
+        w[i] = k->values[i] / k->divisor;
 }
 
 /* ------------------------------------------------------------------ inputs */
@@ -75,12 +80,12 @@ static rn_status load_mnist_digit(int index, rn_tensor *out)
     if (!file) return rn_error(RN_ERR_IO, "%s: cannot open", path);
     unsigned char header[16], pixels[784];
     bool ok = gzread(file, header, 16) == 16 && header[2] == 8 && header[3] == 3 &&
-              gzseek(file, 16 + (z_off_t)index * 784, SEEK_SET) >= 0 &&
-              gzread(file, pixels, 784) == 784;
+              gzseek(file, 16 + (z_off_t)index * 784, SEEK_SET) >= 0 && gzread(file, pixels, 784) == 784;
     gzclose(file);
     if (!ok) return rn_error(RN_ERR_FORMAT, "%s: cannot read image %d (not an IDX image file?)", path, index);
     RN_CHECK(rn_tensor_alloc(out, 2, (int[]){28, 28}));
-    for (int i = 0; i < 784; i++) out->data[i] = pixels[i] / 255.0f;
+    for (int i = 0; i < 784; i++)
+        out->data[i] = pixels[i] / 255.0f;
     return RN_OK;
 }
 
@@ -92,8 +97,8 @@ static rn_status make_pattern(rn_tensor *out)
     for (int y = 0; y < N; y++)
         for (int x = 0; x < N; x++) {
             float v = 0.0f;
-            if ((x - 18) * (x - 18) + (y - 18) * (y - 18) <= 12 * 12) v = 1.0f;  /* disc */
-            if (x >= 36 && x < 56 && y >= 8 && y < 28) v = 0.8f;                   /* square */
+            if ((x - 18) * (x - 18) + (y - 18) * (y - 18) <= 12 * 12) v = 1.0f;            /* disc */
+            if (x >= 36 && x < 56 && y >= 8 && y < 28) v = 0.8f;                           /* square */
             if (y >= 38 && y < 58 && x >= 6 && x < 58 && ((x + y) / 5) % 2 == 0) v = 0.6f; /* stripes */
             out->data[y * N + x] = v;
         }
@@ -107,8 +112,8 @@ static rn_status convolve(const rn_tensor *image, const float *w, int size, int 
                           rn_tensor *out)
 {
     rn_conv2d_geometry g;
-    RN_CHECK(rn_conv2d_geometry_square(&g, 1, 1, image->shape[0], image->shape[1], 1, size, stride,
-                                       padding, 1, 1));
+    RN_CHECK(rn_conv2d_geometry_square(&g, 1, 1, image->shape[0], image->shape[1], 1, size, stride, padding,
+                                       1, 1));
     size_t workspace_floats = rn_conv2d_workspace_floats(&g);
     float *workspace = malloc(workspace_floats * sizeof(float));
     if (!workspace) return rn_error(RN_ERR_MEMORY, "conv: workspace of %zu floats", workspace_floats);
@@ -135,7 +140,8 @@ static stats stats_of(const rn_tensor *t)
         s.mean += t->data[i];
     }
     s.mean /= (double)n;
-    for (size_t i = 0; i < n; i++) s.std += (t->data[i] - s.mean) * (t->data[i] - s.mean);
+    for (size_t i = 0; i < n; i++)
+        s.std += (t->data[i] - s.mean) * (t->data[i] - s.mean);
     s.std = sqrt(s.std / (double)n);
     return s;
 }
@@ -159,7 +165,8 @@ static rn_status kernel_image(const kernel_spec *k, int cell, rn_image *out)
     int n = k->size;
     RN_CHECK(rn_image_alloc(out, n * cell, n * cell, 3));
     float largest = 0.0f;
-    for (int i = 0; i < n * n; i++) largest = fmaxf(largest, fabsf(k->values[i]));
+    for (int i = 0; i < n * n; i++)
+        largest = fmaxf(largest, fabsf(k->values[i]));
     for (int u = 0; u < n; u++)
         for (int v = 0; v < n; v++) {
             float value = k->values[u * n + v];
@@ -220,7 +227,8 @@ static rn_status write_pictures(const char *folder, const rn_tensor *input, cons
         snprintf(path, sizeof path, "%s/%s", folder, names[i]);
         status = rn_image_write_png(images[i], path);
     }
-    for (int i = 0; i < 4; i++) rn_image_free((rn_image *)images[i]);
+    for (int i = 0; i < 4; i++)
+        rn_image_free((rn_image *)images[i]);
     return status;
 }
 
@@ -249,12 +257,16 @@ int rn_cmd_conv(int argc, char **argv)
         {"digit", RN_OPT_INT, &digit, "which MNIST test digit to use without --image", 0, 9999, NULL},
         {"pattern", RN_OPT_FLAG, &pattern, "use the generated test pattern", 0, 0, NULL},
         {"stride", RN_OPT_INT, &stride, "step between windows", 1, 8, NULL},
-        {"padding", RN_OPT_INT, &padding, "zeros around the picture (default: half the kernel, same size)", 0, 8, NULL},
+        {"padding", RN_OPT_INT, &padding, "zeros around the picture (default: half the kernel, same size)", 0,
+         8, NULL},
         {0}};
-    const rn_cli_spec spec = {"conv", "[--image FILE.png] [--kernel NAME]",
+    const rn_cli_spec spec = {"conv",
+                              "[--image FILE.png] [--kernel NAME]",
                               "Convolves a picture with a classic kernel and writes input, kernel "
                               "and output as PNGs side by side (chapter 7).",
-                              options, 0, 0};
+                              options,
+                              0,
+                              0};
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
@@ -328,8 +340,8 @@ int rn_cmd_conv(int argc, char **argv)
         rn_cli_print_json(json);
     } else {
         rn_cli_say(&args, "%s (%s) on %s %dx%d -> %dx%d, stride %d, padding %d", kernel_name,
-                   magnitude ? "gradient magnitude of sobel-x and sobel-y" : k->what, source,
-                   input.shape[0], input.shape[1], output.shape[0], output.shape[1], stride, padding);
+                   magnitude ? "gradient magnitude of sobel-x and sobel-y" : k->what, source, input.shape[0],
+                   input.shape[1], output.shape[0], output.shape[1], stride, padding);
         rn_cli_say(&args, "output: min %.4g  max %.4g  mean %.4g  std %.4g", s.min, s.max, s.mean, s.std);
         rn_cli_say(&args, "wrote %s/conv.png (input | kernel | output)", folder);
     }

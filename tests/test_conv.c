@@ -53,9 +53,8 @@ static size_t at4(int C, int H, int W, int b, int c, int y, int x)
  * pairs: every y[b,o,i,j] += w[o,c',u,v] x[b,c,i S - P + u D, j S - P + v D].
  * Forward, backward-data and backward-weight are the same sum read three
  * ways, so one loop nest computes all three. */
-static void reference_conv(const rn_conv2d_geometry *g, const float *x, const float *w,
-                           const float *bias, const float *dy, double *y, double *dx, double *dw,
-                           double *db)
+static void reference_conv(const rn_conv2d_geometry *g, const float *x, const float *w, const float *bias,
+                           const float *dy, double *y, double *dx, double *dw, double *db)
 {
     int cin_g = g->in_channels / g->groups, cout_g = g->out_channels / g->groups;
     int K_h = g->kernel_height, K_w = g->kernel_width;
@@ -87,8 +86,8 @@ static void reference_conv(const rn_conv2d_geometry *g, const float *x, const fl
 /* Transposed convolution by its own definition (not via the mirror): each
  * input pixel x[b,c,i,j] scatters w[c,o',u,v] x into y[b,o,i S - P + u D, ...]. */
 static void reference_conv_transpose(const rn_conv2d_geometry *t, const float *x, const float *w,
-                                     const float *bias, const float *dy, double *y, double *dx,
-                                     double *dw, double *db)
+                                     const float *bias, const float *dy, double *y, double *dx, double *dw,
+                                     double *db)
 {
     int cin_g = t->in_channels / t->groups, cout_g = t->out_channels / t->groups;
     int K_h = t->kernel_height, K_w = t->kernel_width;
@@ -124,31 +123,46 @@ static void reference_conv_transpose(const rn_conv2d_geometry *t, const float *x
 /* ----------------------------------------------------------------- conv cases */
 
 typedef struct conv_case {
-    int batch, in_channels, height, width, out_channels, kernel_h, kernel_w, stride, pad, dilation,
-        groups, output_pad;
+    int batch, in_channels, height, width, out_channels, kernel_h, kernel_w, stride, pad, dilation, groups,
+        output_pad;
 } conv_case;
 
 static const conv_case conv_cases[] = {
     /* B  Cin  H   W  Cout Kh Kw  S  P  D  G  OP */
-    {2, 3, 7, 7, 4, 3, 3, 1, 0, 1, 1, 0},   {2, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 0},
-    {3, 2, 9, 8, 6, 3, 3, 2, 1, 1, 2, 0},   {2, 4, 11, 7, 4, 3, 2, 2, 2, 1, 2, 1},
-    {2, 2, 9, 9, 3, 3, 3, 1, 2, 2, 1, 0},   {1, 4, 10, 13, 6, 3, 3, 2, 1, 2, 2, 1},
-    {3, 1, 28, 28, 6, 5, 5, 1, 2, 1, 1, 0}, {2, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1, 0},
-    {4, 6, 5, 5, 8, 1, 1, 1, 0, 1, 2, 0},   {2, 5, 6, 7, 3, 1, 1, 2, 0, 1, 1, 1},
-    {5, 3, 1, 1, 2, 1, 1, 1, 0, 1, 1, 0},   {2, 3, 4, 4, 5, 3, 3, 1, 1, 1, 1, 0},
-    {1, 2, 5, 3, 2, 5, 3, 1, 0, 1, 2, 0},   {2, 4, 8, 8, 2, 4, 4, 2, 1, 1, 2, 1},
+    {2, 3, 7, 7, 4, 3, 3, 1, 0, 1, 1, 0},
+    {2, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 0},
+    {3, 2, 9, 8, 6, 3, 3, 2, 1, 1, 2, 0},
+    {2, 4, 11, 7, 4, 3, 2, 2, 2, 1, 2, 1},
+    {2, 2, 9, 9, 3, 3, 3, 1, 2, 2, 1, 0},
+    {1, 4, 10, 13, 6, 3, 3, 2, 1, 2, 2, 1},
+    {3, 1, 28, 28, 6, 5, 5, 1, 2, 1, 1, 0},
+    {2, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1, 0},
+    {4, 6, 5, 5, 8, 1, 1, 1, 0, 1, 2, 0},
+    {2, 5, 6, 7, 3, 1, 1, 2, 0, 1, 1, 1},
+    {5, 3, 1, 1, 2, 1, 1, 1, 0, 1, 1, 0},
+    {2, 3, 4, 4, 5, 3, 3, 1, 1, 1, 1, 0},
+    {1, 2, 5, 3, 2, 5, 3, 1, 0, 1, 2, 0},
+    {2, 4, 8, 8, 2, 4, 4, 2, 1, 1, 2, 1},
     /* many filters, small patches: the weight gradient is computed as dW^T */
-    {2, 1, 6, 7, 32, 3, 3, 1, 1, 1, 1, 0},  {2, 2, 5, 5, 64, 2, 2, 1, 0, 1, 2, 0},
+    {2, 1, 6, 7, 32, 3, 3, 1, 1, 1, 1, 0},
+    {2, 2, 5, 5, 64, 2, 2, 1, 0, 1, 2, 0},
 };
 
 static rn_conv2d_geometry geometry_of(const conv_case *c, bool transposed)
 {
-    rn_conv2d_geometry g = {.batch = c->batch, .in_channels = c->in_channels,
-                            .in_height = c->height, .in_width = c->width,
-                            .out_channels = c->out_channels, .kernel_height = c->kernel_h,
-                            .kernel_width = c->kernel_w, .stride_height = c->stride,
-                            .stride_width = c->stride, .pad_height = c->pad, .pad_width = c->pad,
-                            .dilation_height = c->dilation, .dilation_width = c->dilation,
+    rn_conv2d_geometry g = {.batch = c->batch,
+                            .in_channels = c->in_channels,
+                            .in_height = c->height,
+                            .in_width = c->width,
+                            .out_channels = c->out_channels,
+                            .kernel_height = c->kernel_h,
+                            .kernel_width = c->kernel_w,
+                            .stride_height = c->stride,
+                            .stride_width = c->stride,
+                            .pad_height = c->pad,
+                            .pad_width = c->pad,
+                            .dilation_height = c->dilation,
+                            .dilation_width = c->dilation,
                             .groups = c->groups};
     if (transposed) {
         g.output_pad_height = g.output_pad_width = c->output_pad;
@@ -167,18 +181,22 @@ static void check_case(const conv_case *c, bool transposed, bool small_workspace
     rn_rng_seed(&rng, 7);
     size_t n_x = (size_t)g.batch * g.in_channels * g.in_height * g.in_width;
     size_t n_y = (size_t)g.batch * g.out_channels * g.out_height * g.out_width;
-    size_t n_w = transposed ? (size_t)g.in_channels * (g.out_channels / g.groups) * g.kernel_height * g.kernel_width
-                            : rn_conv2d_weight_count(&g);
+    size_t n_w = transposed
+                     ? (size_t)g.in_channels * (g.out_channels / g.groups) * g.kernel_height * g.kernel_width
+                     : rn_conv2d_weight_count(&g);
     float *x = random_floats(&rng, n_x), *w = random_floats(&rng, n_w);
     float *bias = random_floats(&rng, (size_t)g.out_channels), *dy = random_floats(&rng, n_y);
-    float *y = random_floats(&rng, n_y);               /* garbage: forward must overwrite */
+    float *y = random_floats(&rng, n_y); /* garbage: forward must overwrite */
     float *dx = random_floats(&rng, n_x), *dw = random_floats(&rng, n_w);
     float *db = random_floats(&rng, (size_t)g.out_channels);
     double *ry = zeros(n_y), *rdx = zeros(n_x), *rdw = zeros(n_w), *rdb = zeros((size_t)g.out_channels);
     /* backward passes add: start the reference from the same initial values */
-    for (size_t i = 0; i < n_x; i++) rdx[i] = dx[i];
-    for (size_t i = 0; i < n_w; i++) rdw[i] = dw[i];
-    for (int i = 0; i < g.out_channels; i++) rdb[i] = db[i];
+    for (size_t i = 0; i < n_x; i++)
+        rdx[i] = dx[i];
+    for (size_t i = 0; i < n_w; i++)
+        rdw[i] = dw[i];
+    for (int i = 0; i < g.out_channels; i++)
+        rdb[i] = db[i];
     if (transposed)
         reference_conv_transpose(&g, x, w, bias, dy, ry, rdx, rdw, rdb);
     else
@@ -243,7 +261,8 @@ static double loss_of(const rn_conv2d_geometry *g, bool transposed, const float 
         rn_conv2d_forward(g, x, w, bias, y, ws, ws_n);
     double loss = 0.0;
     size_t n_y = (size_t)g->batch * g->out_channels * g->out_height * g->out_width;
-    for (size_t k = 0; k < n_y; k++) loss += (double)r[k] * y[k];
+    for (size_t k = 0; k < n_y; k++)
+        loss += (double)r[k] * y[k];
     return loss;
 }
 
@@ -254,8 +273,9 @@ static void finite_difference_case(const conv_case *c, bool transposed)
     rn_rng_seed(&rng, 11);
     size_t n_x = (size_t)g.batch * g.in_channels * g.in_height * g.in_width;
     size_t n_y = (size_t)g.batch * g.out_channels * g.out_height * g.out_width;
-    size_t n_w = transposed ? (size_t)g.in_channels * (g.out_channels / g.groups) * g.kernel_height * g.kernel_width
-                            : rn_conv2d_weight_count(&g);
+    size_t n_w = transposed
+                     ? (size_t)g.in_channels * (g.out_channels / g.groups) * g.kernel_height * g.kernel_width
+                     : rn_conv2d_weight_count(&g);
     float *x = random_floats(&rng, n_x), *w = random_floats(&rng, n_w);
     float *bias = random_floats(&rng, (size_t)g.out_channels), *r = random_floats(&rng, n_y);
     float *y = malloc(sizeof(float) * n_y);
@@ -272,8 +292,11 @@ static void finite_difference_case(const conv_case *c, bool transposed)
         rn_conv2d_backward_weight(&g, x, r, dw, db, ws, ws_n);
     }
     const float h = 1e-2f;
-    struct { float *values, *grad; size_t n; const char *name; } params[] = {
-        {x, dx, n_x, "x"}, {w, dw, n_w, "w"}, {bias, db, (size_t)g.out_channels, "bias"}};
+    struct {
+        float *values, *grad;
+        size_t n;
+        const char *name;
+    } params[] = {{x, dx, n_x, "x"}, {w, dw, n_w, "w"}, {bias, db, (size_t)g.out_channels, "bias"}};
     for (int p = 0; p < 3; p++)
         for (int trial = 0; trial < 12; trial++) {
             size_t k = rn_rng_below(&rng, (uint32_t)params[p].n);
@@ -311,11 +334,13 @@ static void known_box_convolution(void **state)
     assert_int_equal(rn_conv2d_geometry_square(&g, 1, 1, 3, 3, 1, 3, 1, 1, 1, 1), RN_OK);
     assert_int_equal(g.out_height, 3);
     float x[9], w[9], y[9], ws[256];
-    for (int i = 0; i < 9; i++) x[i] = w[i] = 1.0f;
+    for (int i = 0; i < 9; i++)
+        x[i] = w[i] = 1.0f;
     assert_true(rn_conv2d_workspace_floats(&g) <= 256);
     assert_int_equal(rn_conv2d_forward(&g, x, w, NULL, y, ws, 256), RN_OK);
     const float want[9] = {4, 6, 4, 6, 9, 6, 4, 6, 4};
-    for (int i = 0; i < 9; i++) assert_true(y[i] == want[i]);
+    for (int i = 0; i < 9; i++)
+        assert_true(y[i] == want[i]);
 }
 
 static void bad_geometry_is_an_error(void **state)
@@ -330,16 +355,23 @@ static void bad_geometry_is_an_error(void **state)
     float ws[4], x[64] = {0}, w[9] = {0}, y[36];
     assert_int_equal(rn_conv2d_forward(&g, x, w, NULL, y, ws, 4), RN_ERR_ARGUMENT);
     assert_non_null(strstr(rn_error_message(), "workspace"));
-    rn_conv2d_geometry t = {.batch = 1, .in_channels = 1, .in_height = 4, .in_width = 4,
-                            .out_channels = 1, .kernel_height = 3, .kernel_width = 3,
-                            .stride_height = 2, .stride_width = 2, .output_pad_height = 2};
+    rn_conv2d_geometry t = {.batch = 1,
+                            .in_channels = 1,
+                            .in_height = 4,
+                            .in_width = 4,
+                            .out_channels = 1,
+                            .kernel_height = 3,
+                            .kernel_width = 3,
+                            .stride_height = 2,
+                            .stride_width = 2,
+                            .output_pad_height = 2};
     assert_int_equal(rn_conv_transpose2d_prepare(&t), RN_ERR_ARGUMENT);
 }
 
 /* ----------------------------------------------------------------- pooling */
 
-static void reference_pool(const rn_pool2d_geometry *g, bool max, const float *x, const float *dy,
-                           double *y, double *dx)
+static void reference_pool(const rn_pool2d_geometry *g, bool max, const float *x, const float *dy, double *y,
+                           double *dx)
 {
     for (int p = 0; p < g->batch * g->channels; p++)
         for (int i = 0; i < g->out_height; i++)
@@ -379,7 +411,7 @@ static void pooling_matches_direct_loops(void **state)
     (void)state;
     static const int cases[][7] = {
         /* B C H W K S P */
-        {2, 3, 8, 8, 2, 2, 0}, {2, 2, 7, 9, 3, 2, 1}, {1, 3, 5, 5, 3, 1, 1},
+        {2, 3, 8, 8, 2, 2, 0},   {2, 2, 7, 9, 3, 2, 1}, {1, 3, 5, 5, 3, 1, 1},
         {3, 1, 28, 28, 2, 0, 0}, {2, 2, 6, 7, 4, 3, 2}, {1, 1, 3, 3, 3, 3, 0},
     };
     rn_rng rng;
@@ -396,7 +428,8 @@ static void pooling_matches_direct_loops(void **state)
             float *y = random_floats(&rng, n_y), *dx = random_floats(&rng, n_x);
             int32_t *argmax = malloc(sizeof(int32_t) * n_y);
             double *ry = zeros(n_y), *rdx = zeros(n_x);
-            for (size_t i = 0; i < n_x; i++) rdx[i] = dx[i];
+            for (size_t i = 0; i < n_x; i++)
+                rdx[i] = dx[i];
             reference_pool(&g, kind == 0, x, dy, ry, rdx);
             if (kind == 0) {
                 rn_max_pool2d_forward(&g, x, y, argmax);
@@ -415,10 +448,7 @@ static void pooling_matches_direct_loops(void **state)
 static void max_pool_nan_and_ties(void **state)
 {
     (void)state;
-    float x[16] = {1, 5, 5, 2,
-                   5, 0, NAN, 3,
-                   4, 4, 7, 7,
-                   4, 4, 7, 9};
+    float x[16] = {1, 5, 5, 2, 5, 0, NAN, 3, 4, 4, 7, 7, 4, 4, 7, 9};
     float y[4];
     int32_t arg[4];
     rn_pool2d_geometry g;
@@ -438,11 +468,14 @@ static void global_average_pool(void **state)
 {
     (void)state;
     float x[2 * 3 * 4], y[6], dx[24] = {0}, dy[6] = {1, 2, 3, 4, 5, 6};
-    for (int i = 0; i < 24; i++) x[i] = (float)i;
+    for (int i = 0; i < 24; i++)
+        x[i] = (float)i;
     rn_global_avg_pool2d_forward(2, 3, 2, 2, x, y);
-    for (int p = 0; p < 6; p++) assert_float_equal(y[p], 4 * p + 1.5f, 1e-6);
+    for (int p = 0; p < 6; p++)
+        assert_float_equal(y[p], 4 * p + 1.5f, 1e-6);
     rn_global_avg_pool2d_backward(2, 3, 2, 2, dy, dx);
-    for (int i = 0; i < 24; i++) assert_float_equal(dx[i], dy[i / 4] / 4.0f, 1e-7);
+    for (int i = 0; i < 24; i++)
+        assert_float_equal(dx[i], dy[i / 4] / 4.0f, 1e-7);
     rn_pool2d_geometry g;
     assert_int_equal(rn_pool2d_geometry_square(&g, 1, 1, 4, 4, 2, 2, 2), RN_ERR_ARGUMENT);
 }

@@ -42,10 +42,12 @@ static golden *golden_load(const char *name)
     while (g->count < MAX_TENSORS && fscanf(f, "%31s %d", g->names[g->count], &ndim) == 2) {
         int shape[RN_MAX_DIMS];
         assert_true(ndim >= 1 && ndim <= RN_MAX_DIMS);
-        for (int d = 0; d < ndim; d++) assert_int_equal(fscanf(f, "%d", &shape[d]), 1);
+        for (int d = 0; d < ndim; d++)
+            assert_int_equal(fscanf(f, "%d", &shape[d]), 1);
         rn_tensor *t = &g->tensors[g->count];
         assert_int_equal(rn_tensor_alloc(t, ndim, shape), RN_OK);
-        for (size_t i = 0; i < rn_tensor_numel(t); i++) assert_int_equal(fscanf(f, "%f", &t->data[i]), 1);
+        for (size_t i = 0; i < rn_tensor_numel(t); i++)
+            assert_int_equal(fscanf(f, "%f", &t->data[i]), 1);
         g->count++;
     }
     fclose(f);
@@ -54,7 +56,8 @@ static golden *golden_load(const char *name)
 
 static void golden_free(golden *g)
 {
-    for (int i = 0; i < g->count; i++) rn_tensor_free(&g->tensors[i]);
+    for (int i = 0; i < g->count; i++)
+        rn_tensor_free(&g->tensors[i]);
     free(g);
 }
 
@@ -72,7 +75,8 @@ static int *get_ints(golden *g, const char *name)
     rn_tensor *t = get(g, name);
     size_t n = rn_tensor_numel(t);
     int *v = malloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++) v[i] = (int)t->data[i];
+    for (size_t i = 0; i < n; i++)
+        v[i] = (int)t->data[i];
     return v;
 }
 
@@ -89,7 +93,8 @@ static void expect_close(const char *what, const float *ours, const rn_tensor *r
     double allowed = 1e-5 * largest;
     if (largest == 0.0) allowed = 0.0;
     if (!(worst <= allowed))
-        fail_msg("%s: max |difference| %.3g > %.3g (1e-5 of max |value| %.3g)", what, worst, allowed, largest);
+        fail_msg("%s: max |difference| %.3g > %.3g (1e-5 of max |value| %.3g)", what, worst, allowed,
+                 largest);
 }
 
 /* A variable leaf holding a copy of a golden tensor. */
@@ -144,13 +149,22 @@ static rn_var *l_dilated(rn_tape *t, rn_var **in)
 }
 static rn_var *l_transposed(rn_tape *t, rn_var **in)
 {
-    return rn_conv_transpose2d(t, in[0], in[1], in[2],
-                               &(rn_conv_options){.stride = {2, 2}, .padding = {1, 1},
-                                                  .output_padding = {1, 1}, .groups = 2});
+    return rn_conv_transpose2d(
+        t, in[0], in[1], in[2],
+        &(rn_conv_options){.stride = {2, 2}, .padding = {1, 1}, .output_padding = {1, 1}, .groups = 2});
 }
-static rn_var *l_maxpool(rn_tape *t, rn_var **in) { return rn_max_pool2d(t, in[0], 3, 2, 1); }
-static rn_var *l_avgpool(rn_tape *t, rn_var **in) { return rn_avg_pool2d(t, in[0], 3, 2, 1); }
-static rn_var *l_global(rn_tape *t, rn_var **in) { return rn_global_avg_pool2d(t, in[0]); }
+static rn_var *l_maxpool(rn_tape *t, rn_var **in)
+{
+    return rn_max_pool2d(t, in[0], 3, 2, 1);
+}
+static rn_var *l_avgpool(rn_tape *t, rn_var **in)
+{
+    return rn_avg_pool2d(t, in[0], 3, 2, 1);
+}
+static rn_var *l_global(rn_tape *t, rn_var **in)
+{
+    return rn_global_avg_pool2d(t, in[0]);
+}
 
 /* Runs PREFIX's layer on variables PREFIX_in0.., seeds PREFIX_dy and compares
  * PREFIX_y and every PREFIX_d<i>. */
@@ -196,11 +210,12 @@ static void golden_cnn(void **state)
     (void)state;
     golden *g = golden_load("cnn");
     /* conv 1 has no bias: batch norm right after it would cancel it */
-    static const char *const names[] = {"w1", "gamma", "beta", "w2", "b2", "wt", "bt",
-                                        "w3", "b3", "wl1", "bl1", "wl2", "bl2"};
+    static const char *const names[] = {"w1", "gamma", "beta", "w2",  "b2",  "wt", "bt",
+                                        "w3", "b3",    "wl1",  "bl1", "wl2", "bl2"};
     enum { N_PARAMS = sizeof names / sizeof names[0] };
     param p[N_PARAMS];
-    for (int i = 0; i < N_PARAMS; i++) param_init(&p[i], g, names[i]);
+    for (int i = 0; i < N_PARAMS; i++)
+        param_init(&p[i], g, names[i]);
     rn_var *W1 = &p[0].var, *gamma = &p[1].var, *beta = &p[2].var;
     rn_var *W2 = &p[3].var, *B2 = &p[4].var, *WT = &p[5].var, *BT = &p[6].var;
     rn_var *W3 = &p[7].var, *B3 = &p[8].var, *WL1 = &p[9].var, *BL1 = &p[10].var;
@@ -233,7 +248,8 @@ static void golden_cnn(void **state)
         expect_close(name, p[i].grad.data, get(g, name));
     }
     rn_tape_destroy(tape);
-    for (int i = 0; i < N_PARAMS; i++) param_free(&p[i]);
+    for (int i = 0; i < N_PARAMS; i++)
+        param_free(&p[i]);
     free(labels);
     golden_free(g);
 }

@@ -25,7 +25,8 @@ static rn_tensor random_tensor(int ndim, const int *shape, bool distinct)
     if (distinct) {
         int *order = malloc(n * sizeof(int));
         rn_rng_permutation(&test_rng, order, (int)n);
-        for (size_t i = 0; i < n; i++) t.data[i] = 0.05f * (float)order[i] - 0.025f * (float)n;
+        for (size_t i = 0; i < n; i++)
+            t.data[i] = 0.05f * (float)order[i] - 0.025f * (float)n;
         free(order);
     } else {
         rn_rng_fill_uniform(&test_rng, t.data, n, -1.0f, 1.0f);
@@ -33,16 +34,20 @@ static rn_tensor random_tensor(int ndim, const int *shape, bool distinct)
     return t;
 }
 
-#define SHAPE(...) (int[]){__VA_ARGS__}
+#define SHAPE(...)                                                                                           \
+    (int[])                                                                                                  \
+    {                                                                                                        \
+        __VA_ARGS__                                                                                          \
+    }
 
-static void expect_gradients(const char *name, rn_gradcheck_fn f, void *context, rn_tensor *inputs,
-                             int n)
+static void expect_gradients(const char *name, rn_gradcheck_fn f, void *context, rn_tensor *inputs, int n)
 {
     rn_gradcheck_result r;
     rn_status status = rn_gradcheck(f, context, inputs, n, 1e-2, 2e-3, &r);
     if (status != RN_OK) fail_msg("%s: %s", name, rn_error_message());
     assert_true(r.checked > 0);
-    for (int j = 0; j < n; j++) rn_tensor_free(&inputs[j]);
+    for (int j = 0; j < n; j++)
+        rn_tensor_free(&inputs[j]);
 }
 
 /* ------------------------------------------------------------------ convolutions */
@@ -67,8 +72,7 @@ static void conv2d_gradients(void **state)
     rn_conv_options strided = {.stride = {2, 2}, .padding = {1, 1}};
     rn_conv_options dilated = {.padding = {2, 1}, .dilation = {2, 1}, .groups = 2};
     rn_conv_options mixed = {.stride = {1, 2}, .padding = {0, 2}, .dilation = {1, 2}};
-    expect_gradients("conv2d plain",
-                     f_conv, &plain,
+    expect_gradients("conv2d plain", f_conv, &plain,
                      (rn_tensor[]){random_tensor(4, SHAPE(2, 3, 6, 5), false),
                                    random_tensor(4, SHAPE(4, 3, 3, 3), false),
                                    random_tensor(1, SHAPE(4), false)},
@@ -83,10 +87,10 @@ static void conv2d_gradients(void **state)
                                    random_tensor(4, SHAPE(4, 2, 3, 2), false),
                                    random_tensor(1, SHAPE(4), false)},
                      3);
-    expect_gradients("conv2d mixed, no bias", f_conv_no_bias, &mixed,
-                     (rn_tensor[]){random_tensor(4, SHAPE(1, 2, 5, 9), false),
-                                   random_tensor(4, SHAPE(2, 2, 2, 3), false)},
-                     2);
+    expect_gradients(
+        "conv2d mixed, no bias", f_conv_no_bias, &mixed,
+        (rn_tensor[]){random_tensor(4, SHAPE(1, 2, 5, 9), false), random_tensor(4, SHAPE(2, 2, 2, 3), false)},
+        2);
 }
 
 static void conv_transpose2d_gradients(void **state)
@@ -164,10 +168,9 @@ static void pooling_gradients(void **state)
     }
     expect_gradients("global_avg_pool2d", f_global_pool, NULL,
                      (rn_tensor[]){random_tensor(4, SHAPE(3, 4, 5, 2), false)}, 1);
-    expect_gradients("flatten", f_flatten, NULL,
-                     (rn_tensor[]){random_tensor(4, SHAPE(2, 3, 2, 2), false),
-                                   random_tensor(2, SHAPE(12, 3), false)},
-                     2);
+    expect_gradients(
+        "flatten", f_flatten, NULL,
+        (rn_tensor[]){random_tensor(4, SHAPE(2, 3, 2, 2), false), random_tensor(2, SHAPE(12, 3), false)}, 2);
 }
 
 /* ------------------------------------------------------------------ errors and memory */
@@ -180,7 +183,8 @@ static void shape_errors_are_messages(void **state)
     rn_var *out = rn_conv2d(tape, rn_tape_input(tape, x), rn_tape_input(tape, w), NULL, NULL);
     assert_null(out);
     assert_int_equal(rn_tape_status(tape), RN_ERR_SHAPE);
-    assert_non_null(strstr(rn_tape_error(tape), "conv2d: weight (4, 2, 3, 3) does not fit input (2, 3, 8, 8)"));
+    assert_non_null(
+        strstr(rn_tape_error(tape), "conv2d: weight (4, 2, 3, 3) does not fit input (2, 3, 8, 8)"));
     /* a failed op propagates NULL without replacing the first message */
     assert_null(rn_max_pool2d(tape, out, 2, 2, 0));
     assert_non_null(strstr(rn_tape_error(tape), "conv2d"));
@@ -207,11 +211,11 @@ static void training_step_allocates_nothing(void **state)
     rn_tape *tape = rn_tape_create(4096);
     size_t blocks = 0;
     for (int step = 0; step < 4; step++) {
-        rn_var *h = rn_relu(tape, rn_conv2d(tape, rn_tape_input(tape, x), &W1, &B1,
-                                            &(rn_conv_options){.padding = {1, 1}}));
-        h = rn_max_pool2d(tape, h, 2, 2, 0);                      /* (4, 3, 6, 6) */
-        h = rn_relu(tape, rn_conv2d(tape, h, &W2, NULL, NULL));  /* (4, 4, 4, 4) */
-        h = rn_avg_pool2d(tape, h, 2, 2, 0);                      /* (4, 4, 2, 2) */
+        rn_var *h = rn_relu(
+            tape, rn_conv2d(tape, rn_tape_input(tape, x), &W1, &B1, &(rn_conv_options){.padding = {1, 1}}));
+        h = rn_max_pool2d(tape, h, 2, 2, 0);                    /* (4, 3, 6, 6) */
+        h = rn_relu(tape, rn_conv2d(tape, h, &W2, NULL, NULL)); /* (4, 4, 4, 4) */
+        h = rn_avg_pool2d(tape, h, 2, 2, 0);                    /* (4, 4, 2, 2) */
         rn_var *logits = rn_linear(tape, rn_flatten(tape, h), &W3, NULL);
         rn_var *loss = rn_cross_entropy_loss(tape, logits, (int[]){0, 1, 2, 3});
         assert_non_null(loss);
@@ -223,19 +227,17 @@ static void training_step_allocates_nothing(void **state)
     assert_true(fabsf(g1.data[0]) > 0.0f);
     rn_tape_destroy(tape);
     rn_tensor *all[] = {&x, &w1, &b1, &w2, &w3, &g1, &gb1, &g2, &g3};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) rn_tensor_free(all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        rn_tensor_free(all[i]);
 }
 
 int main(void)
 {
     rn_rng_seed(&test_rng, 2024);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(conv2d_gradients),
-        cmocka_unit_test(conv_transpose2d_gradients),
-        cmocka_unit_test(conv_transpose2d_shape),
-        cmocka_unit_test(pooling_gradients),
-        cmocka_unit_test(shape_errors_are_messages),
-        cmocka_unit_test(training_step_allocates_nothing),
+        cmocka_unit_test(conv2d_gradients),          cmocka_unit_test(conv_transpose2d_gradients),
+        cmocka_unit_test(conv_transpose2d_shape),    cmocka_unit_test(pooling_gradients),
+        cmocka_unit_test(shape_errors_are_messages), cmocka_unit_test(training_step_allocates_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,20 +13,21 @@
 
 #include "redes/redes.h"
 
-typedef void gemm_fn(bool, bool, int, int, int, float, const float *, int, const float *, int,
-                     float, float *, int);
+typedef void gemm_fn(bool, bool, int, int, int, float, const float *, int, const float *, int, float, float *,
+                     int);
 
 static void fill_uniform(rn_rng *rng, float *x, size_t n)
 {
-    for (size_t i = 0; i < n; i++) x[i] = (float)(2.0 * rn_rng_uniform(rng) - 1.0);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(2.0 * rn_rng_uniform(rng) - 1.0);
 }
 
 /* Checks one product.  The reference is accumulated in double; the float
  * result may differ by rounding in each of the K terms, so the tolerance is
  * relative to sum_k |a_ik b_kj| (the size of what was added, not of the
  * possibly cancelling result): |error| <= 4 K eps * sum |a b|  + tiny. */
-static void check_gemm(gemm_fn *gemm, bool ta, bool tb, int M, int N, int K, float alpha,
-                       float beta, int pad, bool nan_in_c)
+static void check_gemm(gemm_fn *gemm, bool ta, bool tb, int M, int N, int K, float alpha, float beta, int pad,
+                       bool nan_in_c)
 {
     rn_rng rng;
     rn_rng_seed(&rng, (uint64_t)(M * 1000003 + N * 1009 + K * 7 + ta * 2 + tb));
@@ -45,7 +46,8 @@ static void check_gemm(gemm_fn *gemm, bool ta, bool tb, int M, int N, int K, flo
     fill_uniform(&rng, B, (size_t)b_rows * ldb);
     fill_uniform(&rng, C0, (size_t)M * ldc);
     if (nan_in_c)
-        for (size_t i = 0; i < (size_t)M * ldc; i++) C0[i] = NAN;
+        for (size_t i = 0; i < (size_t)M * ldc; i++)
+            C0[i] = NAN;
     memcpy(C, C0, sizeof(float) * (size_t)M * ldc);
 
     gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -81,8 +83,8 @@ static void check_gemm(gemm_fn *gemm, bool ta, bool tb, int M, int N, int K, flo
 }
 
 static const int sizes[][3] = {
-    {1, 1, 1},    {7, 7, 7},    {63, 63, 63},  {65, 65, 65}, {1, 65, 7},   {65, 1, 63},
-    {7, 63, 1},   {13, 37, 300}, {64, 256, 784}, {100, 33, 257}, {33, 100, 5}, {2, 513, 3},
+    {1, 1, 1},  {7, 7, 7},     {63, 63, 63},   {65, 65, 65},   {1, 65, 7},   {65, 1, 63},
+    {7, 63, 1}, {13, 37, 300}, {64, 256, 784}, {100, 33, 257}, {33, 100, 5}, {2, 513, 3},
 };
 
 static void all_cases(gemm_fn *gemm)
@@ -123,6 +125,18 @@ static void large_513(void **state)
     check_gemm(rn_gemm_portable, true, true, 513, 40, 300, 1.0f, 0.0f, 0, true);
 }
 
+/* Long products of rows, A B^T with K >= 1024 and few rows and columns (the
+ * weight gradient of a convolution), take the dot-product path. */
+static void long_dot_products(void **state)
+{
+    (void)state;
+    check_gemm(rn_gemm_portable, false, true, 6, 25, 7840, 1.0f, 1.0f, 0, false);
+    check_gemm(rn_gemm_portable, false, true, 13, 37, 2001, 0.5f, 0.0f, 5, true);
+    check_gemm(rn_gemm_portable, false, true, 1, 1, 1024, 1.0f, 2.0f, 1, false);
+    check_gemm(rn_gemm_portable, false, true, 64, 9, 3000, 1.0f, 0.0f, 0, false);
+    check_gemm(rn_gemm, false, true, 16, 150, 6400, -1.0f, 1.0f, 0, false);
+}
+
 static void beta_zero_ignores_nan(void **state)
 {
     (void)state;
@@ -134,7 +148,8 @@ static void beta_zero_ignores_nan(void **state)
     /* K = 0 and alpha = 0 leave beta * C, and beta = 0 still means zeros. */
     float C[4] = {NAN, NAN, 3, 4}, A[1] = {1}, B[1] = {1};
     rn_gemm_portable(false, false, 2, 2, 0, 1.0f, A, 1, B, 2, 0.0f, C, 2);
-    for (int i = 0; i < 4; i++) assert_true(C[i] == 0.0f);
+    for (int i = 0; i < 4; i++)
+        assert_true(C[i] == 0.0f);
     float D[4] = {1, 2, 3, 4};
     rn_gemm_portable(false, false, 2, 2, 1, 0.0f, A, 1, B, 2, 2.0f, D, 2);
     assert_true(D[0] == 2.0f && D[3] == 8.0f);
@@ -160,6 +175,7 @@ int main(void)
         cmocka_unit_test(portable_all_transposes_and_sizes),
         cmocka_unit_test(dispatched_all_transposes_and_sizes),
         cmocka_unit_test(large_513),
+        cmocka_unit_test(long_dot_products),
         cmocka_unit_test(beta_zero_ignores_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,9 +73,9 @@ typedef struct rn_conv2d_geometry {
 
 /* Convenience: a square kernel with equal stride/pad/dilation in both
  * directions, prepared as a convolution.  Returns the prepare status. */
-rn_status rn_conv2d_geometry_square(rn_conv2d_geometry *geometry, int batch, int in_channels,
-                                    int height, int width, int out_channels, int kernel,
-                                    int stride, int pad, int dilation, int groups);
+rn_status rn_conv2d_geometry_square(rn_conv2d_geometry *geometry, int batch, int in_channels, int height,
+                                    int width, int out_channels, int kernel, int stride, int pad,
+                                    int dilation, int groups);
 
 rn_status rn_conv2d_prepare(rn_conv2d_geometry *geometry);
 rn_status rn_conv_transpose2d_prepare(rn_conv2d_geometry *geometry);
@@ -96,17 +96,15 @@ size_t rn_conv2d_weight_count(const rn_conv2d_geometry *geometry);
 
 /* col[(c K_h + u) K_w + v][i W_out + j] = x[c, i S_h - P_h + u D_h, j S_w - P_w + v D_w]
  * (0 outside the image).  col is (channels K_h K_w) x (H_out W_out). */
-void rn_im2col(const float *image, int channels, int height, int width, int kernel_height,
-               int kernel_width, int stride_height, int stride_width, int pad_height,
-               int pad_width, int dilation_height, int dilation_width, int out_height,
-               int out_width, float *col);
+void rn_im2col(const float *image, int channels, int height, int width, int kernel_height, int kernel_width,
+               int stride_height, int stride_width, int pad_height, int pad_width, int dilation_height,
+               int dilation_width, int out_height, int out_width, float *col);
 
 /* The adjoint of rn_im2col: ADDS every entry of col onto the pixel it was
  * read from (entries that came from the padding are dropped). */
-void rn_col2im(const float *col, int channels, int height, int width, int kernel_height,
-               int kernel_width, int stride_height, int stride_width, int pad_height,
-               int pad_width, int dilation_height, int dilation_width, int out_height,
-               int out_width, float *image);
+void rn_col2im(const float *col, int channels, int height, int width, int kernel_height, int kernel_width,
+               int stride_height, int stride_width, int pad_height, int pad_width, int dilation_height,
+               int dilation_width, int out_height, int out_width, float *image);
 
 /* ---- convolution ------------------------------------------------------- */
 
@@ -115,22 +113,19 @@ rn_status rn_conv2d_forward(const rn_conv2d_geometry *geometry, const float *x, 
                             const float *bias, float *y, float *workspace, size_t workspace_floats);
 
 /* dx += conv^T(dy, w)   (the gradient with respect to the input). */
-rn_status rn_conv2d_backward_data(const rn_conv2d_geometry *geometry, const float *dy,
-                                  const float *w, float *dx, float *workspace,
-                                  size_t workspace_floats);
+rn_status rn_conv2d_backward_data(const rn_conv2d_geometry *geometry, const float *dy, const float *w,
+                                  float *dx, float *workspace, size_t workspace_floats);
 
 /* dw += sum_b dY_b col(x_b)^T and dbias += sum of dy over batch and pixels.
  * dw or dbias may be NULL. */
-rn_status rn_conv2d_backward_weight(const rn_conv2d_geometry *geometry, const float *x,
-                                    const float *dy, float *dw, float *dbias, float *workspace,
-                                    size_t workspace_floats);
+rn_status rn_conv2d_backward_weight(const rn_conv2d_geometry *geometry, const float *x, const float *dy,
+                                    float *dw, float *dbias, float *workspace, size_t workspace_floats);
 
 /* ---- transposed convolution (geometry from rn_conv_transpose2d_prepare) -- */
 
 /* y = conv_transpose(x, w) + bias; w is (C_in, C_out/G, K_h, K_w); bias may be NULL. */
-rn_status rn_conv_transpose2d_forward(const rn_conv2d_geometry *geometry, const float *x,
-                                      const float *w, const float *bias, float *y,
-                                      float *workspace, size_t workspace_floats);
+rn_status rn_conv_transpose2d_forward(const rn_conv2d_geometry *geometry, const float *x, const float *w,
+                                      const float *bias, float *y, float *workspace, size_t workspace_floats);
 
 /* dx += the gradient with respect to the input (a plain convolution of dy). */
 rn_status rn_conv_transpose2d_backward_data(const rn_conv2d_geometry *geometry, const float *dy,
@@ -139,8 +134,8 @@ rn_status rn_conv_transpose2d_backward_data(const rn_conv2d_geometry *geometry, 
 
 /* dw += ..., dbias += sum of dy; either may be NULL. */
 rn_status rn_conv_transpose2d_backward_weight(const rn_conv2d_geometry *geometry, const float *x,
-                                              const float *dy, float *dw, float *dbias,
-                                              float *workspace, size_t workspace_floats);
+                                              const float *dy, float *dw, float *dbias, float *workspace,
+                                              size_t workspace_floats);
 
 #ifdef __cplusplus
 }

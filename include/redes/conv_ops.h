@@ -38,8 +38,7 @@ typedef struct rn_conv_options {
     int output_padding[2]; /* transposed convolution only */
 } rn_conv_options;
 
-rn_var *rn_conv2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias,
-                  const rn_conv_options *options);
+rn_var *rn_conv2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias, const rn_conv_options *options);
 rn_var *rn_conv_transpose2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias,
                             const rn_conv_options *options);
 

@@ -39,32 +39,30 @@ typedef struct rn_pool2d_geometry {
     int kernel_height, kernel_width;
     int stride_height, stride_width;
     int pad_height, pad_width;
-    bool exclude_pad; /* average pooling: divide by real pixels, not K_h K_w */
+    bool exclude_pad;          /* average pooling: divide by real pixels, not K_h K_w */
     int out_height, out_width; /* set by prepare */
 } rn_pool2d_geometry;
 
 rn_status rn_pool2d_prepare(rn_pool2d_geometry *geometry);
 
 /* Convenience: square kernel, equal stride and padding; prepared. */
-rn_status rn_pool2d_geometry_square(rn_pool2d_geometry *geometry, int batch, int channels,
-                                    int height, int width, int kernel, int stride, int pad);
+rn_status rn_pool2d_geometry_square(rn_pool2d_geometry *geometry, int batch, int channels, int height,
+                                    int width, int kernel, int stride, int pad);
 
 /* y (B, C, H_out, W_out); argmax (B, C, H_out, W_out) receives, for each
  * output, the index y_in * W + x_in of the winning pixel inside its plane
  * (the first one on ties, in row-major window order). */
-void rn_max_pool2d_forward(const rn_pool2d_geometry *geometry, const float *x, float *y,
-                           int32_t *argmax);
-void rn_max_pool2d_backward(const rn_pool2d_geometry *geometry, const float *dy,
-                            const int32_t *argmax, float *dx);
+void rn_max_pool2d_forward(const rn_pool2d_geometry *geometry, const float *x, float *y, int32_t *argmax);
+void rn_max_pool2d_backward(const rn_pool2d_geometry *geometry, const float *dy, const int32_t *argmax,
+                            float *dx);
 
 void rn_avg_pool2d_forward(const rn_pool2d_geometry *geometry, const float *x, float *y);
 void rn_avg_pool2d_backward(const rn_pool2d_geometry *geometry, const float *dy, float *dx);
 
 /* x (B, C, H, W) -> y (B, C). */
-void rn_global_avg_pool2d_forward(int batch, int channels, int height, int width, const float *x,
-                                  float *y);
-void rn_global_avg_pool2d_backward(int batch, int channels, int height, int width,
-                                   const float *dy, float *dx);
+void rn_global_avg_pool2d_forward(int batch, int channels, int height, int width, const float *x, float *y);
+void rn_global_avg_pool2d_backward(int batch, int channels, int height, int width, const float *dy,
+                                   float *dx);
 
 #ifdef __cplusplus
 }

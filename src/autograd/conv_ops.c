@@ -31,8 +31,7 @@ static void conv2d_backward(rn_tape *tape, rn_var *out)
     float *dw = rn_var_needs_grad(w) ? w->grad.data : NULL;
     float *db = b && rn_var_needs_grad(b) ? b->grad.data : NULL;
     if (dw || db)
-        rn_conv2d_backward_weight(&s->geometry, x->value.data, dy, dw, db, s->workspace,
-                                  s->workspace_floats);
+        rn_conv2d_backward_weight(&s->geometry, x->value.data, dy, dw, db, s->workspace, s->workspace_floats);
 }
 
 /* The transposed convolution's three gradients are the plain convolution's
@@ -44,21 +43,20 @@ static void conv_transpose2d_backward(rn_tape *tape, rn_var *out)
     rn_var *x = out->inputs[0], *w = out->inputs[1], *b = out->n_inputs > 2 ? out->inputs[2] : NULL;
     const float *dy = out->grad.data;
     if (rn_var_needs_grad(x))
-        rn_conv_transpose2d_backward_data(&s->geometry, dy, w->value.data, x->grad.data,
-                                          s->workspace, s->workspace_floats);
+        rn_conv_transpose2d_backward_data(&s->geometry, dy, w->value.data, x->grad.data, s->workspace,
+                                          s->workspace_floats);
     float *dw = rn_var_needs_grad(w) ? w->grad.data : NULL;
     float *db = b && rn_var_needs_grad(b) ? b->grad.data : NULL;
     if (dw || db)
-        rn_conv_transpose2d_backward_weight(&s->geometry, x->value.data, dy, dw, db,
-                                            s->workspace, s->workspace_floats);
+        rn_conv_transpose2d_backward_weight(&s->geometry, x->value.data, dy, dw, db, s->workspace,
+                                            s->workspace_floats);
 }
 
 /* Fills the geometry from x, the weight and the options, and checks that the
  * weight and bias fit.  `transposed` selects the weight layout:
  * (C_out, C_in/G, K_h, K_w) or (C_in, C_out/G, K_h, K_w). */
 static rn_status conv_geometry(const char *name, const rn_var *x, const rn_var *w, const rn_var *b,
-                               const rn_conv_options *options, bool transposed,
-                               rn_conv2d_geometry *g)
+                               const rn_conv_options *options, bool transposed, rn_conv2d_geometry *g)
 {
     static const rn_conv_options defaults = {{1, 1}, {0, 0}, {1, 1}, 1, {0, 0}};
     if (!options) options = &defaults;
@@ -114,16 +112,15 @@ static rn_var *convolution(rn_tape *tape, const char *name, rn_var *x, rn_var *w
     conv_saved *s = rn_tape_alloc(tape, sizeof *s);
     if (!s) return NULL;
     s->geometry = g;
-    s->workspace_floats = transposed ? rn_conv_transpose2d_workspace_floats(&g)
-                                     : rn_conv2d_workspace_floats(&g);
+    s->workspace_floats =
+        transposed ? rn_conv_transpose2d_workspace_floats(&g) : rn_conv2d_workspace_floats(&g);
     s->workspace = rn_tape_alloc(tape, s->workspace_floats * sizeof(float));
     if (!s->workspace) return NULL;
     const float *bias = b ? b->value.data : NULL;
-    status = transposed
-        ? rn_conv_transpose2d_forward(&g, x->value.data, w->value.data, bias, out->value.data,
-                                      s->workspace, s->workspace_floats)
-        : rn_conv2d_forward(&g, x->value.data, w->value.data, bias, out->value.data, s->workspace,
-                            s->workspace_floats);
+    status = transposed ? rn_conv_transpose2d_forward(&g, x->value.data, w->value.data, bias, out->value.data,
+                                                      s->workspace, s->workspace_floats)
+                        : rn_conv2d_forward(&g, x->value.data, w->value.data, bias, out->value.data,
+                                            s->workspace, s->workspace_floats);
     if (status != RN_OK) {
         snprintf(text, sizeof text, "%s", rn_error_message());
         return rn_tape_fail(tape, status, "%s", text);
@@ -132,8 +129,7 @@ static rn_var *convolution(rn_tape *tape, const char *name, rn_var *x, rn_var *w
     return out;
 }
 
-rn_var *rn_conv2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias,
-                  const rn_conv_options *options)
+rn_var *rn_conv2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias, const rn_conv_options *options)
 {
     return convolution(tape, "conv2d", x, weight, bias, options, false);
 }
@@ -167,8 +163,8 @@ static void avg_pool2d_backward(rn_tape *tape, rn_var *out)
     if (rn_var_needs_grad(x)) rn_avg_pool2d_backward(&s->geometry, out->grad.data, x->grad.data);
 }
 
-static rn_var *pooling(rn_tape *tape, const char *name, rn_var *x, int kernel, int stride,
-                       int padding, bool max)
+static rn_var *pooling(rn_tape *tape, const char *name, rn_var *x, int kernel, int stride, int padding,
+                       bool max)
 {
     rn_backward_fn backward = max ? max_pool2d_backward : avg_pool2d_backward;
     if (!x) return rn__tape_record(tape, name, &x, 1, NULL);

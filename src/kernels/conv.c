@@ -36,7 +36,10 @@
 
 /* ----------------------------------------------------------------- geometry */
 
-static int default_one(int value) { return value == 0 ? 1 : value; }
+static int default_one(int value)
+{
+    return value == 0 ? 1 : value;
+}
 
 static rn_status check_common(rn_conv2d_geometry *g, const char *what)
 {
@@ -45,21 +48,20 @@ static rn_status check_common(rn_conv2d_geometry *g, const char *what)
     g->dilation_height = default_one(g->dilation_height);
     g->dilation_width = default_one(g->dilation_width);
     g->groups = default_one(g->groups);
-    if (g->batch < 1 || g->in_channels < 1 || g->out_channels < 1 || g->in_height < 1 ||
-        g->in_width < 1)
-        return rn_error(RN_ERR_SHAPE, "%s: batch %d, channels %d -> %d, image %dx%d must be positive",
-                        what, g->batch, g->in_channels, g->out_channels, g->in_height, g->in_width);
-    if (g->kernel_height < 1 || g->kernel_width < 1 || g->stride_height < 1 ||
-        g->stride_width < 1 || g->dilation_height < 1 || g->dilation_width < 1)
+    if (g->batch < 1 || g->in_channels < 1 || g->out_channels < 1 || g->in_height < 1 || g->in_width < 1)
+        return rn_error(RN_ERR_SHAPE, "%s: batch %d, channels %d -> %d, image %dx%d must be positive", what,
+                        g->batch, g->in_channels, g->out_channels, g->in_height, g->in_width);
+    if (g->kernel_height < 1 || g->kernel_width < 1 || g->stride_height < 1 || g->stride_width < 1 ||
+        g->dilation_height < 1 || g->dilation_width < 1)
         return rn_error(RN_ERR_ARGUMENT, "%s: kernel %dx%d, stride %dx%d, dilation %dx%d must be positive",
-                        what, g->kernel_height, g->kernel_width, g->stride_height,
-                        g->stride_width, g->dilation_height, g->dilation_width);
+                        what, g->kernel_height, g->kernel_width, g->stride_height, g->stride_width,
+                        g->dilation_height, g->dilation_width);
     if (g->pad_height < 0 || g->pad_width < 0)
-        return rn_error(RN_ERR_ARGUMENT, "%s: padding %dx%d must not be negative", what,
-                        g->pad_height, g->pad_width);
+        return rn_error(RN_ERR_ARGUMENT, "%s: padding %dx%d must not be negative", what, g->pad_height,
+                        g->pad_width);
     if (g->groups < 1 || g->in_channels % g->groups || g->out_channels % g->groups)
-        return rn_error(RN_ERR_SHAPE, "%s: %d groups must divide both %d input and %d output channels",
-                        what, g->groups, g->in_channels, g->out_channels);
+        return rn_error(RN_ERR_SHAPE, "%s: %d groups must divide both %d input and %d output channels", what,
+                        g->groups, g->in_channels, g->out_channels);
     return RN_OK;
 }
 
@@ -99,9 +101,9 @@ rn_status rn_conv_transpose2d_prepare(rn_conv2d_geometry *g)
     return RN_OK;
 }
 
-rn_status rn_conv2d_geometry_square(rn_conv2d_geometry *g, int batch, int in_channels, int height,
-                                    int width, int out_channels, int kernel, int stride, int pad,
-                                    int dilation, int groups)
+rn_status rn_conv2d_geometry_square(rn_conv2d_geometry *g, int batch, int in_channels, int height, int width,
+                                    int out_channels, int kernel, int stride, int pad, int dilation,
+                                    int groups)
 {
     *g = (rn_conv2d_geometry){.batch = batch,
                               .in_channels = in_channels,
@@ -136,8 +138,7 @@ static rn_conv2d_geometry mirror(const rn_conv2d_geometry *t)
 
 size_t rn_conv2d_weight_count(const rn_conv2d_geometry *g)
 {
-    return (size_t)g->out_channels * (g->in_channels / g->groups) * g->kernel_height *
-           g->kernel_width;
+    return (size_t)g->out_channels * (g->in_channels / g->groups) * g->kernel_height * g->kernel_width;
 }
 
 /* Work is split into chunks of n_b images.  For a chunk the workspace holds
@@ -177,15 +178,14 @@ static int row_length(const rn_conv2d_geometry *g)
 static size_t padded_floats(const rn_conv2d_geometry *g)
 {
     if (!is_wide(g)) return 0;
-    return (size_t)g->in_channels * (g->in_height + 2 * g->pad_height) *
-               (g->in_width + 2 * g->pad_width) +
+    return (size_t)g->in_channels * (g->in_height + 2 * g->pad_height) * (g->in_width + 2 * g->pad_width) +
            (size_t)(g->kernel_width - 1) * g->dilation_width;
 }
 
 static size_t per_image_floats(const rn_conv2d_geometry *g)
 {
-    return ((size_t)g->in_channels * g->kernel_height * g->kernel_width + g->out_channels) *
-           g->out_height * row_length(g);
+    return ((size_t)g->in_channels * g->kernel_height * g->kernel_width + g->out_channels) * g->out_height *
+           row_length(g);
 }
 
 /* A chunk's col and Y' stay within this many floats (1 MiB: half of the L2
@@ -202,8 +202,8 @@ typedef struct plan {
 /* A chunk's col and Y', a partial dW and dbias, and a padded image. */
 static size_t per_thread_floats(const rn_conv2d_geometry *g, int chunk_images)
 {
-    return per_image_floats(g) * (size_t)chunk_images + rn_conv2d_weight_count(g) +
-           (size_t)g->out_channels + padded_floats(g);
+    return per_image_floats(g) * (size_t)chunk_images + rn_conv2d_weight_count(g) + (size_t)g->out_channels +
+           padded_floats(g);
 }
 
 /* The plan for an unlimited workspace: every thread gets at least one chunk. */
@@ -249,8 +249,9 @@ static rn_status make_plan(const rn_conv2d_geometry *g, const char *what, const 
         p->per_thread = per_thread_floats(g, p->chunk_images);
     }
     if (p->per_thread > workspace_floats)
-        return rn_error(RN_ERR_ARGUMENT, "%s: workspace of %zu floats is smaller than the %zu one image needs",
-                        what, workspace_floats, p->per_thread);
+        return rn_error(RN_ERR_ARGUMENT,
+                        "%s: workspace of %zu floats is smaller than the %zu one image needs", what,
+                        workspace_floats, p->per_thread);
     return RN_OK;
 }
 
@@ -276,18 +277,22 @@ static void valid_range(int width, int out_width, int stride, int pad, int offse
 static inline void gather_row(float *restrict dst, const float *restrict src, int lo, int hi, int n,
                               int stride)
 {
-    for (int j = 0; j < lo; j++) dst[j] = 0.0f;
+    for (int j = 0; j < lo; j++)
+        dst[j] = 0.0f;
     if (stride == 1)
-        for (int j = lo; j < hi; j++) dst[j] = src[j];
+        for (int j = lo; j < hi; j++)
+            dst[j] = src[j];
     else
-        for (int j = lo; j < hi; j++) dst[j] = src[(size_t)j * stride];
-    for (int j = hi; j < n; j++) dst[j] = 0.0f;
+        for (int j = lo; j < hi; j++)
+            dst[j] = src[(size_t)j * stride];
+    for (int j = hi; j < n; j++)
+        dst[j] = 0.0f;
 }
 
-static void im2col_strided(const float *image, int channels, int height, int width,
-                           int kernel_height, int kernel_width, int stride_height,
-                           int stride_width, int pad_height, int pad_width, int dilation_height,
-                           int dilation_width, int out_height, int out_width, float *col, size_t ld)
+static void im2col_strided(const float *image, int channels, int height, int width, int kernel_height,
+                           int kernel_width, int stride_height, int stride_width, int pad_height,
+                           int pad_width, int dilation_height, int dilation_width, int out_height,
+                           int out_width, float *col, size_t ld)
 {
     for (int c = 0; c < channels; c++) {
         const float *plane = image + (size_t)c * height * width;
@@ -302,8 +307,8 @@ static void im2col_strided(const float *image, int channels, int height, int wid
                     if (y < 0 || y >= height) /* a row of padding */
                         gather_row(row + (size_t)i * out_width, plane, 0, 0, out_width, 1);
                     else
-                        gather_row(row + (size_t)i * out_width, shifted + (size_t)y * width, j_lo,
-                                   j_hi, out_width, stride_width);
+                        gather_row(row + (size_t)i * out_width, shifted + (size_t)y * width, j_lo, j_hi,
+                                   out_width, stride_width);
                 }
             }
         }
@@ -311,9 +316,9 @@ static void im2col_strided(const float *image, int channels, int height, int wid
 }
 
 static void col2im_strided(const float *col, size_t ld, int channels, int height, int width,
-                           int kernel_height, int kernel_width, int stride_height,
-                           int stride_width, int pad_height, int pad_width, int dilation_height,
-                           int dilation_width, int out_height, int out_width, float *image)
+                           int kernel_height, int kernel_width, int stride_height, int stride_width,
+                           int pad_height, int pad_width, int dilation_height, int dilation_width,
+                           int out_height, int out_width, float *image)
 {
     for (int c = 0; c < channels; c++) {
         float *plane = image + (size_t)c * height * width;
@@ -327,31 +332,30 @@ static void col2im_strided(const float *col, size_t ld, int channels, int height
                     if (y < 0 || y >= height) continue;
                     const float *src = row + (size_t)i * out_width;
                     float *dst = plane + (size_t)y * width - pad_width + v * dilation_width;
-                    for (int j = j_lo; j < j_hi; j++) dst[(size_t)j * stride_width] += src[j];
+                    for (int j = j_lo; j < j_hi; j++)
+                        dst[(size_t)j * stride_width] += src[j];
                 }
             }
         }
     }
 }
 
-void rn_im2col(const float *image, int channels, int height, int width, int kernel_height,
-               int kernel_width, int stride_height, int stride_width, int pad_height,
-               int pad_width, int dilation_height, int dilation_width, int out_height,
-               int out_width, float *col)
+void rn_im2col(const float *image, int channels, int height, int width, int kernel_height, int kernel_width,
+               int stride_height, int stride_width, int pad_height, int pad_width, int dilation_height,
+               int dilation_width, int out_height, int out_width, float *col)
 {
-    im2col_strided(image, channels, height, width, kernel_height, kernel_width, stride_height,
-                   stride_width, pad_height, pad_width, dilation_height, dilation_width,
-                   out_height, out_width, col, (size_t)out_height * out_width);
+    im2col_strided(image, channels, height, width, kernel_height, kernel_width, stride_height, stride_width,
+                   pad_height, pad_width, dilation_height, dilation_width, out_height, out_width, col,
+                   (size_t)out_height * out_width);
 }
 
-void rn_col2im(const float *col, int channels, int height, int width, int kernel_height,
-               int kernel_width, int stride_height, int stride_width, int pad_height,
-               int pad_width, int dilation_height, int dilation_width, int out_height,
-               int out_width, float *image)
+void rn_col2im(const float *col, int channels, int height, int width, int kernel_height, int kernel_width,
+               int stride_height, int stride_width, int pad_height, int pad_width, int dilation_height,
+               int dilation_width, int out_height, int out_width, float *image)
 {
-    col2im_strided(col, (size_t)out_height * out_width, channels, height, width, kernel_height,
-                   kernel_width, stride_height, stride_width, pad_height, pad_width,
-                   dilation_height, dilation_width, out_height, out_width, image);
+    col2im_strided(col, (size_t)out_height * out_width, channels, height, width, kernel_height, kernel_width,
+                   stride_height, stride_width, pad_height, pad_width, dilation_height, dilation_width,
+                   out_height, out_width, image);
 }
 /* ----------------------------------------------------------------- one chunk */
 
@@ -360,17 +364,16 @@ void rn_col2im(const float *col, int channels, int height, int width, int kernel
  * where image b's pixels are the columns [(b - b0) HW_out, (b - b0 + 1) HW_out). */
 typedef struct chunk {
     int b0, n_b;
-    int row;            /* columns per output row: W_out, or W_p in the wide layout */
-    int pixels;         /* H_out row: GEMM columns per image */
-    int columns;        /* n_b * pixels: the leading dimension of col and Y' */
-    int out_per_group;  /* C_out / G: rows of W_g and of Y'_g */
-    int patch;          /* C_in / G * K_h * K_w: columns of W_g, rows of col_g */
-    float *col, *out;   /* views into the workspace */
-    float *padded;      /* the wide layout's padded image (after the partial sums) */
+    int row;           /* columns per output row: W_out, or W_p in the wide layout */
+    int pixels;        /* H_out row: GEMM columns per image */
+    int columns;       /* n_b * pixels: the leading dimension of col and Y' */
+    int out_per_group; /* C_out / G: rows of W_g and of Y'_g */
+    int patch;         /* C_in / G * K_h * K_w: columns of W_g, rows of col_g */
+    float *col, *out;  /* views into the workspace */
+    float *padded;     /* the wide layout's padded image (after the partial sums) */
 } chunk;
 
-static chunk chunk_at(const rn_conv2d_geometry *g, int b0, int n_b, float *workspace,
-                      size_t padded_offset)
+static chunk chunk_at(const rn_conv2d_geometry *g, int b0, int n_b, float *workspace, size_t padded_offset)
 {
     chunk c;
     c.b0 = b0;
@@ -403,8 +406,7 @@ static void pad_image(const rn_conv2d_geometry *g, const float *image, float *pa
     for (int c = 0; c < g->in_channels; c++)
         for (int y = 0; y < g->in_height; y++)
             memcpy(padded + ((size_t)c * Hp + y + g->pad_height) * Wp + g->pad_width,
-                   image + ((size_t)c * g->in_height + y) * g->in_width,
-                   sizeof(float) * (size_t)g->in_width);
+                   image + ((size_t)c * g->in_height + y) * g->in_width, sizeof(float) * (size_t)g->in_width);
 }
 
 /* Where the piece of tap (c, u, v) starts in the padded image. */
@@ -422,9 +424,9 @@ static void unroll_chunk(const rn_conv2d_geometry *g, const float *x, const chun
         float *columns = c->col + (size_t)k * c->pixels;
         if (!is_wide(g)) {
             im2col_strided(image, g->in_channels, g->in_height, g->in_width, g->kernel_height,
-                           g->kernel_width, g->stride_height, g->stride_width, g->pad_height,
-                           g->pad_width, g->dilation_height, g->dilation_width, g->out_height,
-                           g->out_width, columns, (size_t)c->columns);
+                           g->kernel_width, g->stride_height, g->stride_width, g->pad_height, g->pad_width,
+                           g->dilation_height, g->dilation_width, g->out_height, g->out_width, columns,
+                           (size_t)c->columns);
             continue;
         }
         pad_image(g, image, c->padded);
@@ -445,10 +447,10 @@ static void fold_chunk(const rn_conv2d_geometry *g, const chunk *c, float *dx)
         const float *columns = c->col + (size_t)k * c->pixels;
         float *image = dx + (size_t)(c->b0 + k) * in_image_floats(g);
         if (!is_wide(g)) {
-            col2im_strided(columns, (size_t)c->columns, g->in_channels, g->in_height,
-                           g->in_width, g->kernel_height, g->kernel_width, g->stride_height,
-                           g->stride_width, g->pad_height, g->pad_width, g->dilation_height,
-                           g->dilation_width, g->out_height, g->out_width, image);
+            col2im_strided(columns, (size_t)c->columns, g->in_channels, g->in_height, g->in_width,
+                           g->kernel_height, g->kernel_width, g->stride_height, g->stride_width,
+                           g->pad_height, g->pad_width, g->dilation_height, g->dilation_width, g->out_height,
+                           g->out_width, image);
             continue;
         }
         float *padded = c->padded;
@@ -459,14 +461,17 @@ static void fold_chunk(const rn_conv2d_geometry *g, const chunk *c, float *dx)
                 for (int v = 0; v < g->kernel_width; v++, tap++) {
                     float *restrict dst = padded + tap_offset(g, ch, u, v);
                     const float *restrict src = columns + tap * c->columns;
-                    for (int p = 0; p < c->pixels; p++) dst[p] += src[p];
+                    for (int p = 0; p < c->pixels; p++)
+                        dst[p] += src[p];
                 }
         /* crop: the padding's gradient belongs to no pixel */
         for (int ch = 0; ch < g->in_channels; ch++)
             for (int y = 0; y < g->in_height; y++) {
                 float *restrict dst = image + ((size_t)ch * g->in_height + y) * g->in_width;
-                const float *restrict src = padded + ((size_t)ch * Hp + y + g->pad_height) * Wp + g->pad_width;
-                for (int x = 0; x < g->in_width; x++) dst[x] += src[x];
+                const float *restrict src =
+                    padded + ((size_t)ch * Hp + y + g->pad_height) * Wp + g->pad_width;
+                for (int x = 0; x < g->in_width; x++)
+                    dst[x] += src[x];
             }
     }
 }
@@ -477,8 +482,8 @@ static void gather_outputs(const rn_conv2d_geometry *g, const float *dy, const c
 {
     for (int k = 0; k < c->n_b; k++)
         for (int o = 0; o < g->out_channels; o++) {
-            const float *src = dy + (size_t)(c->b0 + k) * out_image_floats(g) +
-                               (size_t)o * g->out_height * g->out_width;
+            const float *src =
+                dy + (size_t)(c->b0 + k) * out_image_floats(g) + (size_t)o * g->out_height * g->out_width;
             float *dst = c->out + (size_t)o * c->columns + (size_t)k * c->pixels;
             if (c->row == g->out_width) {
                 memcpy(dst, src, sizeof(float) * (size_t)c->pixels);
@@ -487,28 +492,32 @@ static void gather_outputs(const rn_conv2d_geometry *g, const float *dy, const c
             for (int i = 0; i < g->out_height; i++) {
                 float *restrict d = dst + (size_t)i * c->row;
                 const float *restrict s = src + (size_t)i * g->out_width;
-                for (int j = 0; j < g->out_width; j++) d[j] = s[j];
-                for (int j = g->out_width; j < c->row; j++) d[j] = 0.0f;
+                for (int j = 0; j < g->out_width; j++)
+                    d[j] = s[j];
+                for (int j = g->out_width; j < c->row; j++)
+                    d[j] = 0.0f;
             }
         }
 }
 
 /* y = Y' (+ bias) back in (n_b, C_out, H_out, W_out) layout; or y += Y' when accumulating. */
-static void scatter_outputs(const rn_conv2d_geometry *g, const chunk *c, const float *bias,
-                            bool accumulate, float *y)
+static void scatter_outputs(const rn_conv2d_geometry *g, const chunk *c, const float *bias, bool accumulate,
+                            float *y)
 {
     for (int k = 0; k < c->n_b; k++)
         for (int o = 0; o < g->out_channels; o++) {
             float b = bias ? bias[o] : 0.0f;
             for (int i = 0; i < g->out_height; i++) {
-                const float *restrict src = c->out + (size_t)o * c->columns + (size_t)k * c->pixels +
-                                            (size_t)i * c->row;
+                const float *restrict src =
+                    c->out + (size_t)o * c->columns + (size_t)k * c->pixels + (size_t)i * c->row;
                 float *restrict dst = y + (size_t)(c->b0 + k) * out_image_floats(g) +
                                       ((size_t)o * g->out_height + i) * g->out_width;
                 if (accumulate)
-                    for (int j = 0; j < g->out_width; j++) dst[j] += src[j] + b;
+                    for (int j = 0; j < g->out_width; j++)
+                        dst[j] += src[j] + b;
                 else
-                    for (int j = 0; j < g->out_width; j++) dst[j] = src[j] + b;
+                    for (int j = 0; j < g->out_width; j++)
+                        dst[j] = src[j] + b;
             }
         }
 }
@@ -562,17 +571,18 @@ static void multiply_backward_weight(const rn_conv2d_geometry *g, const chunk *c
             const float *col_g = c->col + (size_t)group * c->patch * c->columns;
             float *dw_g = partial_dw + (size_t)group * c->out_per_group * c->patch;
             if (transposed)
-                rn_gemm(false, true, c->patch, c->out_per_group, c->columns, 1.0f, col_g,
-                        c->columns, dy_g, c->columns, 1.0f, dw_g, c->out_per_group);
+                rn_gemm(false, true, c->patch, c->out_per_group, c->columns, 1.0f, col_g, c->columns, dy_g,
+                        c->columns, 1.0f, dw_g, c->out_per_group);
             else
-                rn_gemm(false, true, c->out_per_group, c->patch, c->columns, 1.0f, dy_g,
-                        c->columns, col_g, c->columns, 1.0f, dw_g, c->patch);
+                rn_gemm(false, true, c->out_per_group, c->patch, c->columns, 1.0f, dy_g, c->columns, col_g,
+                        c->columns, 1.0f, dw_g, c->patch);
         }
     if (partial_db)
         for (int o = 0; o < g->out_channels; o++) {
             const float *row = c->out + (size_t)o * c->columns;
             float sum = 0.0f;
-            for (int p = 0; p < c->columns; p++) sum += row[p];
+            for (int p = 0; p < c->columns; p++)
+                sum += row[p];
             partial_db[o] += sum;
         }
 }
@@ -588,14 +598,13 @@ static chunk chunk_number(const rn_conv2d_geometry *g, const plan *p, int k, flo
 {
     int b0 = k * p->chunk_images;
     int n_b = b0 + p->chunk_images <= g->batch ? p->chunk_images : g->batch - b0;
-    size_t padded_offset = per_image_floats(g) * (size_t)p->chunk_images +
-                           rn_conv2d_weight_count(g) + (size_t)g->out_channels;
+    size_t padded_offset =
+        per_image_floats(g) * (size_t)p->chunk_images + rn_conv2d_weight_count(g) + (size_t)g->out_channels;
     return chunk_at(g, b0, n_b, workspace + p->per_thread * (size_t)rn_thread_index(), padded_offset);
 }
 
-static void forward_batch(const rn_conv2d_geometry *g, const float *x, const float *w,
-                          const float *bias, bool accumulate, float *y, float *workspace,
-                          const plan *p)
+static void forward_batch(const rn_conv2d_geometry *g, const float *x, const float *w, const float *bias,
+                          bool accumulate, float *y, float *workspace, const plan *p)
 {
 #pragma omp parallel for schedule(static) num_threads(p->threads) if (p->threads > 1)
     for (int k = 0; k < chunk_count(g, p); k++) {
@@ -606,8 +615,8 @@ static void forward_batch(const rn_conv2d_geometry *g, const float *x, const flo
     }
 }
 
-static void backward_data_batch(const rn_conv2d_geometry *g, const float *dy, const float *w,
-                                float *dx, float *workspace, const plan *p)
+static void backward_data_batch(const rn_conv2d_geometry *g, const float *dy, const float *w, float *dx,
+                                float *workspace, const plan *p)
 {
 #pragma omp parallel for schedule(static) num_threads(p->threads) if (p->threads > 1)
     for (int k = 0; k < chunk_count(g, p); k++) {
@@ -622,8 +631,8 @@ static void backward_data_batch(const rn_conv2d_geometry *g, const float *dy, co
  * chunk's col and Y' in the workspace); then the partials are added into dw
  * and dbias in thread order (deterministic for a given thread count),
  * transposing back when the partials are dW^T. */
-static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, const float *dy,
-                                  float *dw, float *dbias, float *workspace, const plan *p)
+static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
+                                  float *dbias, float *workspace, const plan *p)
 {
     size_t weight_count = rn_conv2d_weight_count(g);
     size_t partial_offset = per_image_floats(g) * (size_t)p->chunk_images;
@@ -656,19 +665,21 @@ static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, c
                 size_t o = i % per_group / patch, q = i % patch;
                 source = group * per_group + q * out_per_group + o;
             }
-            for (int t = 0; t < p->threads; t++) dw[i] += workspace[p->per_thread * t + partial_offset + source];
+            for (int t = 0; t < p->threads; t++)
+                dw[i] += workspace[p->per_thread * t + partial_offset + source];
         }
 #pragma omp single
         if (dbias)
             for (int o = 0; o < g->out_channels; o++)
-                for (int t = 0; t < p->threads; t++) dbias[o] += workspace[p->per_thread * t + bias_offset + o];
+                for (int t = 0; t < p->threads; t++)
+                    dbias[o] += workspace[p->per_thread * t + bias_offset + o];
     }
 }
 
 /* ----------------------------------------------------------------- public API */
 
-rn_status rn_conv2d_forward(const rn_conv2d_geometry *g, const float *x, const float *w,
-                            const float *bias, float *y, float *workspace, size_t workspace_floats)
+rn_status rn_conv2d_forward(const rn_conv2d_geometry *g, const float *x, const float *w, const float *bias,
+                            float *y, float *workspace, size_t workspace_floats)
 {
     plan p;
     RN_CHECK(make_plan(g, "conv2d forward", workspace, workspace_floats, &p));
@@ -676,8 +687,8 @@ rn_status rn_conv2d_forward(const rn_conv2d_geometry *g, const float *x, const f
     return RN_OK;
 }
 
-rn_status rn_conv2d_backward_data(const rn_conv2d_geometry *g, const float *dy, const float *w,
-                                  float *dx, float *workspace, size_t workspace_floats)
+rn_status rn_conv2d_backward_data(const rn_conv2d_geometry *g, const float *dy, const float *w, float *dx,
+                                  float *workspace, size_t workspace_floats)
 {
     plan p;
     RN_CHECK(make_plan(g, "conv2d backward", workspace, workspace_floats, &p));
@@ -685,9 +696,8 @@ rn_status rn_conv2d_backward_data(const rn_conv2d_geometry *g, const float *dy, 
     return RN_OK;
 }
 
-rn_status rn_conv2d_backward_weight(const rn_conv2d_geometry *g, const float *x, const float *dy,
-                                    float *dw, float *dbias, float *workspace,
-                                    size_t workspace_floats)
+rn_status rn_conv2d_backward_weight(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
+                                    float *dbias, float *workspace, size_t workspace_floats)
 {
     plan p;
     RN_CHECK(make_plan(g, "conv2d backward", workspace, workspace_floats, &p));
@@ -697,8 +707,7 @@ rn_status rn_conv2d_backward_weight(const rn_conv2d_geometry *g, const float *x,
 
 /* Transposed forward: y = bias, then y += mirror^T x (the mirror's backward-data pass). */
 rn_status rn_conv_transpose2d_forward(const rn_conv2d_geometry *t, const float *x, const float *w,
-                                      const float *bias, float *y, float *workspace,
-                                      size_t workspace_floats)
+                                      const float *bias, float *y, float *workspace, size_t workspace_floats)
 {
     rn_conv2d_geometry g = mirror(t);
     plan p;
@@ -708,16 +717,16 @@ rn_status rn_conv_transpose2d_forward(const rn_conv2d_geometry *t, const float *
         for (int o = 0; o < t->out_channels; o++) {
             float *dst = y + ((size_t)b * t->out_channels + o) * plane;
             float value = bias ? bias[o] : 0.0f;
-            for (size_t p = 0; p < plane; p++) dst[p] = value;
+            for (size_t p = 0; p < plane; p++)
+                dst[p] = value;
         }
     backward_data_batch(&g, x, w, y, workspace, &p);
     return RN_OK;
 }
 
 /* Transposed backward-data: dx += mirror(dy), the plain convolution without bias. */
-rn_status rn_conv_transpose2d_backward_data(const rn_conv2d_geometry *t, const float *dy,
-                                            const float *w, float *dx, float *workspace,
-                                            size_t workspace_floats)
+rn_status rn_conv_transpose2d_backward_data(const rn_conv2d_geometry *t, const float *dy, const float *w,
+                                            float *dx, float *workspace, size_t workspace_floats)
 {
     rn_conv2d_geometry g = mirror(t);
     plan p;
@@ -730,9 +739,9 @@ rn_status rn_conv_transpose2d_backward_data(const rn_conv2d_geometry *t, const f
  * convolution's input and its input x is the convolution's output gradient:
  * dW += X' col(dy)^T.  The bias belongs to the transposed layer's output
  * channels (the mirror's input channels), so it is summed here directly. */
-rn_status rn_conv_transpose2d_backward_weight(const rn_conv2d_geometry *t, const float *x,
-                                              const float *dy, float *dw, float *dbias,
-                                              float *workspace, size_t workspace_floats)
+rn_status rn_conv_transpose2d_backward_weight(const rn_conv2d_geometry *t, const float *x, const float *dy,
+                                              float *dw, float *dbias, float *workspace,
+                                              size_t workspace_floats)
 {
     rn_conv2d_geometry g = mirror(t);
     plan p;
@@ -744,7 +753,8 @@ rn_status rn_conv_transpose2d_backward_weight(const rn_conv2d_geometry *t, const
             for (int o = 0; o < t->out_channels; o++) {
                 const float *src = dy + ((size_t)b * t->out_channels + o) * plane;
                 float sum = 0.0f;
-                for (size_t p = 0; p < plane; p++) sum += src[p];
+                for (size_t p = 0; p < plane; p++)
+                    sum += src[p];
                 dbias[o] += sum;
             }
     }

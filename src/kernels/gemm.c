@@ -20,10 +20,10 @@
 static bool openblas_is_slower(void)
 {
 #if defined(__AVX2__)
-    static const char *const pre_avx2[] = {"prescott", "core2", "penryn", "dunnington", "nehalem",
-                                           "sandybridge", "atom", "katmai", "coppermine",
-                                           "northwood", "banias", "opteron", "barcelona",
-                                           "bobcat", "bulldozer", "piledriver", "unknown"};
+    static const char *const pre_avx2[] = {"prescott",    "core2",   "penryn",    "dunnington", "nehalem",
+                                           "sandybridge", "atom",    "katmai",    "coppermine", "northwood",
+                                           "banias",      "opteron", "barcelona", "bobcat",     "bulldozer",
+                                           "piledriver",  "unknown"};
     const char *core = openblas_get_corename();
     for (size_t i = 0; core && i < sizeof pre_avx2 / sizeof pre_avx2[0]; i++)
         if (strcasecmp(core, pre_avx2[i]) == 0) return true;
@@ -40,14 +40,13 @@ static bool openblas_chosen(void)
 }
 #endif
 
-void rn_gemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
-             const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+void rn_gemm(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A, int lda,
+             const float *B, int ldb, float beta, float *C, int ldc)
 {
 #ifdef REDES_HAVE_OPENBLAS
     if (openblas_chosen()) {
         cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
-                    transpose_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta,
-                    C, ldc);
+                    transpose_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
 #endif

@@ -20,8 +20,9 @@
  * (16 floats per vector), AVX/AVX2 (8) or SSE/NEON (4) code, chosen by the
  * compiler's target flags.
  *
- * Scratch memory (the packed panels) is thread-local and grows once to the
- * largest size seen: a training step calling GEMM does no malloc in steady state.
+ * Scratch memory (the packed panels) belongs to each thread (a pthread key)
+ * and grows once to the largest size seen: a training step calling GEMM does
+ * no malloc in steady state.
  */
 /* The packing loops have run-time trip counts; GCC's -O2 leaves such loops
  * scalar and -O3 vectorises them (the micro-kernel is explicit vector code
@@ -32,6 +33,7 @@
 #include "redes/gemm.h"
 #include "redes/parallel.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +79,46 @@ typedef struct pack_buffer {
     size_t capacity; /* floats */
 } pack_buffer;
 
-static _Thread_local pack_buffer packed_a_buffer, packed_b_buffer;
+/* Each thread's two buffers hang off a pthread key whose destructor frees
+ * them when the thread ends (OpenMP may retire pool threads when the team
+ * size changes; plain _Thread_local pointers would leak then). */
+typedef struct pack_buffers {
+    pack_buffer a, b;
+} pack_buffers;
+
+static pthread_key_t buffers_key;
+static pthread_once_t buffers_once = PTHREAD_ONCE_INIT;
+static bool buffers_key_ok;
+
+static void free_buffers(void *pointer)
+{
+    pack_buffers *buffers = pointer;
+    free(buffers->a.data);
+    free(buffers->b.data);
+    free(buffers);
+}
+
+static void create_buffers_key(void)
+{
+    buffers_key_ok = pthread_key_create(&buffers_key, free_buffers) == 0;
+}
+
+/* This thread's buffers (created empty on first use); NULL if that fails. */
+static pack_buffers *thread_buffers(void)
+{
+    pthread_once(&buffers_once, create_buffers_key);
+    if (!buffers_key_ok) return NULL;
+    pack_buffers *buffers = pthread_getspecific(buffers_key);
+    if (!buffers) {
+        buffers = calloc(1, sizeof *buffers);
+        if (!buffers) return NULL;
+        if (pthread_setspecific(buffers_key, buffers) != 0) {
+            free(buffers);
+            return NULL;
+        }
+    }
+    return buffers;
+}
 
 /* 64-byte-aligned room for `count` floats; NULL if the allocation fails. */
 static float *pack_reserve(pack_buffer *buffer, size_t count)
@@ -96,8 +137,8 @@ static float *pack_reserve(pack_buffer *buffer, size_t count)
 
 /* alpha * op(A)[i0 : i0+rows, p0 : p0+depth] into MR-row panels, each panel
  * stored k-major (MR consecutive floats per k), rows past `rows` zero. */
-static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int rows, int p0,
-                         int depth, float alpha, float *panel)
+static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int rows, int p0, int depth,
+                         float alpha, float *panel)
 {
     if (transpose_a) {
         /* op(A) row i is A's column i: for each k the MR values are contiguous. */
@@ -105,8 +146,10 @@ static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int 
             const float *src = A + (size_t)(p0 + k) * lda + i0;
             float *dst = panel + (size_t)k * MR;
             int r = 0;
-            for (; r < rows; r++) dst[r] = alpha * src[r];
-            for (; r < MR; r++) dst[r] = 0.0f;
+            for (; r < rows; r++)
+                dst[r] = alpha * src[r];
+            for (; r < MR; r++)
+                dst[r] = 0.0f;
         }
         return;
     }
@@ -115,17 +158,19 @@ static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int 
         float *dst = panel + r;
         if (r < rows) {
             const float *src = A + (size_t)(i0 + r) * lda + p0;
-            for (int k = 0; k < depth; k++) dst[(size_t)k * MR] = alpha * src[k];
+            for (int k = 0; k < depth; k++)
+                dst[(size_t)k * MR] = alpha * src[k];
         } else {
-            for (int k = 0; k < depth; k++) dst[(size_t)k * MR] = 0.0f;
+            for (int k = 0; k < depth; k++)
+                dst[(size_t)k * MR] = 0.0f;
         }
     }
 }
 
 /* op(B)[p0 : p0+depth, j0 : j0+cols] into one NR-column panel, k-major
  * (NR consecutive floats per k), columns past `cols` zero. */
-static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int depth, int j0,
-                         int cols, float *panel)
+static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int depth, int j0, int cols,
+                         float *panel)
 {
     if (transpose_b) {
         /* op(B) column j is B's row j: read it contiguously along k. */
@@ -133,9 +178,11 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int 
             float *dst = panel + c;
             if (c < cols) {
                 const float *src = B + (size_t)(j0 + c) * ldb + p0;
-                for (int k = 0; k < depth; k++) dst[(size_t)k * NR] = src[k];
+                for (int k = 0; k < depth; k++)
+                    dst[(size_t)k * NR] = src[k];
             } else {
-                for (int k = 0; k < depth; k++) dst[(size_t)k * NR] = 0.0f;
+                for (int k = 0; k < depth; k++)
+                    dst[(size_t)k * NR] = 0.0f;
             }
         }
         return;
@@ -144,8 +191,10 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int 
         const float *src = B + (size_t)(p0 + k) * ldb + j0;
         float *dst = panel + (size_t)k * NR;
         int c = 0;
-        for (; c < cols; c++) dst[c] = src[c];
-        for (; c < NR; c++) dst[c] = 0.0f;
+        for (; c < cols; c++)
+            dst[c] = src[c];
+        for (; c < NR; c++)
+            dst[c] = 0.0f;
     }
 }
 
@@ -153,14 +202,15 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int 
 
 /* tile[MR][NR] = sum over k < depth of a[k][r] * b[k][c]: a packed, b either
  * packed (b_stride = NR) or B itself when its rows are long enough (b_stride = ldb). */
-static inline void micro_kernel(int depth, const float *restrict a, const float *restrict b,
-                                size_t b_stride, vfloat tile[MR][NV])
+static inline void micro_kernel(int depth, const float *restrict a, const float *restrict b, size_t b_stride,
+                                vfloat tile[MR][NV])
 {
     vfloat acc[MR][NV];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) acc[r][v] = (vfloat){0};
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = (vfloat){0};
     for (int k = 0; k < depth; k++) {
         const vfloat_unaligned *bk = (const vfloat_unaligned *)(b + (size_t)k * b_stride);
         vfloat b0 = bk[0], b1 = bk[1];
@@ -174,7 +224,8 @@ static inline void micro_kernel(int depth, const float *restrict a, const float 
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) tile[r][v] = acc[r][v];
+        for (int v = 0; v < NV; v++)
+            tile[r][v] = acc[r][v];
 }
 
 /* C[0:rows, 0:cols] = tile + beta * C.  beta == 0 overwrites C without reading
@@ -198,13 +249,17 @@ static void store_tile(vfloat tile[MR][NV], int rows, int cols, float beta, floa
     for (int r = 0; r < rows; r++) {
         const float *t = (const float *)tile[r];
         float *c = C + (size_t)r * ldc;
-        for (int j = 0; j < cols; j++) c[j] = beta == 0.0f ? t[j] : t[j] + beta * c[j];
+        for (int j = 0; j < cols; j++)
+            c[j] = beta == 0.0f ? t[j] : t[j] + beta * c[j];
     }
 }
 
 /* ----------------------------------------------------------------- driver */
 
-static int min_int(int a, int b) { return a < b ? a : b; }
+static int min_int(int a, int b)
+{
+    return a < b ? a : b;
+}
 
 /* C = beta * C, the whole answer when K == 0 or alpha == 0. */
 static void scale_c(int M, int N, float beta, float *C, int ldc)
@@ -214,15 +269,15 @@ static void scale_c(int M, int N, float beta, float *C, int ldc)
         if (beta == 0.0f)
             memset(c, 0, (size_t)N * sizeof(float));
         else
-            for (int j = 0; j < N; j++) c[j] *= beta;
+            for (int j = 0; j < N; j++)
+                c[j] *= beta;
     }
 }
 
 /* The naive triple loop, for when the scratch buffers cannot be allocated:
  * slower, but a GEMM has no way to report failure. */
 static void gemm_unpacked(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
-                          const float *A, int lda, const float *B, int ldb, float beta, float *C,
-                          int ldc)
+                          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
     scale_c(M, N, beta, C, ldc);
     for (int i = 0; i < M; i++) {
@@ -237,15 +292,16 @@ static void gemm_unpacked(bool transpose_a, bool transpose_b, int M, int N, int 
 
 /* The blocked product on one thread: C[M x N] = alpha op(A) op(B) + beta C,
  * with this thread's packing buffers. */
-static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
-                        const float *A, int lda, const float *B, int ldb, float beta, float *C,
-                        int ldc)
+static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
+                        int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
     int m_panels = (M + MR - 1) / MR;
     int nc_max = min_int(N, NC);
     int kc_max = min_int(K, KC);
-    float *packed_a = pack_reserve(&packed_a_buffer, (size_t)m_panels * MR * kc_max);
-    float *packed_b = pack_reserve(&packed_b_buffer, (size_t)((nc_max + NR - 1) / NR) * NR * kc_max);
+    pack_buffers *buffers = thread_buffers();
+    float *packed_a = buffers ? pack_reserve(&buffers->a, (size_t)m_panels * MR * kc_max) : NULL;
+    float *packed_b =
+        buffers ? pack_reserve(&buffers->b, (size_t)((nc_max + NR - 1) / NR) * NR * kc_max) : NULL;
     if (!packed_a || !packed_b) {
         gemm_unpacked(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
@@ -268,19 +324,19 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
             float beta_block = pc == 0 ? beta : 1.0f; /* later K blocks accumulate */
             for (int jp = 0; jp < n_panels; jp++)
                 if (!b_direct || nc - jp * NR < NR)
-                    pack_b_panel(transpose_b, B, ldb, pc, kc, jc + jp * NR,
-                                 min_int(NR, nc - jp * NR), packed_b + (size_t)jp * NR * kc);
+                    pack_b_panel(transpose_b, B, ldb, pc, kc, jc + jp * NR, min_int(NR, nc - jp * NR),
+                                 packed_b + (size_t)jp * NR * kc);
             for (int ip = 0; ip < m_panels; ip++)
-                pack_a_panel(transpose_a, A, lda, ip * MR, min_int(MR, M - ip * MR), pc, kc,
-                             alpha, packed_a + (size_t)ip * MR * kc);
+                pack_a_panel(transpose_a, A, lda, ip * MR, min_int(MR, M - ip * MR), pc, kc, alpha,
+                             packed_a + (size_t)ip * MR * kc);
             /* MC rows of packed A (in L2) against every NR panel of B (in L1). */
             for (int i_block = 0; i_block < m_panels; i_block += MC / MR) {
                 int ip_end = min_int(m_panels, i_block + MC / MR);
                 for (int jp = 0; jp < n_panels; jp++) {
                     int j0 = jp * NR, cols = min_int(NR, nc - j0);
                     bool direct = b_direct && cols == NR;
-                    const float *b_panel = direct ? B + (size_t)pc * ldb + jc + j0
-                                                  : packed_b + (size_t)jp * NR * kc;
+                    const float *b_panel =
+                        direct ? B + (size_t)pc * ldb + jc + j0 : packed_b + (size_t)jp * NR * kc;
                     size_t b_stride = direct ? (size_t)ldb : NR;
                     for (int ip = i_block; ip < ip_end; ip++) {
                         int i0 = ip * MR, rows = min_int(MR, M - i0);
@@ -292,6 +348,76 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
             }
         }
     }
+}
+
+/* ----------------------------------------------------------------- long products */
+
+/* C = alpha A B^T + beta C when K is long and M, N are short: every entry is a
+ * dot product of two contiguous rows (a row of A, a row of B), so nothing
+ * needs packing.  This is the weight gradient of a convolution,
+ * dW = dY col^T with K = images x pixels (6 x 25 x 7840 for LeNet-5's first
+ * layer), where packing the transposed B cost more than the arithmetic.
+ * A 4 x 4 block of dot products keeps 16 vector accumulators: each step
+ * loads 8 vectors and does 16 FMAs. */
+enum { DOT_BLOCK = 4 };
+
+static float sum_lanes(vfloat v)
+{
+    float total = 0.0f;
+    for (int l = 0; l < VL; l++)
+        total += v[l];
+    return total;
+}
+
+static void gemm_dot_block(int rows, int cols, int K, float alpha, const float *A, int lda, const float *B,
+                           int ldb, float beta, float *C, int ldc)
+{
+    const float *a[DOT_BLOCK], *b[DOT_BLOCK];
+    for (int r = 0; r < DOT_BLOCK; r++)
+        a[r] = A + (size_t)(r < rows ? r : 0) * lda;
+    for (int c = 0; c < DOT_BLOCK; c++)
+        b[c] = B + (size_t)(c < cols ? c : 0) * ldb;
+    vfloat acc[DOT_BLOCK][DOT_BLOCK];
+    for (int r = 0; r < DOT_BLOCK; r++)
+        for (int c = 0; c < DOT_BLOCK; c++)
+            acc[r][c] = (vfloat){0};
+    int k = 0;
+    for (; k + VL <= K; k += VL) {
+        vfloat av[DOT_BLOCK], bv[DOT_BLOCK];
+        for (int r = 0; r < DOT_BLOCK; r++)
+            av[r] = *(const vfloat_unaligned *)(a[r] + k);
+        for (int c = 0; c < DOT_BLOCK; c++)
+            bv[c] = *(const vfloat_unaligned *)(b[c] + k);
+        for (int r = 0; r < DOT_BLOCK; r++)
+            for (int c = 0; c < DOT_BLOCK; c++)
+                acc[r][c] += av[r] * bv[c];
+    }
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            float dot = sum_lanes(acc[r][c]);
+            for (int kk = k; kk < K; kk++)
+                dot += a[r][kk] * b[c][kk];
+            float *out = C + (size_t)r * ldc + c;
+            *out = beta == 0.0f ? alpha * dot : alpha * dot + beta * *out;
+        }
+}
+
+static void gemm_dot(int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc)
+{
+    int row_blocks = (M + DOT_BLOCK - 1) / DOT_BLOCK, col_blocks = (N + DOT_BLOCK - 1) / DOT_BLOCK;
+    bool parallel = (long)M * N * K >= PARALLEL_MIN_FLOPS && row_blocks * col_blocks > 1;
+#ifdef _OPENMP
+    if (omp_in_parallel()) parallel = false;
+#endif
+#pragma omp parallel for collapse(2) schedule(static) if (parallel)
+    for (int ib = 0; ib < row_blocks; ib++)
+        for (int jb = 0; jb < col_blocks; jb++) {
+            int i0 = ib * DOT_BLOCK, j0 = jb * DOT_BLOCK;
+            gemm_dot_block(min_int(DOT_BLOCK, M - i0), min_int(DOT_BLOCK, N - j0), K, alpha,
+                           A + (size_t)i0 * lda, lda, B + (size_t)j0 * ldb, ldb, beta,
+                           C + (size_t)i0 * ldc + j0, ldc);
+        }
 }
 
 /* Threads in the current parallel region (1 outside, or without OpenMP). */
@@ -310,13 +436,19 @@ static int team_size(void)
  * split in whole NR panels when there are enough of them (each thread then
  * packs all of A, which is the smaller operand in the shapes of dense and
  * convolutional layers), otherwise rows in whole MR panels. */
-void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
-                      const float *A, int lda, const float *B, int ldb, float beta, float *C,
-                      int ldc)
+void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
+                      int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0.0f) {
         scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    /* Long thin products of rows (conv weight gradients): dot products.  From
+     * K = 1024 on; at K = 576 (one image of the MNIST net's conv2, 64 x 288)
+     * packing was faster (19 against 25 ms for the layer's weight gradient). */
+    if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512) {
+        gemm_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     int threads = 1;
@@ -339,15 +471,15 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
             int j0 = first * NR, j1 = min_int(N, last * NR);
             if (j1 > j0) {
                 const float *B_part = transpose_b ? B + (size_t)j0 * ldb : B + j0;
-                gemm_serial(transpose_a, transpose_b, M, j1 - j0, K, alpha, A, lda, B_part, ldb,
-                            beta, C + j0, ldc);
+                gemm_serial(transpose_a, transpose_b, M, j1 - j0, K, alpha, A, lda, B_part, ldb, beta, C + j0,
+                            ldc);
             }
         } else {
             int i0 = first * MR, i1 = min_int(M, last * MR);
             if (i1 > i0) {
                 const float *A_part = transpose_a ? A + i0 : A + (size_t)i0 * lda;
-                gemm_serial(transpose_a, transpose_b, i1 - i0, N, K, alpha, A_part, lda, B, ldb,
-                            beta, C + (size_t)i0 * ldc, ldc);
+                gemm_serial(transpose_a, transpose_b, i1 - i0, N, K, alpha, A_part, lda, B, ldb, beta,
+                            C + (size_t)i0 * ldc, ldc);
             }
         }
     }

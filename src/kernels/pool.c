@@ -12,8 +12,8 @@ rn_status rn_pool2d_prepare(rn_pool2d_geometry *g)
     if (g->stride_height == 0) g->stride_height = g->kernel_height;
     if (g->stride_width == 0) g->stride_width = g->kernel_width;
     if (g->batch < 1 || g->channels < 1 || g->in_height < 1 || g->in_width < 1)
-        return rn_error(RN_ERR_SHAPE, "pool2d: batch %d, channels %d, image %dx%d must be positive",
-                        g->batch, g->channels, g->in_height, g->in_width);
+        return rn_error(RN_ERR_SHAPE, "pool2d: batch %d, channels %d, image %dx%d must be positive", g->batch,
+                        g->channels, g->in_height, g->in_width);
     if (g->kernel_height < 1 || g->kernel_width < 1 || g->stride_height < 1 || g->stride_width < 1)
         return rn_error(RN_ERR_ARGUMENT, "pool2d: kernel %dx%d and stride %dx%d must be positive",
                         g->kernel_height, g->kernel_width, g->stride_height, g->stride_width);
@@ -30,8 +30,8 @@ rn_status rn_pool2d_prepare(rn_pool2d_geometry *g)
     return RN_OK;
 }
 
-rn_status rn_pool2d_geometry_square(rn_pool2d_geometry *g, int batch, int channels, int height,
-                                    int width, int kernel, int stride, int pad)
+rn_status rn_pool2d_geometry_square(rn_pool2d_geometry *g, int batch, int channels, int height, int width,
+                                    int kernel, int stride, int pad)
 {
     *g = (rn_pool2d_geometry){.batch = batch,
                               .channels = channels,
@@ -65,8 +65,14 @@ static window window_at(const rn_pool2d_geometry *g, int i, int j)
     return w;
 }
 
-static long planes(const rn_pool2d_geometry *g) { return (long)g->batch * g->channels; }
-static bool worth_parallel(long elements) { return elements >= RN_PARALLEL_MIN_ELEMENTS; }
+static long planes(const rn_pool2d_geometry *g)
+{
+    return (long)g->batch * g->channels;
+}
+static bool worth_parallel(long elements)
+{
+    return elements >= RN_PARALLEL_MIN_ELEMENTS;
+}
 
 /* One step of a running maximum, without a branch (random data would
  * mispredict half of them): take `value` if it is larger or a NaN, unless
@@ -82,8 +88,7 @@ static inline void max_step(float value, int32_t index, float *best, int32_t *at
  * maximum; a NaN wins and then stays (PyTorch propagates NaN): the test
  * !(value <= best) is true for a larger value or a NaN, and best == best is
  * false once best is NaN. */
-static inline void window_max(const float *plane, int width, window w, float *best_out,
-                              int32_t *index_out)
+static inline void window_max(const float *plane, int width, window w, float *best_out, int32_t *index_out)
 {
     float best = -INFINITY;
     int32_t best_index = w.y0 * width + w.x0;
@@ -99,8 +104,7 @@ static inline void window_max(const float *plane, int width, window w, float *be
 /* The 2 x 2, stride 2 pooling of LeNet and most CNNs, without padding.  NaN
  * is rare, so it is tested once per window (one well-predicted branch); the
  * ordinary case is three compare-and-selects the compiler makes branch-free. */
-static void max_pool_2x2(const float *src, int width, int out_height, int out_width, float *dst,
-                         int32_t *arg)
+static void max_pool_2x2(const float *src, int width, int out_height, int out_width, float *dst, int32_t *arg)
 {
     for (int i = 0; i < out_height; i++) {
         const float *top = src + (size_t)(2 * i) * width, *bottom = top + width;
@@ -146,8 +150,7 @@ void rn_max_pool2d_forward(const rn_pool2d_geometry *g, const float *x, float *y
     }
 }
 
-void rn_max_pool2d_backward(const rn_pool2d_geometry *g, const float *dy, const int32_t *argmax,
-                            float *dx)
+void rn_max_pool2d_backward(const rn_pool2d_geometry *g, const float *dy, const int32_t *argmax, float *dx)
 {
     size_t in_plane = (size_t)g->in_height * g->in_width;
     size_t out_plane = (size_t)g->out_height * g->out_width;
@@ -156,7 +159,8 @@ void rn_max_pool2d_backward(const rn_pool2d_geometry *g, const float *dy, const 
         const float *grad = dy + p * out_plane;
         const int32_t *arg = argmax + p * out_plane;
         float *dst = dx + p * in_plane;
-        for (size_t k = 0; k < out_plane; k++) dst[arg[k]] += grad[k];
+        for (size_t k = 0; k < out_plane; k++)
+            dst[arg[k]] += grad[k];
     }
 }
 
@@ -180,7 +184,8 @@ void rn_avg_pool2d_forward(const rn_pool2d_geometry *g, const float *x, float *y
                 window w = window_at(g, i, j);
                 float sum = 0.0f;
                 for (int r = w.y0; r < w.y1; r++)
-                    for (int c = w.x0; c < w.x1; c++) sum += src[r * g->in_width + c];
+                    for (int c = w.x0; c < w.x1; c++)
+                        sum += src[r * g->in_width + c];
                 dst[i * g->out_width + j] = sum * window_scale(g, w);
             }
     }
@@ -199,13 +204,13 @@ void rn_avg_pool2d_backward(const rn_pool2d_geometry *g, const float *dy, float 
                 window w = window_at(g, i, j);
                 float share = grad[i * g->out_width + j] * window_scale(g, w);
                 for (int r = w.y0; r < w.y1; r++)
-                    for (int c = w.x0; c < w.x1; c++) dst[r * g->in_width + c] += share;
+                    for (int c = w.x0; c < w.x1; c++)
+                        dst[r * g->in_width + c] += share;
             }
     }
 }
 
-void rn_global_avg_pool2d_forward(int batch, int channels, int height, int width, const float *x,
-                                  float *y)
+void rn_global_avg_pool2d_forward(int batch, int channels, int height, int width, const float *x, float *y)
 {
     size_t plane = (size_t)height * width;
     long n_planes = (long)batch * channels;
@@ -213,13 +218,13 @@ void rn_global_avg_pool2d_forward(int batch, int channels, int height, int width
     for (long p = 0; p < n_planes; p++) {
         const float *src = x + p * plane;
         float sum = 0.0f;
-        for (size_t k = 0; k < plane; k++) sum += src[k];
+        for (size_t k = 0; k < plane; k++)
+            sum += src[k];
         y[p] = sum / (float)plane;
     }
 }
 
-void rn_global_avg_pool2d_backward(int batch, int channels, int height, int width,
-                                   const float *dy, float *dx)
+void rn_global_avg_pool2d_backward(int batch, int channels, int height, int width, const float *dy, float *dx)
 {
     size_t plane = (size_t)height * width;
     long n_planes = (long)batch * channels;
@@ -227,6 +232,7 @@ void rn_global_avg_pool2d_backward(int batch, int channels, int height, int widt
     for (long p = 0; p < n_planes; p++) {
         float share = dy[p] / (float)plane;
         float *dst = dx + p * plane;
-        for (size_t k = 0; k < plane; k++) dst[k] += share;
+        for (size_t k = 0; k < plane; k++)
+            dst[k] += share;
     }
 }

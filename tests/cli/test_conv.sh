@@ -29,6 +29,12 @@ if [ "$(json_field output_shape)" = "[32, 32]" ]; then report ok; else report fa
 
 # A PNG as input: the picture written above (64 x 64 scaled by 5).
 expect_output '"input_shape": ?\[320, ?320\]' "$REDES" conv --image "$out/sobel/input.png" --kernel sobel-y --json --out "$out/png"
+# Without --image: the first MNIST test digit (a 7), when the data set is there.
+if [ -f "${REDES_SOURCE_DIR:-.}/data/mnist/t10k-images-idx3-ubyte.gz" ]; then
+    run_capture "$REDES" conv --kernel gauss --json --out "$out/digit"
+    if [ "$(json_field source)" = '"mnist-test"' ] && [ "$(json_field input_shape)" = "[28, 28]" ]; then report ok; else
+        report fail "digit: $check_stdout"; fi
+fi
 # Human output mentions the run folder.
 expect_output "wrote .*conv.png" "$REDES" conv --pattern --out "$out/human"
 
