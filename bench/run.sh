@@ -77,3 +77,17 @@ awk '/^RESULT/ { who = $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[
                   wall["redes"], wall["torch"], wall["redes"] / wall["torch"], cpu["redes"], cpu["torch"],
                   cpu["redes"] / cpu["torch"], rss["redes"], rss["torch"] }' "$mlp_results"
 rm -f "$mlp_results"
+
+section "cnn epoch: one MNIST epoch of LeNet-5 (SGD 0.05 m 0.9) and mnist-cnn (Adam 1e-3; 200 batches scaled to 938), batch 64: redes, then PyTorch (s, median of 3; best of 1 and 2 threads; max RSS)"
+cnn_results=$(mktemp)
+for net in lenet5 mnist-cnn; do
+    batches=0
+    [ "$net" = mnist-cnn ] && batches=200
+    for threads in 1 2; do
+        "$BUILD/bench/bench_cnn_epoch" "$net" 3 "$threads" "$batches" | tee -a "$cnn_results"
+        /usr/bin/python3 "$ROOT/bench/bench_cnn_epoch_torch.py" "$net" 3 "$threads" "$batches" | tee -a "$cnn_results"
+    done
+done
+"$ROOT/bench/cnn_ratio.sh" "$cnn_results"
+rm -f "$cnn_results"
+

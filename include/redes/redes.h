@@ -23,6 +23,7 @@
 #include "redes/hodgkin_huxley.h"
 #include "redes/idx.h"
 #include "redes/image.h"
+#include "redes/inspect.h"
 #include "redes/logic_gates.h"
 #include "redes/loss.h"
 #include "redes/metrics.h"
