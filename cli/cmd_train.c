@@ -273,7 +273,7 @@ done:
 
 int rn_cmd_train(int argc, char **argv)
 {
-    train_options o = {.layers = "128", .activation = "relu", .optimizer = "adam", .schedule = "constant",
+    train_options o = {.layers = "128", .activation = "relu", .optimizer = "adam", .schedule = NULL,
                        .init = "default", .learning_rate = -1, .momentum = -1, .weight_decay = -1,
                        .test_fraction = 0.2, .batch = 64, .epochs = 10};
     const rn_cli_option options[] = {
@@ -293,7 +293,7 @@ int rn_cmd_train(int argc, char **argv)
         {"l1", RN_OPT_DOUBLE, &o.l1, "L1 penalty lambda sum |w|", 0, 10, NULL},
         {"l2", RN_OPT_DOUBLE, &o.l2, "L2 penalty lambda/2 sum w^2", 0, 10, NULL},
         {"clip", RN_OPT_DOUBLE, &o.clip, "clip the gradient's global norm to this (0 = off)", 0, 1e6, NULL},
-        {"schedule", RN_OPT_CHOICE, &o.schedule, "learning-rate schedule", 0, 0, "constant|step|exponential|cosine"},
+        {"schedule", RN_OPT_CHOICE, &o.schedule, "learning-rate schedule (default: constant; cosine for the lenet5 and mnist-cnn presets)", 0, 0, "constant|step|exponential|cosine"},
         {"step-size", RN_OPT_INT, &o.step_size, "epochs between decays of the step schedule; 0 = 10", 0, 100000, NULL},
         {"gamma", RN_OPT_DOUBLE, &o.gamma, "decay factor; 0 = 0.1 (step) or 0.95 (exponential)", 0, 1, NULL},
         {"batch", RN_OPT_INT, &o.batch, "batch size: 1 = online, >= training set = full batch", 1, 1 << 24, NULL},
@@ -315,7 +315,10 @@ int rn_cmd_train(int argc, char **argv)
     if (o.patience > 0 && o.val_fraction <= 0) return rn_cli_fail(&args, "--patience needs a validation split (--val-fraction)");
     if (o.net && (o.batchnorm || o.dropout > 0)) return rn_cli_fail(&args, "--batchnorm/--dropout go inside --net when a spec is given");
     if (o.val_fraction + o.test_fraction >= 0.95) return rn_cli_fail(&args, "--val-fraction + --test-fraction leave too little training data");
-    if (args.threads > 0) rn_set_threads(args.threads);
+    if (!o.schedule) {
+        const char *preset_schedule = rn_model_preset_schedule(o.net);
+        o.schedule = preset_schedule ? preset_schedule : "constant";
+    }
 
     rn_train_data d;
     rn_status s = rn_train_data_load(&d, o.data, o.val_fraction, o.test_fraction, args.seed);

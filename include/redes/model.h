@@ -82,6 +82,10 @@ typedef struct rn_model {
     rn_params buffers; /* running statistics */
 } rn_model;
 
+/* The learning-rate schedule ("cosine") a preset ("lenet5", "mnist-cnn")
+ * trains with by default; NULL for anything that is not a preset name. */
+const char *rn_model_preset_schedule(const char *name);
+
 /* Builds a model from a spec (or preset name) for inputs of shape (C, H, W)
  * (tabular: (n_features, 1, 1)).  The last fc must have n_classes outputs;
  * if the spec does not end with "fc n_classes" it is appended.  Parameters

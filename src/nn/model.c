@@ -13,16 +13,31 @@
 
 /* ---------------------------------------------------------------- spec parsing */
 
+/* A preset is an architecture and the learning-rate schedule it trains with
+ * unless --schedule says otherwise.  Both train with a cosine schedule:
+ * measured with Adam 1e-3, batch 64, 10 epochs, seed 1, LeNet-5 reaches
+ * 0.9928 on MNIST and 0.9058 on Fashion-MNIST with it, but only 0.9882 and
+ * 0.8981 at a constant rate (PyTorch at a constant rate: 0.9891), because a
+ * constant rate keeps the weights wandering around the minimum. */
 static const struct {
-    const char *name, *spec;
+    const char *name, *spec, *schedule;
 } presets[] = {
     /* LeCun et al. 1998 as usually run on 28x28 MNIST (padding 2 on the first
      * convolution restores the original 32x32 geometry), ReLU and max pooling
      * in place of the scaled tanh and subsampling. */
-    {"lenet5", "conv 6 5 pad 2, relu, maxpool 2, conv 16 5, relu, maxpool 2, fc 120, relu, fc 84, relu, fc 10"},
-    /* The PyTorch examples' MNIST network (without its dropout). */
-    {"mnist-cnn", "conv 32 3, relu, conv 64 3, relu, maxpool 2, dropout 0.25, fc 128, relu, dropout 0.5, fc 10"},
+    {"lenet5", "conv 6 5 pad 2, relu, maxpool 2, conv 16 5, relu, maxpool 2, fc 120, relu, fc 84, relu, fc 10",
+     "cosine"},
+    /* The PyTorch examples' MNIST network, with its two dropout layers. */
+    {"mnist-cnn", "conv 32 3, relu, conv 64 3, relu, maxpool 2, dropout 0.25, fc 128, relu, dropout 0.5, fc 10",
+     "cosine"},
 };
+
+const char *rn_model_preset_schedule(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof presets / sizeof *presets; i++)
+        if (!strcmp(name, presets[i].name)) return presets[i].schedule;
+    return NULL;
+}
 
 static char *trim(char *s)
 {
