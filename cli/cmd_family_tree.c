@@ -277,8 +277,8 @@ int rn_cmd_family_tree(int argc, char **argv)
     const rn_cli_spec spec = {
         "family-tree",
         "[options]",
-        "Hinton's (1986) family-tree network: person (24) -> 6 and relation (12) -> 6 -> 12 -> 6 -> 24,\n"
-        "logistic units, full-batch gradient descent with momentum.  Trains on 100 of the 104\n"
+        "Hinton's (1986) family-tree network: person (24) -> 6 and relation (12) -> 6 -> 12 -> 6 -> 24, "
+        "logistic units, full-batch gradient descent with momentum. Trains on 100 of the 104 "
         "cases, tests on the held-out ones, and shows what the 6 person units encode.\n"
         "--recipe hinton1986 is the recipe usually quoted from the paper: it collapses (see docs).",
         options,
