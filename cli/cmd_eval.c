@@ -84,19 +84,10 @@ int rn_cmd_eval(int argc, char **argv)
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
     if (!model_path) return rn_cli_fail(&args, "--model is required");
-    if (args.threads > 0) rn_set_threads(args.threads);
-    rn_safetensors *file;
-    rn_status s = rn_safetensors_read(model_path, &file);
-    if (s != RN_OK) return rn_cli_fail_status(&args, s);
     rn_model model;
     rn_model_data_info info;
-    s = rn_model_from_file(&model, file);
-    if (s == RN_OK) {
-        s = rn_model_data_info_read(file, &info);
-        if (s != RN_OK) rn_model_free(&model);
-    }
-    rn_safetensors_free(file);
-    if (s != RN_OK) return rn_cli_fail_status(&args, rn_error_context(s, "%s", model_path));
+    rn_status s = rn_model_load_file(model_path, &model, &info);
+    if (s != RN_OK) return rn_cli_fail_status(&args, s);
     exit_code = evaluate(&args, &model, &info, data_name ? data_name : info.name);
     rn_model_data_info_free(&info);
     rn_model_free(&model);

@@ -291,7 +291,6 @@ int rn_cmd_family_tree(int argc, char **argv)
     if (rn_family_loss_parse(loss_name, &recipe.loss) != RN_OK)
         return rn_cli_fail_status(&args, RN_ERR_ARGUMENT);
     if (rn_family_recipe_check(&recipe) != RN_OK) return rn_cli_fail_status(&args, RN_ERR_ARGUMENT);
-    if (args.threads) rn_set_threads(args.threads);
 
     static rn_family_tree tree;
     rn_status status = rn_family_tree_load(data_path, &tree);

@@ -295,7 +295,6 @@ int rn_cmd_gradients(int argc, char **argv)
     int n_variants;
     rn_status s = parse_variants(o.variants, variants, &n_variants);
     if (s != RN_OK) return rn_cli_fail_status(&args, s);
-    if (args.threads > 0) rn_set_threads(args.threads);
 
     rn_train_data d;
     if ((s = rn_train_data_load(&d, o.data, 0.0, 0.2, args.seed)) != RN_OK) return rn_cli_fail_status(&args, s);

@@ -456,7 +456,6 @@ int rn_cmd_hh(int argc, char **argv)
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
-    if (args.threads > 0) rn_set_threads(args.threads);
 
     const char *analysis = args.n_positional ? args.positional[0] : "run";
     rn_hh_params params = rn_hh_default_params(strcmp(o.convention, "1952") == 0 ? RN_HH_1952 : RN_HH_MODERN);

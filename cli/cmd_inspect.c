@@ -360,19 +360,10 @@ int rn_cmd_inspect(int argc, char **argv)
         return rn_cli_fail(&args, "'%s': the example must be a .png picture (or use --index)", args.positional[0]);
     if (args.n_positional == 1 && (index >= 0 || data_name))
         return rn_cli_fail(&args, "give either a PNG picture or --data/--index, not both");
-    if (args.threads > 0) rn_set_threads(args.threads);
-    rn_safetensors *file;
-    rn_status s = rn_safetensors_read(model_path, &file);
-    if (s != RN_OK) return rn_cli_fail_status(&args, s);
     rn_model model;
     rn_model_data_info info;
-    s = rn_model_from_file(&model, file);
-    if (s == RN_OK) {
-        s = rn_model_data_info_read(file, &info);
-        if (s != RN_OK) rn_model_free(&model);
-    }
-    rn_safetensors_free(file);
-    if (s != RN_OK) return rn_cli_fail_status(&args, rn_error_context(s, "%s", model_path));
+    rn_status s = rn_model_load_file(model_path, &model, &info);
+    if (s != RN_OK) return rn_cli_fail_status(&args, s);
     exit_code = inspect(&args, model_path, data_name, index < 0 ? 0 : index, &model, &info);
     rn_model_data_info_free(&info);
     rn_model_free(&model);

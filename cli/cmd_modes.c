@@ -194,7 +194,6 @@ int rn_cmd_modes(int argc, char **argv)
     rn_cli_args args;
     int exit_code = rn_cli_parse(&spec, argc, argv, &args);
     if (exit_code >= 0) return exit_code;
-    if (args.threads > 0) rn_set_threads(args.threads);
 
     rn_train_data d;
     rn_status s = rn_train_data_load(&d, data_name, 0.0, 0.2, args.seed);

@@ -128,3 +128,17 @@ void rn_model_data_info_free(rn_model_data_info *info)
     free(info->class_names);
     memset(info, 0, sizeof *info);
 }
+
+rn_status rn_model_load_file(const char *path, rn_model *model, rn_model_data_info *info)
+{
+    rn_safetensors *file;
+    RN_CHECK(rn_safetensors_read(path, &file));
+    rn_status s = rn_model_from_file(model, file);
+    if (s == RN_OK) {
+        s = rn_model_data_info_read(file, info);
+        if (s != RN_OK) rn_model_free(model);
+    }
+    rn_safetensors_free(file);
+    if (s != RN_OK) return rn_error_context(s, "%s", path);
+    return RN_OK;
+}

@@ -44,4 +44,9 @@ typedef struct rn_model_data_info {
 rn_status rn_model_data_info_read(const rn_safetensors *file, rn_model_data_info *info);
 void rn_model_data_info_free(rn_model_data_info *info);
 
+/* Reads a model file written by `redes train`: the model and what it says
+ * about its data (eval, predict and inspect start with this).  On failure
+ * nothing is left allocated and the message names the file. */
+rn_status rn_model_load_file(const char *path, rn_model *model, rn_model_data_info *info);
+
 #endif
