@@ -6,7 +6,8 @@
 set -euo pipefail
 
 packages=(cmake make gcc pkg-config libopenblas-openmp-dev libcmocka-dev libpng-dev zlib1g-dev
-          libjansson-dev gnuplot-nox dataset-fashion-mnist)
+          libjansson-dev gnuplot-nox dataset-fashion-mnist python3)
+# python3 (standard library only) reads the JSON output in the command-line tests.
 if [ "${1:-}" = bench ]; then
     # Reference systems only: the library never links them.
     packages+=(python3-torch python3-brian python3-numpy)
