@@ -16,28 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "redes/redes.h"
 
 enum { B = 64 };
-
-static int compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, compare);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static double cpu_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 /* Parameters as views into one flat buffer (and one flat gradient buffer). */
 typedef struct net {
@@ -116,7 +98,7 @@ static void run(const char *name, bool is_lenet, int steps)
     rn_tape *tape = rn_tape_create(0);
     double *wall = malloc(sizeof(double) * (size_t)steps), *cpu = malloc(sizeof(double) * (size_t)steps);
     for (int s = -3; s < steps; s++) { /* three warm-up steps grow the arena */
-        double t0 = rn_seconds(), c0 = cpu_seconds();
+        double t0 = rn_seconds(), c0 = bench_cpu_seconds();
         rn_var *x = rn_tape_input(tape, rn_tensor_view(images, 4, (int[]){B, 1, 28, 28}));
         rn_var *logits = is_lenet ? lenet_forward(tape, &le, x) : mnist2_forward(tape, &mn, x);
         rn_var *loss = rn_cross_entropy_loss(tape, logits, labels);
@@ -129,9 +111,9 @@ static void run(const char *name, bool is_lenet, int steps)
         for (size_t i = 0; i < n.used; i++)
             n.params[i] -= 0.01f * n.grads[i];
         rn_tape_reset(tape);
-        if (s >= 0) wall[s] = rn_seconds() - t0, cpu[s] = cpu_seconds() - c0;
+        if (s >= 0) wall[s] = rn_seconds() - t0, cpu[s] = bench_cpu_seconds() - c0;
     }
-    printf("cnn_%s_step_ms %.3f cpu_ms %.3f\n", name, median(wall, steps) * 1e3, median(cpu, steps) * 1e3);
+    printf("cnn_%s_step_ms %.3f cpu_ms %.3f\n", name, bench_median(wall, steps) * 1e3, bench_median(cpu, steps) * 1e3);
     rn_tape_destroy(tape);
     free(wall), free(cpu), free(images), free(n.params), free(n.grads);
 }

@@ -22,20 +22,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "redes/redes.h"
-
-static double cpu_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Multiply-adds of one example's forward pass through the conv and fc
  * layers; backward costs twice that (data and weight gradients) except for
@@ -113,18 +101,18 @@ int main(int argc, char **argv)
         rn_trainer trainer;
         double cpu_start = 0;
         if (rn_trainer_create(&trainer, &model, &data, &standardizer, split.train, n_train, NULL, 0, &config) != RN_OK ||
-            (cpu_start = cpu_seconds(), rn_trainer_run(&trainer)) != RN_OK) {
+            (cpu_start = bench_cpu_seconds(), rn_trainer_run(&trainer)) != RN_OK) {
             fprintf(stderr, "bench_cnn_epoch: %s\n", rn_error_message());
             return 1;
         }
-        cpu[r] = (cpu_seconds() - cpu_start) * scale;
+        cpu[r] = (bench_cpu_seconds() - cpu_start) * scale;
         seconds[r] = trainer.history[0].seconds * scale;
         final_loss = trainer.history[0].train_loss;
         rn_trainer_free(&trainer);
         rn_model_free(&model);
     }
-    qsort(seconds, (size_t)repeats, sizeof *seconds, compare_doubles);
-    qsort(cpu, (size_t)repeats, sizeof *cpu, compare_doubles);
+    qsort(seconds, (size_t)repeats, sizeof *seconds, bench_compare_doubles);
+    qsort(cpu, (size_t)repeats, sizeof *cpu, bench_compare_doubles);
     /* forward + backward: 2 FLOPs per multiply-add, 3 products per layer but
      * 2 for the first (no input gradient). */
     double gflop = 2.0 * (3.0 * forward_macs - first_macs) * split.n_train * 1e-9;

@@ -11,22 +11,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "redes/redes.h"
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* CPU seconds of the whole process (all threads): unlike the wall clock it
- * does not count time the OS gave to other programs on a shared machine. */
-static double cpu_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 typedef struct layer {
     const char *name;
@@ -69,7 +55,7 @@ int main(int argc, char **argv)
         rn_rng_fill_uniform(&rng, b, (size_t)g.out_channels, -1, 1);
         double forward[101], backward[101], total[101], cpu[101];
         for (int r = -2; r < repeats; r++) { /* two warm-up runs */
-            double c0 = cpu_seconds(), t0 = rn_seconds();
+            double c0 = bench_cpu_seconds(), t0 = rn_seconds();
             rn_conv2d_forward(&g, x, w, b, y, ws, n_ws);
             double t1 = rn_seconds();
             /* gradients are accumulated; zeroing them is part of a training step */
@@ -82,13 +68,13 @@ int main(int argc, char **argv)
             if (l != 0 && l != 2) /* a first layer needs no input gradient */
                 rn_conv2d_backward_data(&g, dy, w, dx, ws, n_ws);
             rn_conv2d_backward_weight(&g, x, dy, dw, db, ws, n_ws);
-            double t2 = rn_seconds(), c2 = cpu_seconds();
+            double t2 = rn_seconds(), c2 = bench_cpu_seconds();
             if (r >= 0) forward[r] = t1 - t0, backward[r] = t2 - t1, total[r] = t2 - t0, cpu[r] = c2 - c0;
         }
-        qsort(forward, (size_t)repeats, sizeof(double), compare_doubles);
-        qsort(backward, (size_t)repeats, sizeof(double), compare_doubles);
-        qsort(total, (size_t)repeats, sizeof(double), compare_doubles);
-        qsort(cpu, (size_t)repeats, sizeof(double), compare_doubles);
+        qsort(forward, (size_t)repeats, sizeof(double), bench_compare_doubles);
+        qsort(backward, (size_t)repeats, sizeof(double), bench_compare_doubles);
+        qsort(total, (size_t)repeats, sizeof(double), bench_compare_doubles);
+        qsort(cpu, (size_t)repeats, sizeof(double), bench_compare_doubles);
         printf("%-34s %9.3f %9.3f %9.3f %9.3f %9.3f\n", L->name, forward[repeats / 2] * 1e3,
                backward[repeats / 2] * 1e3, total[repeats / 2] * 1e3, total[0] * 1e3, cpu[repeats / 2] * 1e3);
         free(x), free(y), free(dy), free(dx), free(w), free(dw), free(b), free(db), free(ws);

@@ -7,13 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench_util.h"
 #include "redes/redes.h"
-
-static int compare_doubles(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double median_seconds(const rn_family_tree *tree, rn_family_implementation how, int runs,
                              double *accuracy)
@@ -39,7 +34,7 @@ static double median_seconds(const rn_family_tree *tree, rn_family_implementatio
         rn_family_net_accuracy(&net.weights, tree, train, n_train, &right, NULL);
         *accuracy += right / runs;
     }
-    qsort(seconds, (size_t)runs, sizeof seconds[0], compare_doubles);
+    qsort(seconds, (size_t)runs, sizeof seconds[0], bench_compare_doubles);
     return seconds[runs / 2];
 }
 

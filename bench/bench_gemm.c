@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "redes/redes.h"
 
 typedef void gemm_fn(bool, bool, int, int, int, float, const float *, int, const float *, int, float, float *,
@@ -31,12 +32,6 @@ static void openblas_gemm(bool ta, bool tb, int M, int N, int K, float alpha, co
     cblas_sgemm(101, ta ? 112 : 111, tb ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median_seconds(gemm_fn *gemm, bool ta, bool tb, int M, int N, int K, const float *A,
                              const float *B, float *C, int repeats)
 {
@@ -51,7 +46,7 @@ static double median_seconds(gemm_fn *gemm, bool ta, bool tb, int M, int N, int 
             gemm(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N);
         times[r] = (rn_seconds() - start) / calls;
     }
-    qsort(times, (size_t)repeats, sizeof(double), compare_doubles);
+    qsort(times, (size_t)repeats, sizeof(double), bench_compare_doubles);
     return times[repeats / 2];
 }
 

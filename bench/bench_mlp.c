@@ -10,22 +10,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "redes/redes.h"
-
-/* CPU seconds of the whole process (all threads): on a shared machine the
- * wall clock mostly measures the other sessions. */
-static double cpu_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -61,18 +47,18 @@ int main(int argc, char **argv)
         rn_trainer trainer;
         double cpu_start = 0;
         if (rn_trainer_create(&trainer, &model, &data, NULL, split.train, split.n_train, NULL, 0, &config) != RN_OK ||
-            (cpu_start = cpu_seconds(), rn_trainer_run(&trainer)) != RN_OK) {
+            (cpu_start = bench_cpu_seconds(), rn_trainer_run(&trainer)) != RN_OK) {
             fprintf(stderr, "bench_mlp: %s\n", rn_error_message());
             return 1;
         }
-        cpu[r] = cpu_seconds() - cpu_start;
+        cpu[r] = bench_cpu_seconds() - cpu_start;
         seconds[r] = trainer.history[0].seconds;
         final_loss = trainer.history[0].train_loss;
         rn_trainer_free(&trainer);
         rn_model_free(&model);
     }
-    qsort(seconds, (size_t)repeats, sizeof *seconds, compare_doubles);
-    qsort(cpu, (size_t)repeats, sizeof *cpu, compare_doubles);
+    qsort(seconds, (size_t)repeats, sizeof *seconds, bench_compare_doubles);
+    qsort(cpu, (size_t)repeats, sizeof *cpu, bench_compare_doubles);
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
     printf("RESULT redes threads=%d median_s=%.3f min_s=%.3f max_s=%.3f maxrss_mb=%.1f train_loss=%.4f cpu_s=%.3f\n",
