@@ -21,14 +21,15 @@ static json_t *confusion_json(const int64_t *counts, int classes)
     return rows;
 }
 
-static int evaluate(const rn_cli_args *args, rn_model *model, const rn_model_data_info *info, const char *data_name)
+static int evaluate(const rn_cli_args *args, const char *model_path, rn_model *model, const rn_model_data_info *info,
+                    const char *data_name)
 {
     rn_train_data d;
-    rn_status s = rn_train_data_load(&d, data_name, info->val_fraction, info->test_fraction, info->split_seed);
+    rn_status s = rn_model_data_load(&d, model_path, info, data_name);
     if (s != RN_OK) return rn_cli_fail_status(args, s);
     int exit_code = 0;
     if (d.data.n_features != model->n_inputs || d.data.n_classes > model->n_classes) {
-        exit_code = rn_cli_fail(args, "%s has %d features and %d classes; the model takes %d and gives %d", data_name,
+        exit_code = rn_cli_fail(args, "%s has %d features and %d classes; the model takes %d and gives %d", d.source,
                                 d.data.n_features, d.data.n_classes, model->n_inputs, model->n_classes);
         rn_train_data_free(&d);
         return exit_code;
@@ -74,7 +75,7 @@ int rn_cmd_eval(int argc, char **argv)
     const char *model_path = NULL, *data_name = NULL;
     const rn_cli_option options[] = {
         {"model", RN_OPT_STRING, &model_path, "a model.safetensors written by redes train (required)", 0, 0, NULL},
-        {"data", RN_OPT_STRING, &data_name, "data set (default: the one the model was trained on)", 0, 0, NULL},
+        {"data", RN_OPT_STRING, &data_name, "data set (default: the one the model was trained on, as recorded in the model file)", 0, 0, NULL},
         {0}};
     const rn_cli_spec spec = {"eval", "--model FILE [--data NAME]",
                               "Evaluates a trained classifier on its test set: loss, accuracy, confusion matrix "
@@ -88,7 +89,7 @@ int rn_cmd_eval(int argc, char **argv)
     rn_model_data_info info;
     rn_status s = rn_model_load_file(model_path, &model, &info);
     if (s != RN_OK) return rn_cli_fail_status(&args, s);
-    exit_code = evaluate(&args, &model, &info, data_name ? data_name : info.name);
+    exit_code = evaluate(&args, model_path, &model, &info, data_name);
     rn_model_data_info_free(&info);
     rn_model_free(&model);
     return exit_code;

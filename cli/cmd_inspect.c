@@ -72,20 +72,16 @@ static int read_png_input(const rn_cli_args *args, const char *path, const rn_mo
 }
 
 /* Test example `index` of the data set, split as the model's training run split it. */
-static int read_data_input(const rn_cli_args *args, const char *name, bool given, int index, const rn_model *model,
-                           const rn_model_data_info *info, inspect_input *in)
+static int read_data_input(const rn_cli_args *args, const char *model_path, const char *data_name, int index,
+                           const rn_model *model, const rn_model_data_info *info, inspect_input *in)
 {
     rn_train_data d;
-    rn_status s = rn_train_data_load(&d, name, info->val_fraction, info->test_fraction, info->split_seed);
-    /* Model files record a data set's name, not the folder or file it came
-     * from: a user's own data needs --data PATH again. */
-    if (s != RN_OK && !given)
-        return rn_cli_fail(args, "%s (the model was trained on '%s': give its folder or file with --data)",
-                           rn_error_message(), name);
+    rn_status s = rn_model_data_load(&d, model_path, info, data_name);
     if (s != RN_OK) return rn_cli_fail_status(args, s);
+    const char *name = d.source;
     int exit_code = -1;
     if (d.data.n_features != model->n_inputs)
-        exit_code = rn_cli_fail(args, "--data %s has %d features per example, the model takes %d", name,
+        exit_code = rn_cli_fail(args, "%s has %d features per example, the model takes %d", name,
                                 d.data.n_features, model->n_inputs);
     else if (index >= d.split.n_test)
         exit_code = rn_cli_fail(args, "--index %d: the test set of %s has %d examples", index, name, d.split.n_test);
@@ -311,7 +307,7 @@ static int inspect(const rn_cli_args *args, const char *model_path, const char *
     }
     int exit_code;
     if (args->n_positional == 1) exit_code = read_png_input(args, args->positional[0], model, &in);
-    else exit_code = read_data_input(args, data_name ? data_name : info->name, data_name != NULL, index, model, info, &in);
+    else exit_code = read_data_input(args, model_path, data_name, index, model, info, &in);
     if (exit_code < 0) memcpy(in.x, in.picture, (size_t)model->n_inputs * sizeof *in.x);
     if (exit_code < 0 && info->standardized) rn_standardizer_apply(&info->standardizer, in.x, 1);
 

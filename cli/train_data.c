@@ -1,5 +1,5 @@
 /* train_data.c — data, split and preprocessing shared by train/eval/predict. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "train_data.h"
 
 #include <inttypes.h>
@@ -7,6 +7,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* True for the names rn_dataset_load looks up in its registry before it
+ * tries files and folders ("iris", "mnist", "fashion-mnist", ...). */
+static bool is_registry_name(const char *name)
+{
+    if (strcmp(name, "fashion-mnist") == 0) return true;
+    size_t length = strlen(name);
+    for (const char *p = rn_dataset_names(); *p;) {
+        size_t n = strcspn(p, "|");
+        if (n == length && strncmp(p, name, n) == 0) return true;
+        p += n + (p[n] == '|');
+    }
+    return false;
+}
+
+/* The source to record for `name`: itself for a registry name, else the
+ * absolute path of the file or folder (the name as given if realpath fails). */
+static void record_source(const char *name, char *source, size_t size)
+{
+    char *absolute = is_registry_name(name) ? NULL : realpath(name, NULL);
+    snprintf(source, size, "%s", absolute ? absolute : name);
+    free(absolute);
+}
 
 rn_status rn_train_data_load(rn_train_data *out, const char *name, double val_fraction, double test_fraction,
                              uint64_t split_seed)
@@ -16,6 +40,7 @@ rn_status rn_train_data_load(rn_train_data *out, const char *name, double val_fr
     out->test_fraction = test_fraction;
     out->split_seed = split_seed;
     RN_CHECK(rn_dataset_load(name, &out->data));
+    record_source(name, out->source, sizeof out->source);
     rn_rng rng;
     rn_rng_seed(&rng, split_seed);
     rn_status s;
@@ -50,6 +75,7 @@ rn_status rn_train_data_add_to_file(const rn_train_data *d, rn_safetensors *file
 {
     char text[64];
     RN_CHECK(rn_safetensors_set_metadata(file, "data.name", d->data.name));
+    RN_CHECK(rn_safetensors_set_metadata(file, "data.source", d->source));
     snprintf(text, sizeof text, "%.17g", d->val_fraction);
     RN_CHECK(rn_safetensors_set_metadata(file, "data.val_fraction", text));
     snprintf(text, sizeof text, "%.17g", d->test_fraction);
@@ -82,6 +108,8 @@ rn_status rn_model_data_info_read(const rn_safetensors *file, rn_model_data_info
     if (!name || !val || !test || !seed)
         return rn_error(RN_ERR_FORMAT, "model file: no data.* entries in __metadata__ (not written by redes train?)");
     snprintf(info->name, sizeof info->name, "%s", name);
+    const char *source = rn_safetensors_metadata(file, "data.source");
+    snprintf(info->source, sizeof info->source, "%s", source && source[0] ? source : name);
     info->val_fraction = strtod(val, NULL);
     info->test_fraction = strtod(test, NULL);
     info->split_seed = strtoull(seed, NULL, 10);
@@ -141,4 +169,19 @@ rn_status rn_model_load_file(const char *path, rn_model *model, rn_model_data_in
     rn_safetensors_free(file);
     if (s != RN_OK) return rn_error_context(s, "%s", path);
     return RN_OK;
+}
+
+rn_status rn_model_data_load(rn_train_data *out, const char *model_path, const rn_model_data_info *info,
+                             const char *data)
+{
+    const char *name = data ? data : info->source;
+    struct stat status;
+    if (!data && !is_registry_name(name) && stat(name, &status) != 0) {
+        memset(out, 0, sizeof *out);
+        return rn_error(RN_ERR_IO,
+                        "%s was trained on %s, which is not there any more (moved or deleted?): "
+                        "give the data with --data FILE",
+                        model_path, name);
+    }
+    return rn_train_data_load(out, name, info->val_fraction, info->test_fraction, info->split_seed);
 }

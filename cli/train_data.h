@@ -16,6 +16,10 @@ typedef struct rn_train_data {
     bool standardized;
     double val_fraction, test_fraction; /* test_fraction: data without an official split */
     uint64_t split_seed;
+    /* Where the data came from, as recorded in model files: a registry name
+     * ("iris", "mnist") or the absolute path of a user's CSV file or folder,
+     * so that eval and inspect find it again from any working directory. */
+    char source[4096];
 } rn_train_data;
 
 /* Loads `name` and splits it: the official test set where there is one (the
@@ -27,12 +31,16 @@ rn_status rn_train_data_load(rn_train_data *out, const char *name, double val_fr
                              uint64_t split_seed);
 void rn_train_data_free(rn_train_data *data);
 
-/* Adds "preprocess.mean"/"preprocess.std" and data.* metadata. */
+/* Adds "preprocess.mean"/"preprocess.std" and data.* metadata (data.name,
+ * data.source, the split's fractions and seed, data.classes). */
 rn_status rn_train_data_add_to_file(const rn_train_data *data, rn_safetensors *file);
 
 /* What a model file says about its data. */
 typedef struct rn_model_data_info {
     char name[512];
+    /* data.source: a registry name or an absolute path; files written before
+     * data.source existed give data.name here. */
+    char source[4096];
     double val_fraction, test_fraction;
     uint64_t split_seed;
     bool standardized;
@@ -48,5 +56,11 @@ void rn_model_data_info_free(rn_model_data_info *info);
  * about its data (eval, predict and inspect start with this).  On failure
  * nothing is left allocated and the message names the file. */
 rn_status rn_model_load_file(const char *path, rn_model *model, rn_model_data_info *info);
+
+/* Loads the data a model file describes, split as in its training run:
+ * `data` when given (--data), else the recorded source.  When the recorded
+ * file or folder is gone the message names it and asks for --data. */
+rn_status rn_model_data_load(rn_train_data *out, const char *model_path, const rn_model_data_info *info,
+                             const char *data);
 
 #endif

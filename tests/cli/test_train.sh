@@ -28,6 +28,34 @@ if [ "$(wc -l < "$work/iris/history.csv")" -eq 21 ] && head -1 "$work/iris/histo
 # --- eval reproduces the test accuracy
 expect_output "\"test_accuracy\":$accuracy," "$REDES" eval --model "$work/iris/model.safetensors" --json
 
+# --- a user's CSV: the model file records its absolute path, so eval and
+# inspect find it from any folder without --data; a moved file is named.
+mkdir -p "$work/mine"
+cp "$SOURCE/data/sklearn/iris.csv" "$work/mine/flowers.csv"
+mine=$(cd "$work/mine" && pwd -P) # as realpath records it
+run_capture bash -c "cd '$work/mine' && '$REDES' train --data flowers.csv --layers 8 --epochs 15 --lr 0.01 --out run --json"
+csv_accuracy=$(json_field test_accuracy)
+expect_output "\"test_accuracy\":$csv_accuracy," "$REDES" eval --model "$work/mine/run/model.safetensors" --json
+expect_output "flowers.csv test example 3" "$REDES" inspect --model "$work/mine/run/model.safetensors" --index 3 --out "$work/mine/inspect"
+# A file written before data.source existed: the registry name still works.
+/usr/bin/python3 - "$work/iris/model.safetensors" "$work/old.safetensors" <<'PY'
+import json, struct, sys
+blob = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", blob[:8])[0]
+header = json.loads(blob[8:8 + n])
+assert header["__metadata__"].pop("data.source") == "iris"
+text = json.dumps(header, separators=(",", ":")).encode()
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + blob[8 + n:])
+PY
+expect_output "\"test_accuracy\":$accuracy," "$REDES" eval --model "$work/old.safetensors" --json
+mv "$work/mine/flowers.csv" "$work/mine/moved.csv"
+expect_stderr "redes eval: .*model.safetensors was trained on $mine/flowers.csv, which is not there any more.*--data" \
+    "$REDES" eval --model "$work/mine/run/model.safetensors"
+expect_status 2 "$REDES" eval --model "$work/mine/run/model.safetensors"
+expect_stderr "redes inspect: .*trained on $mine/flowers.csv, which is not there" \
+    "$REDES" inspect --model "$work/mine/run/model.safetensors" --out "$work/mine/inspect2"
+expect_output "\"test_accuracy\":$csv_accuracy," "$REDES" eval --model "$work/mine/run/model.safetensors" --data "$work/mine/moved.csv" --json
+
 # --- predict: one example and several, JSON and text
 expect_output '^\{"class":0,"label":"setosa","probabilities":\[' "$REDES" predict --model "$work/iris/model.safetensors" 5.1,3.5,1.4,0.2 --json
 expect_output '"predictions":\[\{"class":0.*\{"class":2' "$REDES" predict --model "$work/iris/model.safetensors" 5.1,3.5,1.4,0.2 6.9,3.1,5.4,2.1 --json
