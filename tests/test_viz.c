@@ -653,12 +653,24 @@ static void plot_writes_data_script_and_png(void **state)
     const int classes[4] = {0, 1, 1, 0};
     assert_int_equal(rn_plot_add_region(plot, region, 4, 3, -0.5, 1.5, -0.5, 1.5, 2), RN_OK);
     assert_int_equal(rn_plot_add_classes(plot, px, py, classes, 4, 2, NULL, RN_PLOT_POINTS), RN_OK);
+    const double line_x[2] = {-0.5, 1.5}, line_y[2] = {1.5, -0.5};
+    assert_int_equal(rn_plot_add(plot, line_x, line_y, 2, "boundary", RN_PLOT_LINES), RN_OK);
+    assert_int_equal(rn_plot_set_legend(plot, "below horizontal"), RN_OK);
     assert_int_equal(rn_plot_write(plot, temp_path("xor")), RN_OK);
     check_png_header(temp_path("xor.png"), 800, 500);
     script = read_text(temp_path("xor.gp"));
     assert_non_null(strstr(script, "'xor.dat' index 0 using 1:2:3 with image"));
-    assert_non_null(strstr(script, "using 1:($3 == 1 ? $2 : NaN) with points"));
-    assert_non_null(strstr(script, "title 'class 1'"));
+    assert_non_null(strstr(script, "using 1:($3 == 1 ? $2 : NaN) with points linetype 2 pointsize 1.8 title 'class 1'"));
+    /* Every class's points get a dark ring (readable on a region of their
+     * own colour), pale region colours, and the boundary line a colour of
+     * its own (linetype 3, not class 0's blue). */
+    assert_non_null(strstr(script, "'xor.dat' index 1 using 1:($3 == 1 ? $2 : NaN) with points pointtype 6 "
+                                   "pointsize 1.8 linewidth 1 linecolor rgb '#222222' notitle"));
+    assert_non_null(strstr(script, "set palette defined (0 '#d6e3f4', 1 '#ffddbc')"));
+    assert_non_null(strstr(script, "'xor.dat' index 2 using 1:2 with lines linetype 3 title 'boundary'"));
+    /* A key below the plot leaves the x label room (no opaque box over it). */
+    assert_non_null(strstr(script, "set xlabel '' offset 0,0.5\n"));
+    assert_non_null(strstr(script, "set key below horizontal box linecolor rgb '#cccccc' height 0.5\n"));
     free(script);
     data = read_text(temp_path("xor.dat"));
     assert_non_null(strstr(data, "-0.25 -0.166666667 0\n0.25 -0.166666667 1\n"));

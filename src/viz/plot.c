@@ -480,9 +480,13 @@ static void write_quoted(FILE *file, const char *text)
 
 static const char *const line_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                              "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-/* The light partners of the line colours (tab20), for decision regions. */
-static const char *const region_colours[10] = {"#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-                                               "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"};
+/* Decision regions: the light partners of the line colours (tab20) mixed
+ * half and half with white, pale enough that points of the same class stay
+ * visible on them (tab20's own #ffbb78 under a #ff7f0e point hid it). */
+static const char *const region_colours[10] = {"#d6e3f4", "#ffddbc", "#ccefc4", "#ffccca", "#e2d8ea",
+                                               "#e2ceca", "#fbdae8", "#e3e3e3", "#ededc6", "#ceecf2"};
+/* The dark ring drawn around every class point (see write_plot_command). */
+static const char *const point_outline_colour = "#222222";
 
 static void default_size(const rn_plot *plot, int *width, int *height)
 {
@@ -555,10 +559,12 @@ static void write_region_palette(FILE *file, const plot_region *r)
 
 static void write_axes(FILE *file, const plot_panel *panel, bool show_x)
 {
+    const char *legend = panel->legend ? panel->legend : "top right";
     fprintf(file, "set title ");
     write_quoted(file, panel->title ? panel->title : "");
     fprintf(file, "\nset xlabel ");
     write_quoted(file, show_x && panel->x_label ? panel->x_label : "");
+    fprintf(file, " offset 0,%s", strstr(legend, "below") ? "0.5" : "0"); /* see the key below */
     fprintf(file, "\nset ylabel ");
     write_quoted(file, panel->y_label ? panel->y_label : "");
     fprintf(file, "\nset format x %s\n", show_x ? "'% h'" : "''");
@@ -572,9 +578,14 @@ static void write_axes(FILE *file, const plot_panel *panel, bool show_x)
         fprintf(file, "set yrange [%.10g:%.10g]\n", panel->y_min, panel->y_max);
     else
         fprintf(file, "set yrange [*:*]\n");
-    const char *legend = panel->legend ? panel->legend : "top right";
     if (strcmp(legend, "off") == 0)
         fprintf(file, "unset key\n");
+    else if (strstr(legend, "below"))
+        /* gnuplot 5.4 leaves too little room between the x label and a key
+         * below the plot: an opaque key box covered the label.  A taller box
+         * and the label half a line up keep both readable (checked by eye
+         * on `redes xor`'s pictures). */
+        fprintf(file, "set key %s box linecolor rgb '#cccccc' height 0.5\n", legend);
     else
         fprintf(file, "set key %s opaque box linecolor rgb '#cccccc'\n", legend);
     if (panel->region)
@@ -596,14 +607,25 @@ static void write_plot_command(FILE *file, const plot_panel *panel, const char *
     for (int i = 0; i < panel->n_series; i++, (*block)++) {
         const plot_series *s = &panel->series[i];
         if (s->classes) {
+            /* Each class: filled points in its colour, then a dark ring of the
+             * same size (pointtype 6) around them, so that a point stays
+             * readable on a region of its own colour and on any shading. */
             for (int k = 0; k < s->n_classes; k++) {
                 fprintf(file,
                         "%s'%s.dat' index %d using 1:($3 == %d ? $2 : NaN) with %s "
-                        "linetype %d pointsize 1.5 title ",
+                        "linetype %d pointsize 1.8 title ",
                         separator, name, *block, k, style_words(s->style), k % 10 + 1);
                 write_quoted(file, s->class_labels[k]);
                 separator = ", \\\n     ";
+                if (s->style == RN_PLOT_LINES) continue;
+                fprintf(file,
+                        "%s'%s.dat' index %d using 1:($3 == %d ? $2 : NaN) with points "
+                        "pointtype 6 pointsize 1.8 linewidth 1 linecolor rgb '%s' notitle",
+                        separator, name, *block, k, point_outline_colour);
             }
+            /* Lines drawn after the classes (boundaries) take the next
+             * colours, not those of the classes they separate. */
+            if (colour <= s->n_classes) colour = s->n_classes + 1;
             continue;
         }
         fprintf(file, "%s'%s.dat' index %d using 1:2 with %s linetype %d ", separator, name, *block,
