@@ -660,12 +660,12 @@ static void plot_writes_data_script_and_png(void **state)
     check_png_header(temp_path("xor.png"), 800, 500);
     script = read_text(temp_path("xor.gp"));
     assert_non_null(strstr(script, "'xor.dat' index 0 using 1:2:3 with image"));
-    assert_non_null(strstr(script, "using 1:($3 == 1 ? $2 : NaN) with points linetype 2 pointsize 1.8 title 'class 1'"));
+    assert_non_null(strstr(script, "using 1:($3 == 1 ? $2 : NaN) with points linetype 2 pointsize 1.5 title 'class 1'"));
     /* Every class's points get a dark ring (readable on a region of their
      * own colour), pale region colours, and the boundary line a colour of
      * its own (linetype 3, not class 0's blue). */
     assert_non_null(strstr(script, "'xor.dat' index 1 using 1:($3 == 1 ? $2 : NaN) with points pointtype 6 "
-                                   "pointsize 1.8 linewidth 1 linecolor rgb '#222222' notitle"));
+                                   "pointsize 1.5 linewidth 1 linecolor rgb '#222222' notitle"));
     assert_non_null(strstr(script, "set palette defined (0 '#d6e3f4', 1 '#ffddbc')"));
     assert_non_null(strstr(script, "'xor.dat' index 2 using 1:2 with lines linetype 3 title 'boundary'"));
     /* A key below the plot leaves the x label room (no opaque box over it). */

@@ -104,8 +104,10 @@ rn_status rn_plot_add_float(rn_plot *plot, const float *x, const float *y, int n
 
 /* A scatter plot coloured by class: point i belongs to class classes[i]
  * (0..n_classes-1, up to 10 colours cycling), each class a legend entry
- * named class_labels[k] (NULL: "class k").  One data block, one plot
- * clause per class in the .gp file. */
+ * named class_labels[k] (NULL: "class k").  Points get a dark ring so they
+ * stay readable on a region of their own colour.  One data block, two plot
+ * clauses per class (the points, the ring) in the .gp file; series added
+ * after it take the colours after the classes'. */
 rn_status rn_plot_add_classes(rn_plot *plot, const double *x, const double *y, const int *classes, int n,
                               int n_classes, const char *const *class_labels, rn_plot_style style);
 rn_status rn_plot_add_classes_float(rn_plot *plot, const float *x, const float *y, const int *classes, int n,
@@ -115,7 +117,7 @@ rn_status rn_plot_add_classes_float(rn_plot *plot, const float *x, const float *
  * values[j * nx + i] is the network's answer at
  *   x = x_min + (i + 0.5) (x_max - x_min) / nx,  y = y_min + (j + 0.5) (y_max - y_min) / ny
  * (row j = 0 at the bottom).  With n_classes >= 2 values are class indices
- * drawn in light versions of the class colours of rn_plot_add_classes; with
+ * drawn in pale versions of the class colours of rn_plot_add_classes; with
  * n_classes = 0 they are continuous (e.g. P(class 1)) and shaded
  * blue-white-red with a colour box.  Sets the panel's ranges to the grid. */
 rn_status rn_plot_add_region(rn_plot *plot, const float *values, int nx, int ny, double x_min, double x_max,

@@ -613,14 +613,14 @@ static void write_plot_command(FILE *file, const plot_panel *panel, const char *
             for (int k = 0; k < s->n_classes; k++) {
                 fprintf(file,
                         "%s'%s.dat' index %d using 1:($3 == %d ? $2 : NaN) with %s "
-                        "linetype %d pointsize 1.8 title ",
+                        "linetype %d pointsize 1.5 title ",
                         separator, name, *block, k, style_words(s->style), k % 10 + 1);
                 write_quoted(file, s->class_labels[k]);
                 separator = ", \\\n     ";
                 if (s->style == RN_PLOT_LINES) continue;
                 fprintf(file,
                         "%s'%s.dat' index %d using 1:($3 == %d ? $2 : NaN) with points "
-                        "pointtype 6 pointsize 1.8 linewidth 1 linecolor rgb '%s' notitle",
+                        "pointtype 6 pointsize 1.5 linewidth 1 linecolor rgb '%s' notitle",
                         separator, name, *block, k, point_outline_colour);
             }
             /* Lines drawn after the classes (boundaries) take the next
