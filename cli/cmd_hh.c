@@ -35,6 +35,16 @@ static json_t *number_or_null(double value)
     return isfinite(value) ? json_real(value) : json_null();
 }
 
+/* Every failure of an hh experiment comes from the options: a dt too large
+ * for the method (divergence), a temperature that abolishes spikes, currents
+ * that never fire.  RN_ERR_NUMERIC is therefore bad input here (exit 2), not
+ * an internal failure. */
+static int fail_hh(const rn_cli_args *args, rn_status status)
+{
+    int exit_code = rn_cli_fail_status(args, status);
+    return status == RN_ERR_NUMERIC ? 2 : exit_code;
+}
+
 /* `--preset course`: the course's notebook, read before the options so
  * that explicit options still win. */
 static void apply_preset(int argc, char **argv, hh_options *o)
@@ -173,8 +183,9 @@ static void report_run(const rn_cli_args *args, const hh_options *o, const rn_hh
     rn_cli_say(args, "spikes        %d, rate %.2f Hz over [%g, %g) ms", spikes->count, spikes->rate_hz, r->rate_from,
                integration->duration_ms);
     if (diverged)
-        rn_cli_say(args, "DIVERGED      at %.3f ms (%s): try a smaller --dt or --method rk4|exponential",
-                   r->outcome.diverged_at_ms, rn_hh_divergence_name(r->outcome.divergence));
+        rn_cli_say(args, "DIVERGED      at %.3f ms (%s): dt %g ms is too large for %s; try a smaller --dt, e.g. %g",
+                   r->outcome.diverged_at_ms, rn_hh_divergence_name(r->outcome.divergence), integration->dt_ms,
+                   o->method, rn_hh_suggested_dt(integration->dt_ms));
     rn_cli_say(args, "wrote         %s%s%s", r->csv, r->plot ? " and " : "", r->plot ? r->plot : "");
 }
 
@@ -186,7 +197,7 @@ static int command_run(const rn_cli_args *args, const hh_options *o, const rn_hh
                            integration->duration_ms);
     run_result r = {.rate_from = o->rate_from >= 0 ? o->rate_from : 0.5 * integration->duration_ms};
     rn_status status = rn_hh_resting_state(params, &r.rest);
-    if (status != RN_OK) return rn_cli_fail_status(args, status);
+    if (status != RN_OK) return fail_hh(args, status);
     /* Everything below is released at the one exit. */
     rn_stimulus stimulus;
     rn_hh_trace trace = {0};
@@ -219,7 +230,7 @@ static int command_run(const rn_cli_args *args, const hh_options *o, const rn_hh
         r.plot = plotted ? plot : NULL;
         report_run(args, o, params, integration, &r);
     } else {
-        exit_code = rn_cli_fail_status(args, status);
+        exit_code = fail_hh(args, status);
     }
     free(times), free(peaks);
     rn_hh_trace_free(&trace);
@@ -233,7 +244,7 @@ static int command_rest(const rn_cli_args *args, const hh_options *o, const rn_h
 {
     rn_hh_state rest;
     rn_status status = rn_hh_resting_state(params, &rest);
-    if (status != RN_OK) return rn_cli_fail_status(args, status);
+    if (status != RN_OK) return fail_hh(args, status);
     rn_hh_currents currents = rn_hh_currents_at(params, &rest);
     if (args->json) {
         json_t *json = json_object();
@@ -261,7 +272,7 @@ static int command_threshold(const rn_cli_args *args, const hh_options *o, const
     double value;
     rn_status status = repetitive ? rn_hh_repetitive_onset(params, integration, duration, o->window, o->tolerance, &value)
                                   : rn_hh_rheobase(params, integration, duration, o->tolerance, &value);
-    if (status != RN_OK) return rn_cli_fail_status(args, status);
+    if (status != RN_OK) return fail_hh(args, status);
     const char *name = repetitive ? "onset" : "rheobase";
     if (args->json) {
         json_t *json = json_object();
@@ -309,6 +320,20 @@ static int command_fi(const rn_cli_args *args, const hh_options *o, const rn_hh_
     if (status == RN_OK)
         status = rn_hh_fi_curve(params, integration, currents, n, duration, rate_from, rates, counts, diverged);
     double seconds = rn_seconds() - started;
+    /* A curve with holes is no f-I curve: a divergence anywhere means the
+     * step is too large, as in the searches. */
+    int first_diverged = -1, n_diverged = 0;
+    for (int k = 0; status == RN_OK && k < n; k++)
+        if (diverged[k]) {
+            if (first_diverged < 0) first_diverged = k;
+            n_diverged++;
+        }
+    if (first_diverged >= 0)
+        status = rn_error(RN_ERR_NUMERIC,
+                          "hodgkin-huxley: dt %g ms is too large for %s: the simulation diverged for %d of %d "
+                          "currents (first at %g µA/cm²); use a smaller dt, e.g. %g ms",
+                          integration->dt_ms, o->method, n_diverged, n, currents[first_diverged],
+                          rn_hh_suggested_dt(integration->dt_ms));
     char folder[4096], csv[4200], plot[4200];
     bool plotted = false;
     if (status == RN_OK) status = rn_cli_out_dir(args, folder, sizeof folder);
@@ -322,7 +347,7 @@ static int command_fi(const rn_cli_args *args, const hh_options *o, const rn_hh_
     }
     int exit_code = 0;
     if (status != RN_OK) {
-        exit_code = rn_cli_fail_status(args, status);
+        exit_code = fail_hh(args, status);
     } else if (args->json) {
         json_t *json = json_object();
         add_common_json(json, "fi", o, params);
@@ -342,7 +367,7 @@ static int command_fi(const rn_cli_args *args, const hh_options *o, const rn_hh_
         rn_cli_say(args, "f-I curve: %d currents, %g ms steps, rate over [%g, %g) ms (%.3f s)", n, duration, rate_from,
                    duration, seconds);
         for (int k = 0; k < n; k++)
-            rn_cli_say(args, "  I = %8.3f µA/cm²  %7.2f Hz%s", currents[k], rates[k], diverged[k] ? "  (diverged)" : "");
+            rn_cli_say(args, "  I = %8.3f µA/cm²  %7.2f Hz", currents[k], rates[k]);
         rn_cli_say(args, "wrote %s%s%s", csv, plotted ? " and " : "", plotted ? plot : "");
     }
     free(currents), free(rates), free(counts), free(diverged);
@@ -359,7 +384,7 @@ static int command_refractory(const rn_cli_args *args, const hh_options *o, cons
     rn_hh_refractory result;
     rn_status status =
         rn_hh_refractory_periods(params, integration, o->pulse_width, o->max_factor, o->margin, &result);
-    if (status != RN_OK) return rn_cli_fail_status(args, status);
+    if (status != RN_OK) return fail_hh(args, status);
     /* The recovery curve: second-pulse threshold against the interval. */
     enum { N_INTERVALS = 40 };
     double intervals[N_INTERVALS], thresholds[N_INTERVALS];
@@ -369,7 +394,7 @@ static int command_refractory(const rn_cli_args *args, const hh_options *o, cons
     char folder[4096], plot[4200];
     bool plotted = false;
     if (status == RN_OK) status = rn_cli_out_dir(args, folder, sizeof folder);
-    if (status != RN_OK) return rn_cli_fail_status(args, status);
+    if (status != RN_OK) return fail_hh(args, status);
     if (!o->no_plot) {
         snprintf(plot, sizeof plot, "%s/refractory", folder);
         plotted = plot_written(args, hh_plot_recovery(intervals, thresholds, N_INTERVALS, &result, plot), plot,
@@ -412,7 +437,10 @@ int rn_cmd_hh(int argc, char **argv)
         {"model and integration", RN_OPT_SECTION, NULL, NULL, 0, 0, NULL},
         {"convention", RN_OPT_CHOICE, &o.convention, "modern (rest -65 mV) or 1952 (V from rest)", 0, 0, "modern|1952"},
         {"method", RN_OPT_CHOICE, &o.method, "integrator", 0, 0, "euler|rk4|exponential"},
-        {"dt", RN_OPT_DOUBLE, &o.dt, "time step, ms", 1e-6, 10, NULL},
+        {"dt", RN_OPT_DOUBLE, &o.dt,
+         "time step, ms (euler diverges above about 0.07, rk4 above 0.09; exponential stays bounded but loses "
+         "accuracy)", 1e-6, 10,
+         NULL},
         {"duration", RN_OPT_DOUBLE, &o.duration,
          "simulated ms (default 0: 100 for run, 200 rheobase, 1000 repetitive and fi)", 0, 1e7, NULL},
         {"temperature", RN_OPT_DOUBLE, &o.temperature, "temperature, °C (rates x 3^((T-6.3)/10))", -50, 100, NULL},
@@ -465,8 +493,14 @@ int rn_cmd_hh(int argc, char **argv)
     integration.dt_ms = o.dt;
     integration.duration_ms = o.duration > 0 ? o.duration : 100.0;
 
-    if (strcmp(analysis, "run") == 0) return command_run(&args, &o, &params, &integration);
     if (strcmp(analysis, "rest") == 0) return command_rest(&args, &o, &params);
+    /* Stable is not accurate: exponential Euler stays bounded at any dt, but
+     * its rheobase is 2.33 µA/cm² at dt 0.1 ms, 2.82 at 0.5 and 44 at 5
+     * (2.240 at 0.01).  Say so instead of printing such numbers silently. */
+    if (o.dt > 0.1)
+        rn_cli_say(&args, "note: dt %g ms is coarse for a spike about 1 ms wide; results depend on dt (0.01 ms is "
+                          "accurate)", o.dt);
+    if (strcmp(analysis, "run") == 0) return command_run(&args, &o, &params, &integration);
     if (strcmp(analysis, "rheobase") == 0) return command_threshold(&args, &o, &params, &integration, false);
     if (strcmp(analysis, "repetitive") == 0) return command_threshold(&args, &o, &params, &integration, true);
     if (strcmp(analysis, "fi") == 0) return command_fi(&args, &o, &params, &integration);

@@ -387,6 +387,28 @@ static void euler_diverges_above_0_08_ms(void **state)
     assert_int_equal(spikes.count, 7);
 }
 
+/* A search whose runs diverge, or cannot resolve a spike, says which dt is
+ * at fault and suggests a smaller one (the CLI turns this into exit 2). */
+static void analyses_name_a_diverging_dt(void **state)
+{
+    (void)state;
+    rn_hh_params params = modern();
+    double value;
+    rn_hh_integration in = integration(RN_HH_RK4, 10.0, 200);
+    assert_int_equal(rn_hh_rheobase(&params, &in, 200, 1e-4, &value), RN_ERR_NUMERIC);
+    assert_non_null(strstr(rn_error_message(), "dt 10 ms is too large for rk4: the simulation diverged at 40 ms"));
+    assert_non_null(strstr(rn_error_message(), "use a smaller dt, e.g. 0.01 ms"));
+    in = integration(RN_HH_EULER, 0.2, 200);
+    assert_int_equal(rn_hh_repetitive_onset(&params, &in, 1000, 200, 1e-3, &value), RN_ERR_NUMERIC);
+    assert_non_null(strstr(rn_error_message(), "dt 0.2 ms is too large for euler"));
+    rn_hh_refractory r;
+    in = integration(RN_HH_EXPONENTIAL, 10.0, 200);
+    assert_int_equal(rn_hh_refractory_periods(&params, &in, 1.0, 5.0, 0.05, &r), RN_ERR_NUMERIC);
+    assert_non_null(strstr(rn_error_message(), "no spike for currents up to 1e4 µA/cm² with exponential at dt 10 ms"));
+    assert_true(rn_hh_suggested_dt(10) == 0.01);
+    assert_true(rn_hh_suggested_dt(0.005) == 0.0005);
+}
+
 static void integrators_converge_with_their_order(void **state)
 {
     (void)state;
@@ -565,6 +587,7 @@ int main(void)
         cmocka_unit_test(repetitive_onset_matches_reference),
         cmocka_unit_test(refractory_periods_are_consistent),
         cmocka_unit_test(euler_diverges_above_0_08_ms),
+        cmocka_unit_test(analyses_name_a_diverging_dt),
         cmocka_unit_test(integrators_converge_with_their_order),
         cmocka_unit_test(course_preset_peaks_near_100_8),
         cmocka_unit_test(stimuli_have_the_right_shape),

@@ -112,6 +112,10 @@ typedef enum rn_hh_divergence {
 
 const char *rn_hh_divergence_name(rn_hh_divergence reason);
 
+/* A time step to suggest when `dt_ms` diverged: 0.01 ms (the default, stable
+ * for all three methods), or dt / 10 when dt is already that small. */
+double rn_hh_suggested_dt(double dt_ms);
+
 /* Spike detection, fed one step at a time.  A spike is an upward crossing of
  * threshold_mv (0 mV by default; its time interpolated linearly between steps);
  * its peak is the vertex of the parabola through the three samples around the
@@ -167,6 +171,12 @@ typedef struct rn_hh_outcome {
     long steps;                  /* steps taken */
     rn_hh_state final_state;     /* last finite state */
 } rn_hh_outcome;
+
+/* Sets and returns the error for a run that diverged (RN_ERR_NUMERIC):
+ *   "hodgkin-huxley: dt 10 ms is too large for rk4: the simulation diverged
+ *    at 40 ms (voltage beyond bound); use a smaller dt, e.g. 0.01 ms"
+ * The experiments of hh_analysis.h return it when one of their runs diverges. */
+rn_status rn_hh_divergence_error(const rn_hh_integration *integration, const rn_hh_outcome *outcome);
 
 /* Integrates from `initial` under `stimulus` for integration->duration_ms.
  * trace and spikes may be NULL.  Divergence is a result, not an error: the run

@@ -364,6 +364,20 @@ const char *rn_hh_divergence_name(rn_hh_divergence reason)
     return "?";
 }
 
+double rn_hh_suggested_dt(double dt_ms)
+{
+    return dt_ms > 0.01 ? 0.01 : dt_ms / 10;
+}
+
+rn_status rn_hh_divergence_error(const rn_hh_integration *integration, const rn_hh_outcome *outcome)
+{
+    return rn_error(RN_ERR_NUMERIC,
+                    "hodgkin-huxley: dt %g ms is too large for %s: the simulation diverged at %g ms (%s); use a "
+                    "smaller dt, e.g. %g ms",
+                    integration->dt_ms, rn_hh_method_name(integration->method), outcome->diverged_at_ms,
+                    rn_hh_divergence_name(outcome->divergence), rn_hh_suggested_dt(integration->dt_ms));
+}
+
 rn_hh_integration rn_hh_default_integration(void)
 {
     return (rn_hh_integration){RN_HH_RK4, 0.01, 100.0, 1000.0};

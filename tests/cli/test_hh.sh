@@ -87,5 +87,26 @@ printf 'time_ms,current\n0,nan\n' >"$out/nan.csv"
 expect_stderr "nan.csv:2: expected 'time_ms,current'" "$REDES" hh --stimulus csv --csv "$out/nan.csv" --out "$out/bad"
 expect_stderr "--out needs a folder name" "$REDES" hh --out ""
 expect_stderr "needs --csv FILE" "$REDES" hh --stimulus csv --csv "" --out "$out/bad"
+# A dt that makes the integrator diverge during an analysis is bad input:
+# exit 2, one line naming the dt and method and suggesting a smaller step.
+for analysis in rheobase repetitive refractory; do
+    expect_status 2 "$REDES" hh "$analysis" --dt 10 --out "$out/bad"
+    expect_stderr "^redes hh: hodgkin-huxley: dt 10 ms is too large for rk4: the simulation diverged at [0-9.]+ ms \(.*\); use a smaller dt, e\.g\. 0\.01 ms$" \
+        "$REDES" hh "$analysis" --dt 10 --out "$out/bad"
+done
+expect_stderr "dt 0.2 ms is too large for euler: the simulation diverged at" "$REDES" hh rheobase --method euler --dt 0.2
+expect_status 2 "$REDES" hh fi --dt 0.1 --to 5 --out "$out/bad"
+expect_stderr "dt 0.1 ms is too large for rk4: the simulation diverged for 3 of 6 currents \(first at 3 µA/cm²\); use a smaller dt, e\.g\. 0\.01 ms" \
+    "$REDES" hh fi --dt 0.1 --to 5 --out "$out/bad"
+# Bounded but too coarse to show a spike: the same advice, exit 2.
+expect_stderr "no spike for currents up to 1e4 µA/cm² with exponential at dt 10 ms: .*smaller dt, e\.g\. 0\.01 ms" \
+    "$REDES" hh refractory --method exponential --dt 10 --out "$out/bad"
+expect_status 2 "$REDES" hh refractory --method exponential --dt 10 --out "$out/bad"
+# A coarse dt that works gets a note (stderr with --json), the run itself says when it diverged.
+run_capture "$REDES" hh rheobase --method exponential --dt 0.5 --json
+if [ "$check_status" -eq 0 ] && grep -q "note: dt 0.5 ms is coarse" <<<"$check_stderr"; then report ok; else
+    report fail "coarse dt note: $check_status $check_stderr"; fi
+expect_output "DIVERGED .*dt 0.08 ms is too large for euler; try a smaller --dt, e.g. 0.01" \
+    "$REDES" hh --method euler --dt 0.08 --out "$out/euler-text"
 expect_status 0 "$REDES" hh --help
 finish
