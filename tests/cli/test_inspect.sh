@@ -69,7 +69,12 @@ expect_stderr 'redes inspect: --model is required' "$REDES" inspect --index 1
 expect_stderr 'redes inspect: .*' "$REDES" inspect --model "$work/nothing.safetensors"
 expect_status 2 "$REDES" inspect --model "$work/nothing.safetensors"
 expect_stderr 'index 100: the test set of .*tiny has 100 examples' "$REDES" inspect --model "$model" --data "$tiny" --index 100 --out "$work/x"
-expect_stderr 'give its folder or file with --data' "$REDES" inspect --model "$model" --out "$work/x"
+# The model file records the IDX folder's path: no --data needed, until it moves.
+expect_output 'tiny test example 5, true class' "$REDES" inspect --model "$model" --index 5 --out "$work/x"
+mv "$tiny" "$work/moved"
+expect_stderr 'model.safetensors was trained on .*/tiny, which is not there any more .*give the data with --data' \
+    "$REDES" inspect --model "$model" --out "$work/x"
+expect_output 'moved test example 5, true class' "$REDES" inspect --model "$model" --data "$work/moved" --index 5 --out "$work/x"
 expect_stderr 'must be a .png picture' "$REDES" inspect --model "$model" notes.txt
 expect_stderr 'either a PNG picture or --data/--index' "$REDES" inspect --model "$model" "$png" --index 2
 expect_stderr 'the model takes 4 inputs' "$REDES" inspect --model "$work/iris/model.safetensors" "$png" --out "$work/x"
