@@ -251,7 +251,7 @@ int rn_cmd_conv(int argc, char **argv)
     int digit = 0, stride = 1, padding = -1;
     bool pattern = false;
     const rn_cli_option options[] = {
-        {"image", RN_OPT_STRING, &image_path, "a PNG picture (converted to grey)", 0, 0, NULL},
+        {"image", RN_OPT_STRING, &image_path, "a PNG picture (converted to grey)", 0, 0, "FILE"},
         {"kernel", RN_OPT_CHOICE, &kernel_name, "the filter", 0, 0,
          "sobel|sobel-x|sobel-y|gauss|laplace|sharpen|box|emboss"},
         {"digit", RN_OPT_INT, &digit, "which MNIST test digit to use without --image", 0, 9999, NULL},

@@ -74,8 +74,8 @@ int rn_cmd_eval(int argc, char **argv)
 {
     const char *model_path = NULL, *data_name = NULL;
     const rn_cli_option options[] = {
-        {"model", RN_OPT_STRING, &model_path, "a model.safetensors written by redes train (required)", 0, 0, NULL},
-        {"data", RN_OPT_STRING, &data_name, "data set (default: the one the model was trained on, as recorded in the model file)", 0, 0, NULL},
+        {"model", RN_OPT_STRING, &model_path, "a model.safetensors written by redes train (required)", 0, 0, "FILE"},
+        {"data", RN_OPT_STRING, &data_name, "data set (default: the one the model was trained on, as recorded in the model file)", 0, 0, "NAME"},
         {0}};
     const rn_cli_spec spec = {"eval", "--model FILE [--data NAME]",
                               "Evaluates a trained classifier on its test set: loss, accuracy, confusion matrix "

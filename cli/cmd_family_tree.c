@@ -249,7 +249,7 @@ int rn_cmd_family_tree(int argc, char **argv)
          NULL},
         {"holdout", RN_OPT_STRING, &holdout,
          "cases held out for testing: a count drawn per run, or names like Colin:aunt,Emilio:father", 0, 0,
-         NULL},
+         "LIST"},
         {"sweeps", RN_OPT_INT, &recipe.sweeps, "full-batch sweeps through the training cases", 0, 10000000,
          NULL},
         {"init", RN_OPT_DOUBLE, &recipe.weight_init, "weights start uniform in +-init", 0, 100, NULL},
@@ -271,7 +271,7 @@ int rn_cmd_family_tree(int argc, char **argv)
          "tolerance|squared|squared-boundary"},
         {"implementation", RN_OPT_CHOICE, &implementation, "by hand (arrays) or with the autodiff tape", 0, 0,
          "hand|autograd"},
-        {"data", RN_OPT_STRING, &data_path, "facts file", 0, 0, NULL},
+        {"data", RN_OPT_STRING, &data_path, "facts file", 0, 0, "FILE"},
         {"no-plots", RN_OPT_FLAG, &no_plots, "no run folder, no pictures", 0, 0, NULL},
         {0}};
     const rn_cli_spec spec = {

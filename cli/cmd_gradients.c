@@ -271,13 +271,13 @@ int rn_cmd_gradients(int argc, char **argv)
     gradients_options o = {.data = "digits", .init = "default", .variants = "sigmoid,tanh,relu,relu-bn", .depth = 10,
                            .width = 32, .batch = 64, .epochs = 10, .learning_rate = 0.1, .gain = 4.0};
     const rn_cli_option options[] = {
-        {"data", RN_OPT_STRING, &o.data, "data set: digits (default), mnist, fashion, iris, wine, breast-cancer, FILE.csv", 0, 0, NULL},
+        {"data", RN_OPT_STRING, &o.data, "data set: digits (default), mnist, fashion, iris, wine, breast-cancer, FILE.csv", 0, 0, "NAME"},
         {"depth", RN_OPT_INT, &o.depth, "hidden layers", 1, 60, NULL},
         {"width", RN_OPT_INT, &o.width, "units per hidden layer", 1, 4096, NULL},
         {"init", RN_OPT_CHOICE, &o.init, "weight initialisation (large: N(0, gain^2/fan_in))", 0, 0,
          "default|xavier|kaiming|large"},
         {"gain", RN_OPT_DOUBLE, &o.gain, "gain of --init large", 1e-3, 100, NULL},
-        {"variants", RN_OPT_STRING, &o.variants, "hidden activations to compare, -bn adds batch norm", 0, 0, NULL},
+        {"variants", RN_OPT_STRING, &o.variants, "hidden activations to compare, -bn adds batch norm", 0, 0, "LIST"},
         {"lr", RN_OPT_DOUBLE, &o.learning_rate, "SGD learning rate", 1e-6, 10, NULL},
         {"batch", RN_OPT_INT, &o.batch, "mini-batch size", 1, 1 << 20, NULL},
         {"epochs", RN_OPT_INT, &o.epochs, "epochs", 1, 10000, NULL},

@@ -337,9 +337,9 @@ int rn_cmd_inspect(int argc, char **argv)
     const char *model_path = NULL, *data_name = NULL;
     int index = -1;
     const rn_cli_option options[] = {
-        {"model", RN_OPT_STRING, &model_path, "a model.safetensors written by redes train (required)", 0, 0, NULL},
+        {"model", RN_OPT_STRING, &model_path, "a model.safetensors written by redes train (required)", 0, 0, "FILE"},
         {"data", RN_OPT_STRING, &data_name, "data set of the example (default: the one the model was trained on)", 0, 0,
-         NULL},
+         "NAME"},
         {"index", RN_OPT_INT, &index, "which test example to show (default 0)", 0, 1 << 30, NULL},
         {0}};
     const rn_cli_spec spec = {"inspect", "--model FILE [--data NAME] [--index N | DIGIT.png]",

@@ -180,9 +180,9 @@ int rn_cmd_modes(int argc, char **argv)
     double learning_rate = 0.02;
     int epochs = 20, minibatch = 32;
     const rn_cli_option options[] = {
-        {"data", RN_OPT_STRING, &data_name, "data set: digits (default), iris, wine, breast-cancer, mnist, FILE.csv", 0, 0, NULL},
-        {"layers", RN_OPT_STRING, &layers, "hidden layer sizes, e.g. 64 or 128,64", 0, 0, NULL},
-        {"activation", RN_OPT_STRING, &activation, "hidden activation", 0, 0, NULL},
+        {"data", RN_OPT_STRING, &data_name, "data set: digits (default), iris, wine, breast-cancer, mnist, FILE.csv", 0, 0, "NAME"},
+        {"layers", RN_OPT_STRING, &layers, "hidden layer sizes, e.g. 64 or 128,64", 0, 0, "LIST"},
+        {"activation", RN_OPT_STRING, &activation, "hidden activation", 0, 0, "NAME"},
         {"lr", RN_OPT_DOUBLE, &learning_rate, "SGD learning rate (the same for every mode)", 1e-6, 10, NULL},
         {"epochs", RN_OPT_INT, &epochs, "epochs (the same for every mode)", 1, 10000, NULL},
         {"minibatch", RN_OPT_INT, &minibatch, "size of the mini-batch", 2, 1 << 20, NULL},

@@ -124,7 +124,7 @@ int rn_cmd_predict(int argc, char **argv)
 {
     const char *model_path = NULL;
     const rn_cli_option options[] = {
-        {"model", RN_OPT_STRING, &model_path, "a model.safetensors written by redes train (required)", 0, 0, NULL},
+        {"model", RN_OPT_STRING, &model_path, "a model.safetensors written by redes train (required)", 0, 0, "FILE"},
         {0}};
     const rn_cli_spec spec = {"predict", "--model FILE (IMAGE.png | x1,x2,...)...",
                               "Class probabilities (softmax) of a trained model for new inputs: PNG pictures of "

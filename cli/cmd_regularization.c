@@ -255,10 +255,10 @@ int rn_cmd_regularization(int argc, char **argv)
     reg_options o = {.data = "mnist", .layers = "256", .train_size = 500, .val_size = 1000, .epochs = 40, .batch = 32,
                      .patience = 10, .l2 = 1e-2, .dropout = 0.5, .learning_rate = 1e-3};
     const rn_cli_option options[] = {
-        {"data", RN_OPT_STRING, &o.data, "data set: mnist (default), fashion, digits, FILE.csv...", 0, 0, NULL},
+        {"data", RN_OPT_STRING, &o.data, "data set: mnist (default), fashion, digits, FILE.csv...", 0, 0, "NAME"},
         {"train-size", RN_OPT_INT, &o.train_size, "training examples (small, so that the net overfits)", 1, 1 << 24, NULL},
         {"val-size", RN_OPT_INT, &o.val_size, "validation examples", 1, 1 << 24, NULL},
-        {"layers", RN_OPT_STRING, &o.layers, "hidden layer sizes (ReLU)", 0, 0, NULL},
+        {"layers", RN_OPT_STRING, &o.layers, "hidden layer sizes (ReLU)", 0, 0, "LIST"},
         {"epochs", RN_OPT_INT, &o.epochs, "epochs", 1, 100000, NULL},
         {"batch", RN_OPT_INT, &o.batch, "mini-batch size", 1, 1 << 20, NULL},
         {"lr", RN_OPT_DOUBLE, &o.learning_rate, "Adam learning rate", 1e-7, 1, NULL},

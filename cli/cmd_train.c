@@ -277,10 +277,10 @@ int rn_cmd_train(int argc, char **argv)
                        .init = "default", .learning_rate = -1, .momentum = -1, .weight_decay = -1,
                        .test_fraction = 0.2, .batch = 64, .epochs = 10};
     const rn_cli_option options[] = {
-        {"data", RN_OPT_STRING, &o.data, "mnist|fashion|iris|wine|breast-cancer|digits|FILE.csv|DIR (required)", 0, 0, NULL},
-        {"layers", RN_OPT_STRING, &o.layers, "hidden layer sizes of the MLP, e.g. 256,128", 0, 0, NULL},
-        {"activation", RN_OPT_STRING, &o.activation, "hidden activation: relu, tanh, sigmoid, leaky_relu, elu, gelu...", 0, 0, NULL},
-        {"net", RN_OPT_STRING, &o.net, "a net spec instead of --layers, e.g. \"conv 6 5 pad 2, relu, maxpool 2, fc 10\" or lenet5", 0, 0, NULL},
+        {"data", RN_OPT_STRING, &o.data, "mnist|fashion|iris|wine|breast-cancer|digits|FILE.csv|DIR (required)", 0, 0, "NAME"},
+        {"layers", RN_OPT_STRING, &o.layers, "hidden layer sizes of the MLP, e.g. 256,128", 0, 0, "LIST"},
+        {"activation", RN_OPT_STRING, &o.activation, "hidden activation: relu, tanh, sigmoid, leaky_relu, elu, gelu...", 0, 0, "NAME"},
+        {"net", RN_OPT_STRING, &o.net, "a net spec instead of --layers, e.g. \"conv 6 5 pad 2, relu, maxpool 2, fc 10\" or lenet5", 0, 0, "SPEC"},
         {"batchnorm", RN_OPT_FLAG, &o.batchnorm, "batch normalisation after each hidden fc layer", 0, 0, NULL},
         {"dropout", RN_OPT_DOUBLE, &o.dropout, "dropout probability after each hidden layer", 0, 0.99, NULL},
         {"init", RN_OPT_CHOICE, &o.init, "weight initialisation", 0, 0,
@@ -301,7 +301,7 @@ int rn_cmd_train(int argc, char **argv)
         {"patience", RN_OPT_INT, &o.patience, "early stopping after this many epochs without a better val loss (0 = off)", 0, 100000, NULL},
         {"val-fraction", RN_OPT_DOUBLE, &o.val_fraction, "fraction of the training data held out for validation", 0, 0.9, NULL},
         {"test-fraction", RN_OPT_DOUBLE, &o.test_fraction, "test fraction for data without an official split", 0.01, 0.9, NULL},
-        {"resume", RN_OPT_STRING, &o.resume, "continue from a checkpoint.safetensors", 0, 0, NULL},
+        {"resume", RN_OPT_STRING, &o.resume, "continue from a checkpoint.safetensors", 0, 0, "FILE"},
         {0}};
     const rn_cli_spec spec = {"train", "--data NAME [options]",
                               "Trains a classifier (an MLP from --layers, or any --net spec) with cross-entropy, "
