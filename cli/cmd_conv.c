@@ -311,9 +311,12 @@ int rn_cmd_conv(int argc, char **argv)
     char folder[1024];
     if (status == RN_OK) status = rn_cli_out_dir(&args, folder, sizeof folder);
     bool signed_output = k->signed_output && !magnitude;
-    if (status == RN_OK)
-        status = write_pictures(folder, &input, k, &output, signed_output,
-                                magnitude ? "sobel-x (and -y)" : k->name);
+    /* The cells show integer weights; the label says what they are divided by. */
+    char kernel_label[64];
+    if (magnitude) snprintf(kernel_label, sizeof kernel_label, "sobel-x (and -y)");
+    else if (k->divisor != 1) snprintf(kernel_label, sizeof kernel_label, "%s / %g", k->name, k->divisor);
+    else snprintf(kernel_label, sizeof kernel_label, "%s", k->name);
+    if (status == RN_OK) status = write_pictures(folder, &input, k, &output, signed_output, kernel_label);
     if (status != RN_OK) {
         rn_tensor_free(&input), rn_tensor_free(&output), rn_tensor_free(&other);
         return rn_cli_fail_status(&args, status);
@@ -339,7 +342,7 @@ int rn_cmd_conv(int argc, char **argv)
         json_object_set_new(json, "out_dir", json_string(folder));
         rn_cli_print_json(json);
     } else {
-        rn_cli_say(&args, "%s (%s) on %s %dx%d -> %dx%d, stride %d, padding %d", kernel_name,
+        rn_cli_say(&args, "%s: %s; on %s %dx%d -> %dx%d, stride %d, padding %d", kernel_name,
                    magnitude ? "gradient magnitude of sobel-x and sobel-y" : k->what, source, input.shape[0],
                    input.shape[1], output.shape[0], output.shape[1], stride, padding);
         rn_cli_say(&args, "output: min %.4g  max %.4g  mean %.4g  std %.4g", s.min, s.max, s.mean, s.std);

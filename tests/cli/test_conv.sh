@@ -37,6 +37,7 @@ if [ -f "${REDES_SOURCE_DIR:-.}/data/mnist/t10k-images-idx3-ubyte.gz" ]; then
 fi
 # Human output mentions the run folder.
 expect_output "wrote .*conv.png" "$REDES" conv --pattern --out "$out/human"
+expect_output "^gauss: binomial blur \\(approximates a Gaussian, sigma 1\\); on pattern 64x64 -> 64x64, stride 1, padding 2$" "$REDES" conv --pattern --kernel gauss --out "$out/human-gauss"
 
 # Bad input: exit 2 with one line.
 expect_status 2 "$REDES" conv --kernel blur
