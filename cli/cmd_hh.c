@@ -159,7 +159,8 @@ static void report_run(const rn_cli_args *args, const hh_options *o, const rn_hh
         json_object_set_new(json, "first_spike_ms", number_or_null(spikes->first_time_ms));
         json_object_set_new(json, "latency_ms", number_or_null(latency));
         json_object_set_new(json, "n_spikes", json_integer(spikes->count));
-        json_object_set_new(json, "rate_hz", json_real(spikes->rate_hz));
+        /* A run that stopped early did not cover the rate window: no rate. */
+        json_object_set_new(json, "rate_hz", diverged ? json_null() : json_real(spikes->rate_hz));
         json_t *window = json_array();
         json_array_append_new(window, json_real(r->rate_from));
         json_array_append_new(window, json_real(integration->duration_ms));
@@ -180,8 +181,11 @@ static void report_run(const rn_cli_args *args, const hh_options *o, const rn_hh
     if (spikes->count)
         rn_cli_say(args, "first spike   %.3f ms after onset, peak %.3f mV at %.3f ms", latency,
                    spikes->first_peak_mv, spikes->first_peak_time_ms);
-    rn_cli_say(args, "spikes        %d, rate %.2f Hz over [%g, %g) ms", spikes->count, spikes->rate_hz, r->rate_from,
-               integration->duration_ms);
+    if (diverged)
+        rn_cli_say(args, "spikes        %d before the run stopped (no rate)", spikes->count);
+    else
+        rn_cli_say(args, "spikes        %d, rate %.2f Hz over [%g, %g) ms", spikes->count, spikes->rate_hz,
+                   r->rate_from, integration->duration_ms);
     if (diverged)
         rn_cli_say(args, "DIVERGED      at %.3f ms (%s): dt %g ms is too large for %s; try a smaller --dt, e.g. %g",
                    r->outcome.diverged_at_ms, rn_hh_divergence_name(r->outcome.divergence), integration->dt_ms,

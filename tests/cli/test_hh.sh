@@ -28,6 +28,7 @@ expect_output '^t_ms,V_mV,m,h,n,I_Na,I_K,I_L,I_stim$' head -1 "$out/run/hh.csv"
 # Divergence is a result: exit 0 and "diverged": true with the time.
 expect_status 0 "$REDES" hh --method euler --dt 0.08 --current 10 --duration 100 --json --out "$out/euler"
 expect_output '"diverged":true' printf '%s' "$check_stdout"
+expect_output '"rate_hz":null' printf '%s' "$check_stdout" # the run stopped before the rate window
 in_range diverged_at_ms 0.5 100
 expect_output '"diverged":false' "$REDES" hh --method euler --dt 0.06 --current 10 --duration 100 --json --out "$out/e6"
 expect_output '"diverged":false' "$REDES" hh --method exponential --dt 0.1 --current 10 --duration 100 --json --out "$out/x"
