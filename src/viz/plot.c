@@ -711,8 +711,15 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
         }
     }
 
+    /* The left margin is fixed so the panels line up; log axes label their
+     * tics "0.0001" and "1e-06", which pushed the y label off the picture
+     * at 10 characters (redes gradients' norms.png). */
+    int left_margin = 10;
+    for (int p = 0; p < n; p++)
+        if (plot->panels[p].log_y) left_margin = 12;
+
     fprintf(file, "# %d panels, top to bottom; margins in screen coordinates (0 = bottom, 1 = top).\n", n);
-    fprintf(file, "set multiplot\nset lmargin 10\nset rmargin %d\n", right_margin);
+    fprintf(file, "set multiplot\nset lmargin %d\nset rmargin %d\n", left_margin, right_margin);
     double y = height;
     int block = 0;
     for (int p = 0; p < n; p++) {
