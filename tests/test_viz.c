@@ -641,6 +641,18 @@ static void plot_writes_data_script_and_png(void **state)
     assert_non_null(strstr(script, "plot 'loss.dat' index 0 using 1:2 with linespoints"));
     assert_non_null(strstr(script, "'loss.dat' index 1 using 1:2 with points linetype 1 title 'other line'"));
     assert_non_null(strstr(script, "set xrange [0.5:3]\n")); /* shared x axis */
+    assert_non_null(strstr(script, "set xtics autofreq\n"));  /* x = 0.5, 1.5 are not whole */
+    assert_null(strstr(script, "set xtics 1\n"));
+    free(script);
+    rn_plot_destroy(plot);
+
+    /* Five epochs: tics on the whole numbers only (not at 1.5, 2.5, ...). */
+    plot = rn_plot_create();
+    const double five[5] = {1.0, 0.8, 0.6, 0.5, 0.45};
+    assert_int_equal(rn_plot_add(plot, NULL, five, 5, "loss", RN_PLOT_LINES), RN_OK);
+    assert_int_equal(rn_plot_write_script(plot, temp_path("epochs")), RN_OK);
+    script = read_text(temp_path("epochs.gp"));
+    assert_non_null(strstr(script, "set xtics 1\n"));
     free(script);
     rn_plot_destroy(plot);
 

@@ -557,7 +557,27 @@ static void write_region_palette(FILE *file, const plot_region *r)
     }
 }
 
-static void write_axes(FILE *file, const plot_panel *panel, bool show_x)
+/* True when every x of every series in panels[0..n) is a whole number and
+ * they span at most 10: epochs 1..5, say.  gnuplot would put tics at 1.5,
+ * 2.5, ...; "set xtics 1" puts them on the whole numbers only. */
+static bool few_whole_x(const plot_panel *panels, int n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int p = 0; p < n; p++) {
+        if (panels[p].region || panels[p].log_x || panels[p].has_xrange) return false;
+        for (int i = 0; i < panels[p].n_series; i++) {
+            const plot_series *s = &panels[p].series[i];
+            for (int k = 0; k < s->n; k++) {
+                if (s->x[k] != floor(s->x[k])) return false;
+                lo = fmin(lo, s->x[k]);
+                hi = fmax(hi, s->x[k]);
+            }
+        }
+    }
+    return lo < hi && hi - lo <= 10;
+}
+
+static void write_axes(FILE *file, const plot_panel *panel, bool show_x, bool whole_x_tics)
 {
     const char *legend = panel->legend ? panel->legend : "top right";
     fprintf(file, "set title ");
@@ -568,6 +588,7 @@ static void write_axes(FILE *file, const plot_panel *panel, bool show_x)
     fprintf(file, "\nset ylabel ");
     write_quoted(file, panel->y_label ? panel->y_label : "");
     fprintf(file, "\nset format x %s\n", show_x ? "'% h'" : "''");
+    fprintf(file, "set xtics %s\n", whole_x_tics ? "1" : "autofreq");
     fprintf(file, "%s logscale x\n%s logscale y\n", panel->log_x ? "set" : "unset",
             panel->log_y ? "set" : "unset");
     if (panel->has_xrange)
@@ -720,6 +741,8 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
 
     fprintf(file, "# %d panels, top to bottom; margins in screen coordinates (0 = bottom, 1 = top).\n", n);
     fprintf(file, "set multiplot\nset lmargin %d\nset rmargin %d\n", left_margin, right_margin);
+    /* Shared axes get the same tics in every panel. */
+    bool whole_x_tics = plot->share_x && few_whole_x(plot->panels, n);
     double y = height;
     int block = 0;
     for (int p = 0; p < n; p++) {
@@ -731,7 +754,7 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
         fprintf(file, "\n# ---- panel %d\n", p + 1);
         fprintf(file, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top / height,
                 bottom / height);
-        write_axes(file, panel, show_x);
+        write_axes(file, panel, show_x, whole_x_tics || (!plot->share_x && few_whole_x(panel, 1)));
         if (has_shared && !panel->has_xrange)
             fprintf(file, "set xrange [%.10g:%.10g]\n", shared_lo, shared_hi);
         write_plot_command(file, panel, name, &block);
@@ -751,7 +774,7 @@ static void write_script(FILE *file, const rn_plot *plot, const char *name)
     write_preamble(file, plot, name);
     if (plot->n_panels == 1) {
         int block = 0;
-        write_axes(file, &plot->panels[0], true);
+        write_axes(file, &plot->panels[0], true, few_whole_x(&plot->panels[0], 1));
         write_plot_command(file, &plot->panels[0], name, &block);
     } else {
         write_multiplot(file, plot, name);
