@@ -212,9 +212,13 @@ int rn_cmd_xor(int argc, char **argv)
         return rn_cli_fail_status(&args, s);
     }
     int correct = rn_xor_mlp_correct(&net);
+    char restarts[96] = "no restart";
+    if (result.restarts > 0)
+        snprintf(restarts, sizeof restarts, "%d restart%s from a local minimum", result.restarts,
+                 result.restarts == 1 ? "" : "s");
     if (result.converged)
-        rn_cli_say(&args, "Trained in %d epochs (lr %g) after %d restart(s) from a local minimum; E = %.5f, %d/4 right",
-                   result.epochs, o.learning_rate, result.restarts, result.final_error, correct);
+        rn_cli_say(&args, "Trained in %d epochs (lr %g), %s; E = %.5f, %d/4 right", result.epochs, o.learning_rate,
+                   restarts, result.final_error, correct);
     else
         rn_cli_say(&args, "Not converged after %d restarts (%d epochs each); E = %.5f, %d/4 right", result.restarts,
                    o.max_epochs, result.final_error, correct);

@@ -19,6 +19,8 @@ done
 for picture in boundary hidden error; do
     if [ -s "$tmp/xor/$picture.gp" ]; then report ok; else report fail "xor: no $picture.gp"; fi
 done
+expect_output '^Trained in 1680 epochs \(lr 0\.5\), no restart; E = 0\.01810, 4/4 right$' "$REDES" xor --seed 1 --out "$tmp/xor1"
+expect_output '^Trained in [0-9]+ epochs \(lr 0\.5\), 1 restart from a local minimum;' "$REDES" xor --seed 7 --out "$tmp/xor7"
 expect_status 2 "$REDES" xor --lr -1
 expect_stderr "redes xor: .*lr" "$REDES" xor --lr -1
 expect_stderr "redes xor: .*tolerance" "$REDES" xor --tolerance 0.9
