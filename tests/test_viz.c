@@ -653,6 +653,16 @@ static void plot_writes_data_script_and_png(void **state)
     assert_int_equal(rn_plot_write_script(plot, temp_path("epochs")), RN_OK);
     script = read_text(temp_path("epochs.gp"));
     assert_non_null(strstr(script, "set xtics 1\n"));
+    assert_non_null(strstr(script, "set ytics autofreq\n")); /* losses are not whole */
+    free(script);
+    rn_plot_destroy(plot);
+    /* Mistakes per epoch: whole numbers on both axes. */
+    plot = rn_plot_create();
+    const double mistakes[6] = {2, 3, 3, 2, 1, 0};
+    assert_int_equal(rn_plot_add(plot, NULL, mistakes, 6, "mistakes", RN_PLOT_LINESPOINTS), RN_OK);
+    assert_int_equal(rn_plot_write_script(plot, temp_path("mistakes")), RN_OK);
+    script = read_text(temp_path("mistakes.gp"));
+    assert_non_null(strstr(script, "set xtics 1\nset ytics 1\n"));
     free(script);
     rn_plot_destroy(plot);
 

@@ -557,20 +557,25 @@ static void write_region_palette(FILE *file, const plot_region *r)
     }
 }
 
-/* True when every x of every series in panels[0..n) is a whole number and
- * they span at most 10: epochs 1..5, say.  gnuplot would put tics at 1.5,
- * 2.5, ...; "set xtics 1" puts them on the whole numbers only. */
-static bool few_whole_x(const plot_panel *panels, int n)
+/* True when every x (axis 0) or y (axis 1) of every series in panels[0..n)
+ * is a whole number and they span at most 10: epochs 1..5, mistakes per
+ * epoch.  gnuplot would put tics at 1.5, 2.5, ...; "set xtics 1" puts them
+ * on the whole numbers only. */
+static bool few_whole(const plot_panel *panels, int n, int axis)
 {
     double lo = INFINITY, hi = -INFINITY;
     for (int p = 0; p < n; p++) {
-        if (panels[p].region || panels[p].log_x || panels[p].has_xrange) return false;
-        for (int i = 0; i < panels[p].n_series; i++) {
-            const plot_series *s = &panels[p].series[i];
+        const plot_panel *panel = &panels[p];
+        if (panel->region || (axis == 0 ? panel->log_x || panel->has_xrange : panel->log_y || panel->has_yrange))
+            return false;
+        for (int i = 0; i < panel->n_series; i++) {
+            const plot_series *s = &panel->series[i];
+            const double *values = axis == 0 ? s->x : s->y;
             for (int k = 0; k < s->n; k++) {
-                if (s->x[k] != floor(s->x[k])) return false;
-                lo = fmin(lo, s->x[k]);
-                hi = fmax(hi, s->x[k]);
+                if (!isfinite(values[k])) continue; /* gaps */
+                if (values[k] != floor(values[k])) return false;
+                lo = fmin(lo, values[k]);
+                hi = fmax(hi, values[k]);
             }
         }
     }
@@ -589,6 +594,7 @@ static void write_axes(FILE *file, const plot_panel *panel, bool show_x, bool wh
     write_quoted(file, panel->y_label ? panel->y_label : "");
     fprintf(file, "\nset format x %s\n", show_x ? "'% h'" : "''");
     fprintf(file, "set xtics %s\n", whole_x_tics ? "1" : "autofreq");
+    fprintf(file, "set ytics %s\n", few_whole(panel, 1, 1) ? "1" : "autofreq");
     fprintf(file, "%s logscale x\n%s logscale y\n", panel->log_x ? "set" : "unset",
             panel->log_y ? "set" : "unset");
     if (panel->has_xrange)
@@ -742,7 +748,7 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
     fprintf(file, "# %d panels, top to bottom; margins in screen coordinates (0 = bottom, 1 = top).\n", n);
     fprintf(file, "set multiplot\nset lmargin %d\nset rmargin %d\n", left_margin, right_margin);
     /* Shared axes get the same tics in every panel. */
-    bool whole_x_tics = plot->share_x && few_whole_x(plot->panels, n);
+    bool whole_x_tics = plot->share_x && few_whole(plot->panels, n, 0);
     double y = height;
     int block = 0;
     for (int p = 0; p < n; p++) {
@@ -754,7 +760,7 @@ static void write_multiplot(FILE *file, const rn_plot *plot, const char *name)
         fprintf(file, "\n# ---- panel %d\n", p + 1);
         fprintf(file, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top / height,
                 bottom / height);
-        write_axes(file, panel, show_x, whole_x_tics || (!plot->share_x && few_whole_x(panel, 1)));
+        write_axes(file, panel, show_x, whole_x_tics || (!plot->share_x && few_whole(panel, 1, 0)));
         if (has_shared && !panel->has_xrange)
             fprintf(file, "set xrange [%.10g:%.10g]\n", shared_lo, shared_hi);
         write_plot_command(file, panel, name, &block);
@@ -774,7 +780,7 @@ static void write_script(FILE *file, const rn_plot *plot, const char *name)
     write_preamble(file, plot, name);
     if (plot->n_panels == 1) {
         int block = 0;
-        write_axes(file, &plot->panels[0], true, few_whole_x(&plot->panels[0], 1));
+        write_axes(file, &plot->panels[0], true, few_whole(&plot->panels[0], 1, 0));
         write_plot_command(file, &plot->panels[0], name, &block);
     } else {
         write_multiplot(file, plot, name);
