@@ -235,7 +235,14 @@ static rn_status write_plots(const char *folder, const problem *p, const rn_perc
     rn_plot_set_labels(plot, "epoch", "mistakes (weight updates)");
     double *x = malloc(sizeof *x * (size_t)epochs), *y = malloc(sizeof *y * (size_t)epochs);
     rn_status status = x && y ? RN_OK : rn_error(RN_ERR_MEMORY, "out of memory");
-    for (int e = 0; status == RN_OK && e < epochs; e++) x[e] = e + 1, y[e] = errors[e];
+    int most = 0;
+    for (int e = 0; status == RN_OK && e < epochs; e++) {
+        x[e] = e + 1, y[e] = errors[e];
+        if (errors[e] > most) most = errors[e];
+    }
+    /* From 0 (the goal) to one above the most, so a plateau of mistakes
+     * (XOR: 4 every epoch) does not hug the frame or hide under the legend. */
+    if (status == RN_OK) status = rn_plot_set_yrange(plot, 0, most + 1);
     if (status == RN_OK) status = rn_plot_add(plot, x, y, epochs, "mistakes", RN_PLOT_LINESPOINTS);
     snprintf(errors_png, size, "%s/perceptron-errors.png", folder);
     if (status == RN_OK) status = rn_plot_write(plot, errors_png);

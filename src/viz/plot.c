@@ -566,8 +566,11 @@ static bool few_whole(const plot_panel *panels, int n, int axis)
     double lo = INFINITY, hi = -INFINITY;
     for (int p = 0; p < n; p++) {
         const plot_panel *panel = &panels[p];
-        if (panel->region || (axis == 0 ? panel->log_x || panel->has_xrange : panel->log_y || panel->has_yrange))
-            return false;
+        if (panel->region || (axis == 0 ? panel->log_x : panel->log_y)) return false;
+        bool has_range = axis == 0 ? panel->has_xrange : panel->has_yrange;
+        double range_lo = axis == 0 ? panel->x_min : panel->y_min, range_hi = axis == 0 ? panel->x_max : panel->y_max;
+        if (has_range && (range_lo != floor(range_lo) || range_hi != floor(range_hi))) return false;
+        if (has_range) lo = fmin(lo, range_lo), hi = fmax(hi, range_hi);
         for (int i = 0; i < panel->n_series; i++) {
             const plot_series *s = &panel->series[i];
             const double *values = axis == 0 ? s->x : s->y;

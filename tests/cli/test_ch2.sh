@@ -21,6 +21,9 @@ run_capture "$REDES" perceptron --data gates --gate and --json --out "$OUT/and"
 json_check 'j["converged"] is True and j["epochs"] == 6 and j["updates"] == 11 and j["weights"] == [2.0, 1.0] and j["bias"] == -3.0' "AND in 6 epochs"
 expect_output '"converged": ?true' "$REDES" perceptron --data gates --gate and --json --out "$OUT/and"
 [ -s "$OUT/and/perceptron-boundary.png" ] && [ -s "$OUT/and/perceptron-errors.png" ] && report ok || report fail "perceptron pictures"
+# XOR's 4 mistakes every epoch sit below the top of a 0..5 axis with whole tics, not on the frame.
+grep -q "^set yrange \[0:5\]$" "$OUT/xor/perceptron-errors.gp" && grep -q "^set ytics 1$" "$OUT/xor/perceptron-errors.gp" &&
+    report ok || report fail "perceptron-errors.gp: y axis of the mistakes"
 for gate in or nand nor; do
     run_capture "$REDES" perceptron --data gates --gate $gate --json --out "$OUT/$gate"
     json_check 'j["converged"] is True and j["train_accuracy"] == 1.0' "$gate converges"
