@@ -42,8 +42,9 @@ static int evaluate(const rn_cli_args *args, const char *model_path, rn_model *m
         rn_train_data_free(&d);
         return rn_cli_fail_status(args, s);
     }
+    char path[4200] = "";
     if (args->out_dir) {
-        char dir[4096], path[4200];
+        char dir[4096];
         if ((s = rn_cli_out_dir(args, dir, sizeof dir)) == RN_OK) {
             snprintf(path, sizeof path, "%s/confusion.png", dir);
             s = rn_png_write_confusion(path, test.confusion, d.data.n_classes,
@@ -54,6 +55,7 @@ static int evaluate(const rn_cli_args *args, const char *model_path, rn_model *m
     if (exit_code == 0) {
         rn_cli_say(args, "%s: %d test examples, accuracy %.4f, loss %.4f", d.data.name, test.n, test.accuracy,
                    test.loss);
+        if (path[0]) rn_cli_say(args, "wrote %s", path);
         if (args->json) {
             json_t *out = json_object();
             json_object_set_new(out, "data", json_string(d.data.name));
@@ -62,6 +64,7 @@ static int evaluate(const rn_cli_args *args, const char *model_path, rn_model *m
             json_object_set_new(out, "test_accuracy", json_real(test.accuracy));
             json_object_set_new(out, "test_loss", json_real(test.loss));
             json_object_set_new(out, "confusion", confusion_json(test.confusion, d.data.n_classes));
+            json_object_set_new(out, "confusion_png", path[0] ? json_string(path) : json_null());
             rn_cli_print_json(out);
         }
     }

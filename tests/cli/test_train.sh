@@ -27,6 +27,8 @@ if [ "$(wc -l < "$work/iris/history.csv")" -eq 21 ] && head -1 "$work/iris/histo
 
 # --- eval reproduces the test accuracy
 expect_output "\"test_accuracy\":$accuracy," "$REDES" eval --model "$work/iris/model.safetensors" --json
+expect_output "wrote $work/eval/confusion.png" "$REDES" eval --model "$work/iris/model.safetensors" --out "$work/eval"
+expect_output "\"confusion_png\":null" "$REDES" eval --model "$work/iris/model.safetensors" --json
 
 # --- a user's CSV: the model file records its absolute path, so eval and
 # inspect find it from any folder without --data; a moved file is named.
