@@ -96,6 +96,8 @@ static rn_status write_curves(const char *dir, const rn_epoch_record *h, int n, 
         }
         rn_plot_set_title(plot, chart ? "Accuracy per epoch" : "Loss per epoch");
         rn_plot_set_labels(plot, "epoch", chart ? "accuracy" : "cross-entropy loss");
+        /* Accuracy climbs to the top right, where the legend would cover it. */
+        if (chart) rn_plot_set_legend(plot, "bottom right");
         rn_plot_add(plot, x, chart ? ta : tl, n, "train", RN_PLOT_LINESPOINTS);
         if (has_val) rn_plot_add(plot, x, chart ? va : vl, n, "validation", RN_PLOT_LINESPOINTS);
         snprintf(base, sizeof base, "%s/%s", dir, chart ? "accuracy" : "loss");

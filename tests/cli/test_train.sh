@@ -18,6 +18,8 @@ seconds=$(json_field epoch_seconds)
 if /usr/bin/python3 -c "import sys; a=float(sys.argv[1]); sys.exit(0 if a >= 0.85 else 1)" "$accuracy"; then
     report ok; else report fail "iris test accuracy $accuracy < 0.85"; fi
 if [[ $seconds == \[*\] ]] && [ "$(json_field epochs_run)" = 20 ]; then report ok; else report fail "epoch_seconds: $seconds"; fi
+# The legend of the rising accuracy curves sits bottom right, out of their way.
+grep -q "^set key bottom right" "$work/iris/accuracy.gp" && report ok || report fail "accuracy.gp legend"
 for f in model.safetensors checkpoint.safetensors history.csv confusion.png; do
     if [ -s "$work/iris/$f" ]; then report ok; else report fail "missing $work/iris/$f"; fi
 done
