@@ -33,6 +33,7 @@ typedef struct inspect_input {
     float *x;          /* n_inputs floats, preprocessed as in training */
     float *picture;    /* n_inputs floats before standardisation (pixels in [0, 1]) */
     bool is_picture;   /* an image (a PNG or an image data set), not tabular features */
+    bool unit_range;   /* picture values in [0, 1] (not digits' 0..16) */
     int true_class;    /* -1 when unknown (a PNG) */
     char description[600];
 } inspect_input;
@@ -67,6 +68,7 @@ static int read_png_input(const rn_cli_args *args, const char *path, const rn_mo
     rn_tensor_free(&digit);
     in->true_class = -1;
     in->is_picture = true;
+    in->unit_range = true;
     snprintf(in->description, sizeof in->description, "%s", path);
     return -1;
 }
@@ -90,7 +92,9 @@ static int read_data_input(const rn_cli_args *args, const char *model_path, cons
         for (int j = 0; j < model->n_inputs; j++) in->picture[j] = rn_dataset_value(&d.data, example, j);
         in->true_class = d.data.labels[example];
         snprintf(in->description, sizeof in->description, "%s test example %d", d.data.name, index);
-        in->is_picture = d.data.pixels != NULL;
+        /* Image sets: MNIST's bytes (read as [0, 1]) and digits' 8x8 floats 0..16. */
+        in->is_picture = d.data.pixels != NULL || d.data.height > 0;
+        in->unit_range = d.data.pixels != NULL;
     }
     rn_train_data_free(&d);
     return exit_code;
@@ -108,7 +112,7 @@ static int scale_for(int pixels, int target)
 static rn_status write_input_picture(const char *dir, const rn_model *model, const inspect_input *in, written *w)
 {
     rn_grid_options grid = rn_grid_defaults();
-    grid.normalise = RN_NORMALISE_NONE;
+    grid.normalise = in->unit_range ? RN_NORMALISE_NONE : RN_NORMALISE_PER_IMAGE;
     grid.scale = scale_for(model->input_shape[2], 224);
     grid.channels = model->input_shape[0] == 3 ? 3 : 1;
     snprintf(w->input, sizeof w->input, "%s/input.png", dir);
@@ -267,8 +271,9 @@ static void report(const rn_cli_args *args, const char *model_path, const char *
         bar[length] = '\0';
         rn_cli_say(args, "  %2d%-14s %.4f %s", k, named(info, k, a, sizeof a), p[k], bar);
     }
-    rn_cli_say(args, "pictures in %s: %s%s%d feature-map grids, %d weight pictures", dir, w->input[0] ? "input.png, " : "",
-               w->filters[0] ? "filters.png, " : "", w->n_maps, w->n_weights);
+    rn_cli_say(args, "pictures in %s: %s%s%d feature-map grid%s, %d weight picture%s", dir,
+               w->input[0] ? "input.png, " : "", w->filters[0] ? "filters.png, " : "", w->n_maps,
+               w->n_maps == 1 ? "" : "s", w->n_weights, w->n_weights == 1 ? "" : "s");
     if (!args->json) return;
     json_t *out = json_object();
     json_object_set_new(out, "model", json_string(model_path));

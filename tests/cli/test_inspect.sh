@@ -63,6 +63,12 @@ expect_output '"weights":\[[^]]*weights-fc1.png[^]]*weights-fc2.png' "$REDES" in
 if [ ! -e "$work/iris-inspect/input.png" ] && [ ! -e "$work/iris-inspect/filters.png" ]; then report ok; else
     report fail "iris: pictures of a tabular input"; fi
 
+# --- digits (8x8 images stored as floats 0..16): the input is a picture too
+expect_status 0 "$REDES" train --data digits --net "conv 4 3 pad 1, relu, maxpool 2, fc 10" --epochs 1 --out "$work/digits" --quiet
+expect_output 'pictures in .*: input.png, filters.png, 2 feature-map grids, 1 weight picture$' \
+    "$REDES" inspect --model "$work/digits/model.safetensors" --index 3 --out "$work/digits-inspect"
+[ -s "$work/digits-inspect/input.png" ] && report ok || report fail "digits: no input.png"
+
 # --- bad input: exit 2, one line
 expect_status 2 "$REDES" inspect
 expect_stderr 'redes inspect: --model is required' "$REDES" inspect --index 1
