@@ -49,7 +49,7 @@ cat <<EOF
    confusion.png               which digits get confused with which (test set)
    misclassified.png           test digits the network got wrong
    inspect/filters.png         the 6 learned 5x5 filters of the first convolution
-   inspect/input.png           test digit 0 ...
+   inspect/input.png           the first test digit (a 7) ...
    inspect/features-*.png      ... after each convolution and pooling layer
    inspect/weights-fc*.png     the fully connected layers' weights
    model.safetensors           the trained model (loads in PyTorch too); try
