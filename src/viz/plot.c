@@ -582,7 +582,7 @@ static bool few_whole(const plot_panel *panels, int n, int axis)
             }
         }
     }
-    return lo < hi && hi - lo <= 10;
+    return lo <= hi && hi - lo <= 10; /* one epoch too: a single tic at 1 */
 }
 
 static void write_axes(FILE *file, const plot_panel *panel, bool show_x, bool whole_x_tics)
