@@ -39,9 +39,9 @@ rn_status hh_plot_trace(const rn_hh_trace *trace, bool with_currents, const char
         if (s == RN_OK) s = rn_plot_add(plot, trace->t, trace->i_stim, n, "I_stim", RN_PLOT_LINES);
         if (s == RN_OK) s = rn_plot_set_legend(plot, "outside right");
     }
-    /* The same left margin for every panel: give the top one a legend slot too. */
-    if (s == RN_OK) s = rn_plot_select_panel(plot, 0);
-    if (s == RN_OK) s = rn_plot_set_legend(plot, "outside right");
+    /* The top panel keeps its legend off (one curve, named by the axis):
+     * plot.h gives every panel the right margin of the widest legend, so
+     * the plot areas still line up. */
     rn_plot_share_x(plot, true);
     return chart_write(plot, s, base);
 }
