@@ -120,7 +120,7 @@ static void say_info(const rn_cli_args *args, const rn_dataset *d, const int *co
     rn_cli_say(args, "%s (%s)", d->name, d->source);
     rn_cli_say(args, "examples %d, features %d, classes %d", d->n_examples, d->n_features, d->n_classes);
     if (d->height) rn_cli_say(args, "images %d x %d x %d (C x H x W)", d->channels, d->height, d->width);
-    rn_cli_say(args, "%s features", d->pixels ? "uint8 pixel (scaled to [0, 1] per batch)" : "float");
+    rn_cli_say(args, "features: %s", d->pixels ? "uint8 pixels, read as value / 255 (in [0, 1])" : "float");
     rn_cli_say(args, "%-6s %-24s %8s", "index", "class", "examples");
     for (int k = 0; k < d->n_classes; k++)
         rn_cli_say(args, "%-6d %-24s %8d", k, d->class_names[k], counts[k]);

@@ -11,6 +11,7 @@ if [ "$(json_field train_class_counts)" = "[5923, 6742, 5958, 6131, 5842, 5421, 
     report ok; else report fail "mnist train_class_counts: $(json_field train_class_counts)"; fi
 if [ "$(json_field image_chw)" = "[1, 28, 28]" ]; then report ok; else report fail "mnist image_chw"; fi
 expect_output '^0 +setosa +50$' "$REDES" data info iris
+expect_output "^features: uint8 pixels, read as value / 255 \\(in \\[0, 1\\]\\)$" "$REDES" data info mnist
 expect_output '"class_counts": \[212, 357\]' "$REDES" data info breast-cancer --json
 expect_output 'value counts \(0\.\.9\): 980 1135 1032' "$REDES" data info "$SOURCE/data/mnist/t10k-labels-idx1-ubyte.gz"
 
