@@ -21,7 +21,7 @@ static const rn_cli_option common_options[] = {
     {"seed", RN_OPT_INT, NULL, "random seed (default 1); the same seed gives the same numbers", 0, 0, NULL},
     {"out", RN_OPT_STRING, NULL, "folder for the run's files (default runs/COMMAND-TIME/)", 0, 0, "DIR"},
     {"json", RN_OPT_FLAG, NULL, "print the results as one JSON object on stdout", 0, 0, NULL},
-    {"quiet", RN_OPT_FLAG, NULL, "print nothing but the results", 0, 0, NULL},
+    {"quiet", RN_OPT_FLAG, NULL, "print nothing (files are still written; with --json, only the JSON)", 0, 0, NULL},
     {"threads", RN_OPT_INT, NULL, "threads to use (default: OMP_NUM_THREADS or all cores)", 0, 0, NULL},
     {"help", RN_OPT_FLAG, NULL, "show this help", 0, 0, NULL},
     {0}};
