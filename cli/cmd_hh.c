@@ -181,15 +181,15 @@ static void report_run(const rn_cli_args *args, const hh_options *o, const rn_hh
     if (spikes->count)
         rn_cli_say(args, "first spike   %.3f ms after onset, peak %.3f mV at %.3f ms", latency,
                    spikes->first_peak_mv, spikes->first_peak_time_ms);
-    if (diverged)
+    if (diverged) {
         rn_cli_say(args, "spikes        %d before the run stopped (no rate)", spikes->count);
-    else
-        rn_cli_say(args, "spikes        %d, rate %.2f Hz over [%g, %g) ms", spikes->count, spikes->rate_hz,
-                   r->rate_from, integration->duration_ms);
-    if (diverged)
         rn_cli_say(args, "DIVERGED      at %.3f ms (%s): dt %g ms is too large for %s; try a smaller --dt, e.g. %g",
                    r->outcome.diverged_at_ms, rn_hh_divergence_name(r->outcome.divergence), integration->dt_ms,
                    o->method, rn_hh_suggested_dt(integration->dt_ms));
+    } else {
+        rn_cli_say(args, "spikes        %d, rate %.2f Hz over [%g, %g) ms", spikes->count, spikes->rate_hz,
+                   r->rate_from, integration->duration_ms);
+    }
     rn_cli_say(args, "wrote         %s%s%s", r->csv, r->plot ? " and " : "", r->plot ? r->plot : "");
 }
 
