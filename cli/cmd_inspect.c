@@ -117,6 +117,9 @@ static rn_status write_input_picture(const char *dir, const rn_model *model, con
     grid.channels = model->input_shape[0] == 3 ? 3 : 1;
     snprintf(w->input, sizeof w->input, "%s/input.png", dir);
     int tiles = model->input_shape[0] == 3 ? 1 : model->input_shape[0];
+    /* One picture, no frame: a mid-grey frame made `redes predict input.png`
+     * take the background for light and invert the digit. */
+    if (tiles == 1) grid.gap = 0;
     return rn_png_write_grid(w->input, in->picture, tiles, model->input_shape[1], model->input_shape[2], &grid);
 }
 

@@ -56,6 +56,10 @@ inspected=$(json_field probabilities)
 if [ -n "$predicted" ] && [ "$predicted" = "$inspected" ]; then report ok; else
     report fail "inspect $inspected vs predict $predicted"; fi
 expect_output 'predicted [0-9] with probability' "$REDES" inspect --model "$model" "$png" --out "$work/png2"
+# input.png is the digit alone, 28 x 8 = 224 pixels, without a grey frame
+# (predict took a frame for a light background and inverted the digit).
+size=$(/usr/bin/python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(*struct.unpack(">II", d[16:24]))' "$png")
+if [ "$size" = "224 224" ]; then report ok; else report fail "input.png is $size, expected 224 224"; fi
 
 # --- an MLP on iris: Hinton diagrams, no pictures of inputs
 expect_status 0 "$REDES" train --data iris --layers 6 --epochs 3 --seed 1 --out "$work/iris" --quiet
