@@ -135,6 +135,14 @@ static float *pack_reserve(pack_buffer *buffer, size_t count)
 
 /* ----------------------------------------------------------------- packing */
 
+/* Row r of the stored B (r < K when B is not transposed, r < N when it is):
+ * B + r ldb, or B + b_rows[r] when the rows are given by offsets (see
+ * rn_gemm_portable_rows in gemm.h). */
+static inline const float *b_row(const float *B, int ldb, const int *b_rows, int r)
+{
+    return b_rows ? B + b_rows[r] : B + (size_t)r * ldb;
+}
+
 /* alpha * op(A)[i0 : i0+rows, p0 : p0+depth] into MR-row panels, each panel
  * stored k-major (MR consecutive floats per k), rows past `rows` zero. */
 static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int rows, int p0, int depth,
@@ -199,14 +207,15 @@ static inline void transpose_16x16(vfloat rows[16])
  * blocks through registers.  Element by element the packing stores about one
  * float per cycle, which is as slow as the multiplication it feeds when B is
  * a convolution's im2col matrix (see the measurements in docs/kernels.md). */
-static int pack_b_transposed_blocks(const float *B, int ldb, int p0, int depth, int j0, float *panel)
+static int pack_b_transposed_blocks(const float *B, int ldb, const int *b_rows, int p0, int depth, int j0,
+                                    float *panel)
 {
     int k0 = 0;
     for (; k0 + 16 <= depth; k0 += 16)
         for (int half = 0; half < NR / 16; half++) {
             vfloat rows[16];
             for (int i = 0; i < 16; i++)
-                rows[i] = *(const vfloat_unaligned *)(B + (size_t)(j0 + half * 16 + i) * ldb + p0 + k0);
+                rows[i] = *(const vfloat_unaligned *)(b_row(B, ldb, b_rows, j0 + half * 16 + i) + p0 + k0);
             transpose_16x16(rows);
             for (int k = 0; k < 16; k++)
                 *(vfloat_unaligned *)(panel + (size_t)(k0 + k) * NR + half * 16) = rows[k];
@@ -217,13 +226,13 @@ static int pack_b_transposed_blocks(const float *B, int ldb, int p0, int depth, 
 
 /* op(B)[p0 : p0+depth, j0 : j0+cols] into one NR-column panel, k-major
  * (NR consecutive floats per k), columns past `cols` zero. */
-static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int depth, int j0, int cols,
-                         float *panel)
+static void pack_b_panel(bool transpose_b, const float *B, int ldb, const int *b_rows, int p0, int depth,
+                         int j0, int cols, float *panel)
 {
     if (transpose_b) {
         int done = 0;
 #if VEC_BYTES == 64
-        if (cols == NR) done = pack_b_transposed_blocks(B, ldb, p0, depth, j0, panel);
+        if (cols == NR) done = pack_b_transposed_blocks(B, ldb, b_rows, p0, depth, j0, panel);
 #endif
         panel += (size_t)done * NR;
         p0 += done;
@@ -232,7 +241,7 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int 
         for (int c = 0; c < NR; c++) {
             float *dst = panel + c;
             if (c < cols) {
-                const float *src = B + (size_t)(j0 + c) * ldb + p0;
+                const float *src = b_row(B, ldb, b_rows, j0 + c) + p0;
                 for (int k = 0; k < depth; k++)
                     dst[(size_t)k * NR] = src[k];
             } else {
@@ -243,7 +252,7 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int 
         return;
     }
     for (int k = 0; k < depth; k++) {
-        const float *src = B + (size_t)(p0 + k) * ldb + j0;
+        const float *src = b_row(B, ldb, b_rows, p0 + k) + j0;
         float *dst = panel + (size_t)k * NR;
         int c = 0;
         for (; c < cols; c++)
@@ -256,9 +265,12 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int 
 /* ----------------------------------------------------------------- micro-kernel */
 
 /* tile[MR][NR] = sum over k < depth of a[k][r] * b[k][c]: a packed, b either
- * packed (b_stride = NR) or B itself when its rows are long enough (b_stride = ldb). */
-static inline void micro_kernel(int depth, const float *restrict a, const float *restrict b, size_t b_stride,
-                                vfloat tile[MR][NV])
+ * packed (b_stride = NR) or B itself when its rows are long enough (b_stride =
+ * ldb, or row k at b + b_rows[k] when b_rows is not NULL; the callers pass a
+ * constant NULL or not, and inlining makes two loops without a test). */
+static inline __attribute__((always_inline)) void micro_kernel(int depth, const float *restrict a,
+                                                               const float *restrict b, size_t b_stride,
+                                                               const int *b_rows, vfloat tile[MR][NV])
 {
     vfloat acc[MR][NV];
 #pragma GCC unroll 16
@@ -267,7 +279,8 @@ static inline void micro_kernel(int depth, const float *restrict a, const float 
         for (int v = 0; v < NV; v++)
             acc[r][v] = (vfloat){0};
     for (int k = 0; k < depth; k++) {
-        const vfloat_unaligned *bk = (const vfloat_unaligned *)(b + (size_t)k * b_stride);
+        const vfloat_unaligned *bk =
+            (const vfloat_unaligned *)(b_rows ? b + b_rows[k] : b + (size_t)k * b_stride);
         vfloat b0 = bk[0], b1 = bk[1];
         const float *ak = a + (size_t)k * MR;
 #pragma GCC unroll 16
@@ -332,7 +345,8 @@ static void scale_c(int M, int N, float beta, float *C, int ldc)
 /* The naive triple loop, for when the scratch buffers cannot be allocated:
  * slower, but a GEMM has no way to report failure. */
 static void gemm_unpacked(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
-                          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+                          const float *A, int lda, const float *B, int ldb, const int *b_rows, float beta,
+                          float *C, int ldc)
 {
     scale_c(M, N, beta, C, ldc);
     for (int i = 0; i < M; i++) {
@@ -340,7 +354,7 @@ static void gemm_unpacked(bool transpose_a, bool transpose_b, int M, int N, int 
         for (int k = 0; k < K; k++) {
             float a = alpha * (transpose_a ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]);
             for (int j = 0; j < N; j++)
-                c[j] += a * (transpose_b ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j]);
+                c[j] += a * (transpose_b ? b_row(B, ldb, b_rows, j)[k] : b_row(B, ldb, b_rows, k)[j]);
         }
     }
 }
@@ -348,7 +362,7 @@ static void gemm_unpacked(bool transpose_a, bool transpose_b, int M, int N, int 
 /* The blocked product on one thread: C[M x N] = alpha op(A) op(B) + beta C,
  * with this thread's packing buffers. */
 static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
-                        int lda, const float *B, int ldb, float beta, float *C, int ldc)
+                        int lda, const float *B, int ldb, const int *b_rows, float beta, float *C, int ldc)
 {
     int m_panels = (M + MR - 1) / MR;
     int nc_max = min_int(N, NC);
@@ -358,7 +372,7 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
     float *packed_b =
         buffers ? pack_reserve(&buffers->b, (size_t)((nc_max + NR - 1) / NR) * NR * kc_max) : NULL;
     if (!packed_a || !packed_b) {
-        gemm_unpacked(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        gemm_unpacked(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, b_rows, beta, C, ldc);
         return;
     }
     /* With few rows each packed element of B is used only M / MR times, and
@@ -379,7 +393,7 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
             float beta_block = pc == 0 ? beta : 1.0f; /* later K blocks accumulate */
             for (int jp = 0; jp < n_panels; jp++)
                 if (!b_direct || nc - jp * NR < NR)
-                    pack_b_panel(transpose_b, B, ldb, pc, kc, jc + jp * NR, min_int(NR, nc - jp * NR),
+                    pack_b_panel(transpose_b, B, ldb, b_rows, pc, kc, jc + jp * NR, min_int(NR, nc - jp * NR),
                                  packed_b + (size_t)jp * NR * kc);
             for (int ip = 0; ip < m_panels; ip++)
                 pack_a_panel(transpose_a, A, lda, ip * MR, min_int(MR, M - ip * MR), pc, kc, alpha,
@@ -390,13 +404,20 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
                 for (int jp = 0; jp < n_panels; jp++) {
                     int j0 = jp * NR, cols = min_int(NR, nc - j0);
                     bool direct = b_direct && cols == NR;
-                    const float *b_panel =
-                        direct ? B + (size_t)pc * ldb + jc + j0 : packed_b + (size_t)jp * NR * kc;
+                    /* direct with row offsets: row pc + k of the panel at B + b_rows[pc + k] + jc + j0 */
+                    bool by_offsets = direct && b_rows;
+                    const float *b_panel = !direct   ? packed_b + (size_t)jp * NR * kc
+                                           : b_rows ? B + jc + j0
+                                                    : B + (size_t)pc * ldb + jc + j0;
                     size_t b_stride = direct ? (size_t)ldb : NR;
                     for (int ip = i_block; ip < ip_end; ip++) {
                         int i0 = ip * MR, rows = min_int(MR, M - i0);
                         vfloat tile[MR][NV];
-                        micro_kernel(kc, packed_a + (size_t)ip * MR * kc, b_panel, b_stride, tile);
+                        const float *a_panel = packed_a + (size_t)ip * MR * kc;
+                        if (by_offsets)
+                            micro_kernel(kc, a_panel, b_panel, 0, b_rows + pc, tile);
+                        else
+                            micro_kernel(kc, a_panel, b_panel, b_stride, NULL, tile);
                         store_tile(tile, rows, cols, beta_block, C + (size_t)i0 * ldc + jc + j0, ldc);
                     }
                 }
@@ -424,14 +445,15 @@ static float sum_lanes(vfloat v)
     return total;
 }
 
+/* Rows [i0, i0 + rows) of A against rows [j0, j0 + cols) of B. */
 static void gemm_dot_block(int rows, int cols, int K, float alpha, const float *A, int lda, const float *B,
-                           int ldb, float beta, float *C, int ldc)
+                           int ldb, const int *b_rows, int j0, float beta, float *C, int ldc)
 {
     const float *a[DOT_BLOCK], *b[DOT_BLOCK];
     for (int r = 0; r < DOT_BLOCK; r++)
         a[r] = A + (size_t)(r < rows ? r : 0) * lda;
     for (int c = 0; c < DOT_BLOCK; c++)
-        b[c] = B + (size_t)(c < cols ? c : 0) * ldb;
+        b[c] = b_row(B, ldb, b_rows, j0 + (c < cols ? c : 0));
     vfloat acc[DOT_BLOCK][DOT_BLOCK];
     for (int r = 0; r < DOT_BLOCK; r++)
         for (int c = 0; c < DOT_BLOCK; c++)
@@ -458,7 +480,7 @@ static void gemm_dot_block(int rows, int cols, int K, float alpha, const float *
 }
 
 static void gemm_dot(int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
-                     float beta, float *C, int ldc)
+                     const int *b_rows, float beta, float *C, int ldc)
 {
     int row_blocks = (M + DOT_BLOCK - 1) / DOT_BLOCK, col_blocks = (N + DOT_BLOCK - 1) / DOT_BLOCK;
     bool parallel = (long)M * N * K >= PARALLEL_MIN_FLOPS && row_blocks * col_blocks > 1;
@@ -472,8 +494,7 @@ static void gemm_dot(int M, int N, int K, float alpha, const float *A, int lda, 
         for (int jb = 0; jb < col_blocks; jb++) {
             int i0 = ib * DOT_BLOCK, j0 = jb * DOT_BLOCK;
             gemm_dot_block(min_int(DOT_BLOCK, M - i0), min_int(DOT_BLOCK, N - j0), K, alpha,
-                           A + (size_t)i0 * lda, lda, B + (size_t)j0 * ldb, ldb, beta,
-                           C + (size_t)i0 * ldc + j0, ldc);
+                           A + (size_t)i0 * lda, lda, B, ldb, b_rows, j0, beta, C + (size_t)i0 * ldc + j0, ldc);
         }
 }
 
@@ -493,8 +514,8 @@ static int team_size(void)
  * split in whole NR panels when there are enough of them (each thread then
  * packs all of A, which is the smaller operand in the shapes of dense and
  * convolutional layers), otherwise rows in whole MR panels. */
-void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
-                      int lda, const float *B, int ldb, float beta, float *C, int ldc)
+static void gemm_driver(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
+                        int lda, const float *B, int ldb, const int *b_rows, float beta, float *C, int ldc)
 {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0.0f) {
@@ -510,7 +531,7 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
      * 64 x 64 x 4096 0.54 vs 0.48; 24 x 120 x 4096 0.41 vs 0.47; 16 x 150 x
      * 6400, LeNet-5's conv2 weight gradient, 0.61 vs 0.87). */
     if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512 && (long)M * N < DOT_MAX_ENTRIES) {
-        gemm_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        gemm_dot(M, N, K, alpha, A, lda, B, ldb, b_rows, beta, C, ldc);
         return;
     }
     int threads = 1;
@@ -522,7 +543,7 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
     int units = split_columns ? n_panels : m_panels;
     if (threads > units) threads = units;
     if (threads <= 1) {
-        gemm_serial(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        gemm_serial(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, b_rows, beta, C, ldc);
         return;
     }
 #pragma omp parallel num_threads(threads)
@@ -532,17 +553,31 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
         if (split_columns) {
             int j0 = first * NR, j1 = min_int(N, last * NR);
             if (j1 > j0) {
-                const float *B_part = transpose_b ? B + (size_t)j0 * ldb : B + j0;
-                gemm_serial(transpose_a, transpose_b, M, j1 - j0, K, alpha, A, lda, B_part, ldb, beta, C + j0,
-                            ldc);
+                /* columns j0.. of op(B): rows j0.. of a transposed B, or every row from column j0 */
+                const float *B_part = transpose_b ? (b_rows ? B : B + (size_t)j0 * ldb) : B + j0;
+                const int *rows_part = b_rows && transpose_b ? b_rows + j0 : b_rows;
+                gemm_serial(transpose_a, transpose_b, M, j1 - j0, K, alpha, A, lda, B_part, ldb, rows_part, beta,
+                            C + j0, ldc);
             }
         } else {
             int i0 = first * MR, i1 = min_int(M, last * MR);
             if (i1 > i0) {
                 const float *A_part = transpose_a ? A + i0 : A + (size_t)i0 * lda;
-                gemm_serial(transpose_a, transpose_b, i1 - i0, N, K, alpha, A_part, lda, B, ldb, beta,
+                gemm_serial(transpose_a, transpose_b, i1 - i0, N, K, alpha, A_part, lda, B, ldb, b_rows, beta,
                             C + (size_t)i0 * ldc, ldc);
             }
         }
     }
+}
+
+void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
+                      int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    gemm_driver(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, NULL, beta, C, ldc);
+}
+
+void rn_gemm_portable_rows(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
+                           int lda, const float *B, const int *b_rows, float beta, float *C, int ldc)
+{
+    gemm_driver(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, 0, b_rows, beta, C, ldc);
 }
