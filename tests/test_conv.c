@@ -152,7 +152,7 @@ static const conv_case conv_cases[] = {
     /* many filters, small patches: the weight gradient is computed as dW^T */
     {2, 1, 6, 7, 32, 3, 3, 1, 1, 1, 1, 0},
     {2, 2, 5, 5, 64, 2, 2, 1, 0, 1, 2, 0},
-    /* stride 1, no padding, output rows of 16 or more: the plain layout, not the wide one */
+    /* stride 1, no padding, output rows of 16 or more (LeNet-like sizes are above) */
     {2, 3, 20, 19, 5, 3, 3, 1, 0, 1, 1, 0},
     {2, 4, 21, 20, 4, 3, 3, 1, 0, 2, 2, 0},
 };

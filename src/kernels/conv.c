@@ -163,18 +163,15 @@ size_t rn_conv2d_weight_count(const rn_conv2d_geometry *g)
  * MNIST net's conv2).  Pieces of the last rows run past the plane by
  * (K_w - 1) D_w floats into the next channel or a zero tail: only the thrown-
  * away columns see those values, and their output gradients are zero. */
-/* Unpadded layers with output rows of 16 floats or more (one AVX-512 vector)
- * keep the plain layout: their im2col rows are already long vector copies, so
- * the wide layout saves little copying and costs (K_w - 1) D_w / W_out more
- * GEMM columns (MNIST net's conv2: CPU ms of forward + backward, batch 64,
- * 1 thread, median of 6 alternating runs, 58 wide -> 50 plain).  With padding
- * the wide layout still wins (LeNet-5's conv1: 1.4 vs 1.7 ms). */
-enum { WIDE_MAX_UNPADDED_WIDTH = 16 };
-
+/* With the implicit GEMM (below) the forward pass and the weight gradient
+ * read the im2col rows straight from the padded image, so every stride-1
+ * layer uses the wide layout.  (With im2col copies the MNIST net's conv2,
+ * unpadded with rows of 24, had been faster in the plain layout; implicit,
+ * one thread, batch 64, ms: forward 13.7 -> 12.7, weight gradient
+ * 16.5 -> 14.7, input gradient 12.7 -> 14.1 (8% more columns).) */
 static bool is_wide(const rn_conv2d_geometry *g)
 {
-    return g->stride_height == 1 && g->stride_width == 1 &&
-           (g->pad_height > 0 || g->pad_width > 0 || g->out_width < WIDE_MAX_UNPADDED_WIDTH);
+    return g->stride_height == 1 && g->stride_width == 1;
 }
 
 /* Columns per output row in the GEMM layout. */
@@ -208,11 +205,18 @@ typedef struct plan {
     size_t per_thread; /* floats of workspace per thread */
 } plan;
 
-/* A chunk's col and Y', a partial dW and dbias, and a padded image. */
+/* The wide layout's table of tap offsets (one int per row of col_g), kept
+ * in the workspace: an int takes the room of a float. */
+static size_t tap_table_floats(const rn_conv2d_geometry *g)
+{
+    return is_wide(g) ? (size_t)g->in_channels / g->groups * g->kernel_height * g->kernel_width : 0;
+}
+
+/* A chunk's col and Y', a partial dW and dbias, a padded image and the tap table. */
 static size_t per_thread_floats(const rn_conv2d_geometry *g, int chunk_images)
 {
     return per_image_floats(g) * (size_t)chunk_images + rn_conv2d_weight_count(g) + (size_t)g->out_channels +
-           padded_floats(g);
+           padded_floats(g) + tap_table_floats(g);
 }
 
 /* The plan for an unlimited workspace: every thread gets at least one chunk. */
@@ -381,6 +385,7 @@ typedef struct chunk {
     float *col, *out;  /* views into the workspace */
     const float *dy;   /* the output gradient in GEMM layout: out, or dy itself (see in_place) */
     float *padded;     /* the wide layout's padded image (after the partial sums) */
+    int *taps;         /* the wide layout's tap offsets: row q of col_g is padded + taps[q] (+ group) */
 } chunk;
 
 static chunk chunk_at(const rn_conv2d_geometry *g, int b0, int n_b, float *workspace, size_t padded_offset)
@@ -397,6 +402,7 @@ static chunk chunk_at(const rn_conv2d_geometry *g, int b0, int n_b, float *works
     c.out = workspace + (size_t)c.patch * g->groups * c.columns;
     c.dy = c.out;
     c.padded = workspace + padded_offset;
+    c.taps = (int *)(c.padded + padded_floats(g));
     return c;
 }
 
@@ -409,15 +415,26 @@ static size_t out_image_floats(const rn_conv2d_geometry *g)
     return (size_t)g->out_channels * g->out_height * g->out_width;
 }
 
-/* The wide layout's padded copy of one image (C_in, H + 2P_h, W_p) and its zero tail. */
+/* The wide layout's padded copy of one image (C_in, H + 2P_h, W_p) and its
+ * zero tail; only the border is cleared (without padding: only the tail). */
 static void pad_image(const rn_conv2d_geometry *g, const float *image, float *padded)
 {
     int Hp = g->in_height + 2 * g->pad_height, Wp = g->in_width + 2 * g->pad_width;
-    memset(padded, 0, sizeof(float) * padded_floats(g));
-    for (int c = 0; c < g->in_channels; c++)
-        for (int y = 0; y < g->in_height; y++)
-            memcpy(padded + ((size_t)c * Hp + y + g->pad_height) * Wp + g->pad_width,
-                   image + ((size_t)c * g->in_height + y) * g->in_width, sizeof(float) * (size_t)g->in_width);
+    size_t border_rows = (size_t)g->pad_height * Wp;
+    for (int c = 0; c < g->in_channels; c++) {
+        float *plane = padded + (size_t)c * Hp * Wp;
+        memset(plane, 0, sizeof(float) * border_rows);
+        memset(plane + (size_t)(Hp - g->pad_height) * Wp, 0, sizeof(float) * border_rows);
+        for (int y = 0; y < g->in_height; y++) {
+            float *row = plane + (size_t)(y + g->pad_height) * Wp;
+            const float *src = image + ((size_t)c * g->in_height + y) * g->in_width;
+            for (int x = 0; x < g->pad_width; x++)
+                row[x] = row[Wp - 1 - x] = 0.0f;
+            memcpy(row + g->pad_width, src, sizeof(float) * (size_t)g->in_width);
+        }
+    }
+    size_t image_floats = (size_t)g->in_channels * Hp * Wp;
+    memset(padded + image_floats, 0, sizeof(float) * (padded_floats(g) - image_floats));
 }
 
 /* Where the piece of tap (c, u, v) starts in the padded image. */
@@ -425,6 +442,23 @@ static size_t tap_offset(const rn_conv2d_geometry *g, int c, int u, int v)
 {
     int Hp = g->in_height + 2 * g->pad_height, Wp = g->in_width + 2 * g->pad_width;
     return ((size_t)c * Hp + (size_t)u * g->dilation_height) * Wp + (size_t)v * g->dilation_width;
+}
+
+/* taps[q] = where row q = (c, u, v) of col_g starts in a group's padded image. */
+static void fill_tap_table(const rn_conv2d_geometry *g, int *taps)
+{
+    int q = 0;
+    for (int ch = 0; ch < g->in_channels / g->groups; ch++)
+        for (int u = 0; u < g->kernel_height; u++)
+            for (int v = 0; v < g->kernel_width; v++)
+                taps[q++] = (int)tap_offset(g, ch, u, v);
+}
+
+/* Where group `group`'s channels start in the padded image. */
+static const float *group_image(const rn_conv2d_geometry *g, const chunk *c, int group)
+{
+    int Hp = g->in_height + 2 * g->pad_height, Wp = g->in_width + 2 * g->pad_width;
+    return c->padded + (size_t)group * (g->in_channels / g->groups) * Hp * Wp;
 }
 
 /* col <- im2col of every image of the chunk. */
@@ -548,6 +582,40 @@ static void scatter_outputs(const rn_conv2d_geometry *g, const chunk *c, const f
         }
 }
 
+/* Implicit GEMM, the wide layout: col_g is never written out.  Its row
+ * q = (c, u, v) for one image is the padded image read from taps[q] on, so
+ * the GEMM reads it there (rn_gemm_portable_rows) and the im2col copy, 6 to
+ * 8% of a training step of the MNIST net and 10% of LeNet-5's, is gone. */
+
+/* Y'_g[:, image k] = W_g col_g(image k) for every group and image of the chunk. */
+static void forward_implicit(const rn_conv2d_geometry *g, const float *x, const float *w, const chunk *c,
+                             float *out, float beta)
+{
+    for (int k = 0; k < c->n_b; k++) {
+        pad_image(g, x + (size_t)(c->b0 + k) * in_image_floats(g), c->padded);
+        for (int group = 0; group < g->groups; group++)
+            rn_gemm_portable_rows(false, false, c->out_per_group, c->pixels, c->patch, 1.0f,
+                                  w + (size_t)group * c->out_per_group * c->patch, c->patch,
+                                  group_image(g, c, group), c->taps, beta,
+                                  out + (size_t)group * c->out_per_group * c->columns + (size_t)k * c->pixels,
+                                  c->columns);
+    }
+}
+
+/* dW_g += dY'_g(image k) col_g(image k)^T for every group and image of the chunk. */
+static void backward_weight_implicit(const rn_conv2d_geometry *g, const float *x, const chunk *c,
+                                     float *partial_dw)
+{
+    for (int k = 0; k < c->n_b; k++) {
+        pad_image(g, x + (size_t)(c->b0 + k) * in_image_floats(g), c->padded);
+        for (int group = 0; group < g->groups; group++)
+            rn_gemm_portable_rows(false, true, c->out_per_group, c->patch, c->pixels, 1.0f,
+                                  c->dy + (size_t)group * c->out_per_group * c->columns + (size_t)k * c->pixels,
+                                  c->columns, group_image(g, c, group), c->taps, 1.0f,
+                                  partial_dw + (size_t)group * c->out_per_group * c->patch, c->patch);
+    }
+}
+
 /* out_g = W_g col_g + beta out_g for every group, out being Y' or the output itself. */
 static void multiply_forward(const rn_conv2d_geometry *g, const float *w, const chunk *c, float *out,
                              float beta)
@@ -663,13 +731,23 @@ static void forward_batch(const rn_conv2d_geometry *g, const float *x, const flo
 #pragma omp parallel for schedule(static) num_threads(p->threads) if (p->threads > 1)
     for (int k = 0; k < chunk_count(g, p); k++) {
         chunk c = chunk_number(g, p, k, workspace);
-        unroll_chunk(g, x, &c);
+        bool implicit = is_wide(g);
+        if (implicit)
+            fill_tap_table(g, c.taps);
+        else
+            unroll_chunk(g, x, &c);
         if (in_place(g, &c)) {
             float *y_image = y + (size_t)c.b0 * out_image_floats(g);
-            multiply_forward(g, w, &c, y_image, accumulate ? 1.0f : 0.0f);
+            if (implicit)
+                forward_implicit(g, x, w, &c, y_image, accumulate ? 1.0f : 0.0f);
+            else
+                multiply_forward(g, w, &c, y_image, accumulate ? 1.0f : 0.0f);
             if (bias) add_bias(g, bias, y_image);
         } else {
-            multiply_forward(g, w, &c, c.out, 0.0f);
+            if (implicit)
+                forward_implicit(g, x, w, &c, c.out, 0.0f);
+            else
+                multiply_forward(g, w, &c, c.out, 0.0f);
             scatter_outputs(g, &c, bias, accumulate, y);
         }
     }
@@ -698,7 +776,11 @@ static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, c
     size_t partial_offset = per_image_floats(g) * (size_t)p->chunk_images;
     size_t bias_offset = partial_offset + weight_count;
     chunk first = chunk_number(g, p, 0, workspace);
-    bool transposed = weight_gradient_transposed(&first);
+    /* implicit: dW_g straight from the padded image, always as dY' col^T (the
+     * table gives the rows of col, not of col^T); for narrow patches the GEMM
+     * then takes dot products of rows (gemm_portable.c) */
+    bool implicit = is_wide(g);
+    bool transposed = !implicit && weight_gradient_transposed(&first);
     int out_per_group = first.out_per_group, patch = first.patch;
 #pragma omp parallel num_threads(p->threads) if (p->threads > 1)
     {
@@ -710,8 +792,14 @@ static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, c
 #pragma omp for schedule(static)
         for (int k = 0; k < chunk_count(g, p); k++) {
             chunk c = chunk_number(g, p, k, workspace);
-            if (dw) unroll_chunk(g, x, &c);
             gather_outputs(g, dy, &c);
+            if (implicit) {
+                fill_tap_table(g, c.taps);
+                if (dw) backward_weight_implicit(g, x, &c, partial_dw);
+                multiply_backward_weight(g, &c, transposed, NULL, partial_db);
+                continue;
+            }
+            if (dw) unroll_chunk(g, x, &c);
             multiply_backward_weight(g, &c, transposed, partial_dw, partial_db);
         }
         /* implicit barrier: every partial is complete */

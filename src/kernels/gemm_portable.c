@@ -530,7 +530,8 @@ static void gemm_driver(bool transpose_a, bool transpose_b, int M, int N, int K,
      * x 9216, the MNIST net's fc 9216 -> 128 forward, 3.34 dot vs 1.95 packed;
      * 64 x 64 x 4096 0.54 vs 0.48; 24 x 120 x 4096 0.41 vs 0.47; 16 x 150 x
      * 6400, LeNet-5's conv2 weight gradient, 0.61 vs 0.87). */
-    if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512 && (long)M * N < DOT_MAX_ENTRIES) {
+    if (!transpose_a && transpose_b && (K >= 1024 || (K >= 512 && (long)M * N <= 1024)) && M <= 64 && N <= 512 &&
+        (long)M * N < DOT_MAX_ENTRIES) {
         gemm_dot(M, N, K, alpha, A, lda, B, ldb, b_rows, beta, C, ldc);
         return;
     }
