@@ -152,6 +152,12 @@ static const conv_case conv_cases[] = {
     /* many filters, small patches: the weight gradient is computed as dW^T */
     {2, 1, 6, 7, 32, 3, 3, 1, 1, 1, 1, 0},
     {2, 2, 5, 5, 64, 2, 2, 1, 0, 1, 2, 0},
+    /* 3 x 3, stride 1, 16 channels or more: Winograd F(2x2, 3x3) for forward and input gradient,
+     * with odd output sizes (tiles sticking out) and padding 0, 1, 2 */
+    {2, 16, 7, 9, 16, 3, 3, 1, 0, 1, 1, 0},
+    {2, 17, 6, 5, 20, 3, 3, 1, 1, 1, 1, 0},
+    {1, 16, 5, 6, 18, 3, 3, 1, 2, 1, 1, 0},
+    {3, 32, 12, 12, 64, 3, 3, 1, 0, 1, 1, 0},
     /* stride 1, no padding, output rows of 16 or more (LeNet-like sizes are above) */
     {2, 3, 20, 19, 5, 3, 3, 1, 0, 1, 1, 0},
     {2, 4, 21, 20, 4, 3, 3, 1, 0, 2, 2, 0},
