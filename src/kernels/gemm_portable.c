@@ -314,10 +314,17 @@ static void store_tile(vfloat tile[MR][NV], int rows, int cols, float beta, floa
         }
         return;
     }
+    /* A ragged tile: whole vectors where the columns allow (a tile of 16 of
+     * 32 columns is one vector per row), then single floats. */
     for (int r = 0; r < rows; r++) {
         const float *t = (const float *)tile[r];
         float *c = C + (size_t)r * ldc;
-        for (int j = 0; j < cols; j++)
+        int j = 0;
+        for (int v = 0; v < NV && j + VL <= cols; v++, j += VL) {
+            vfloat_unaligned *cv = (vfloat_unaligned *)(c + j);
+            *cv = beta == 0.0f ? tile[r][v] : tile[r][v] + beta * *cv;
+        }
+        for (; j < cols; j++)
             c[j] = beta == 0.0f ? t[j] : t[j] + beta * c[j];
     }
 }

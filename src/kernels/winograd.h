@@ -12,8 +12,8 @@
  * with g_oc the 3 x 3 kernel and G (4 x 3), B^T (4 x 4), A^T (2 x 4) the
  * fixed matrices written out in winograd.c.  The sum over c of the 16
  * element-wise products is 16 independent GEMMs, one per element xi of the
- * 4 x 4 transformed tile:  M_xi (C_out x tiles) = U_xi (C_out x C_in) V_xi
- * (C_in x tiles).  16 C_out C_in multiply-adds per 2 x 2 outputs instead of
+ * 4 x 4 transformed tile:  M_xi (C_out x tiles) = U_xi^T V_xi, with U_xi
+ * (C_in x C_out) and V_xi (C_in x tiles).  16 C_out C_in multiply-adds per 2 x 2 outputs instead of
  * 36 C_out C_in: 2.25 times fewer.  The transforms have only 0, +-1 and
  * +-1/2 in them, so the rounding stays at float precision (tests compare with
  * direct loops in double and with PyTorch).
@@ -34,14 +34,14 @@ typedef struct rn_winograd_shape {
 
 rn_winograd_shape rn_winograd_shape_of(int in_channels, int out_channels, int height, int width, int pad);
 
-/* Floats of the transformed weight U (16 C_out C_in). */
+/* Floats of the transformed weight U (16 C_in C_out). */
 size_t rn_winograd_weight_floats(const rn_winograd_shape *shape);
 
 /* Floats of scratch for `images` images: V and M of their tiles and one
  * padded input plane. */
 size_t rn_winograd_scratch_floats(const rn_winograd_shape *shape, int images);
 
-/* U_xi[o][c] = (G g G^T)_xi with g = w[o][c] (w is (C_out, C_in, 3, 3)),
+/* U_xi[c][o] = (G g G^T)_xi with g = w[o][c] (w is (C_out, C_in, 3, 3)),
  * or, when `adjoint`, g = w[c][o] turned by 180 degrees (w is then
  * (C_in, C_out, 3, 3) in this shape's terms): the kernel of the input
  * gradient of the convolution w, itself a convolution of dy. */
