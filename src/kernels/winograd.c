@@ -243,7 +243,7 @@ static void untransform_rows(const rn_winograd_shape *s, const float *restrict M
  * cost as much as the 16 GEMMs. */
 static __mmask16 first_lanes(int n)
 {
-    return (__mmask16)(n >= 16 ? 0xffffu : (1u << n) - 1);
+    return (__mmask16)(n >= 16 ? 0xffffu : n <= 0 ? 0u : (1u << n) - 1);
 }
 
 static void transform_tiles(const rn_winograd_shape *s, const float *plane, float *V, size_t xi_stride)
@@ -288,7 +288,6 @@ static void untransform_tiles(const rn_winograd_shape *s, const float *M, size_t
         for (int j0 = 0; j0 < whole; j0 += 16) {
             int n = whole - j0 < 16 ? whole - j0 : 16;
             __mmask16 lanes = first_lanes(n), pixels_low = first_lanes(2 * n), pixels_high = first_lanes(2 * n - 16);
-            if (2 * n <= 16) pixels_high = 0;
             __m512 r[2][4];
             for (int e = 0; e < 4; e++) {
                 __m512 m0 = _mm512_maskz_loadu_ps(lanes, m + (size_t)e * xi_stride + j0);
