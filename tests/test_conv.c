@@ -158,6 +158,7 @@ static const conv_case conv_cases[] = {
     {2, 17, 6, 5, 20, 3, 3, 1, 1, 1, 1, 0},
     {1, 16, 5, 6, 18, 3, 3, 1, 2, 1, 1, 0},
     {3, 32, 12, 12, 64, 3, 3, 1, 0, 1, 1, 0},
+    {1, 16, 5, 37, 16, 3, 3, 1, 1, 1, 1, 0}, /* rows of 19 tiles: two blocks of 16 */
     /* stride 1, no padding, output rows of 16 or more (LeNet-like sizes are above) */
     {2, 3, 20, 19, 5, 3, 3, 1, 0, 1, 1, 0},
     {2, 4, 21, 20, 4, 3, 3, 1, 0, 2, 2, 0},
