@@ -262,7 +262,9 @@ static size_t per_thread_floats(const rn_conv2d_geometry *g, int chunk_images)
                     (size_t)g->out_channels + padded_floats(g) + tap_table_floats(g);
     if (use_winograd(g)) {
         rn_winograd_shape forward = winograd_forward_shape(g), adjoint = winograd_adjoint_shape(g);
-        floats = max_size(floats, rn_winograd_scratch_floats(&forward, chunk_images));
+        /* the weight gradient's scratch and its per-thread sums P */
+        floats = max_size(floats, rn_winograd_scratch_floats(&forward, chunk_images) +
+                                      rn_winograd_weight_floats(&forward));
         floats = max_size(floats, rn_winograd_scratch_floats(&adjoint, chunk_images));
     }
     return floats;
@@ -856,9 +858,50 @@ static void backward_data_batch(const rn_conv2d_geometry *g, const float *dy, co
  * chunk's col and Y' in the workspace); then the partials are added into dw
  * and dbias in thread order (deterministic for a given thread count),
  * transposing back when the partials are dW^T. */
+/* The weight gradient by Winograd (winograd.h): each thread sums its chunks'
+ * 16 C_in x C_out products P in its slice (after its scratch) and its bias
+ * sums; then the P of the threads are added in thread order (deterministic
+ * for a thread count) and transformed back into dw once. */
+static void backward_weight_winograd(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
+                                     float *dbias, float *workspace, const plan *p)
+{
+    rn_winograd_shape shape = winograd_forward_shape(g);
+    size_t sums_offset = rn_winograd_scratch_floats(&shape, p->chunk_images);
+    size_t sums = rn_winograd_weight_floats(&shape);
+    size_t in_image = in_image_floats(g), out_image = out_image_floats(g);
+    int plane = g->out_height * g->out_width;
+#pragma omp parallel num_threads(p->threads) if (p->threads > 1)
+    {
+        float *mine = workspace + p->per_thread * (size_t)rn_thread_index();
+        memset(mine + sums_offset, 0, sizeof(float) * sums);
+#pragma omp for schedule(static)
+        for (int k = 0; k < chunk_count(g, p); k++) {
+            int b0 = k * p->chunk_images;
+            int n_b = b0 + p->chunk_images <= g->batch ? p->chunk_images : g->batch - b0;
+            rn_winograd_weight_sums(&shape, x + b0 * in_image, dy + b0 * out_image, mine + sums_offset, n_b,
+                                    mine);
+        }
+    }
+    float *total = workspace + sums_offset;
+    for (int t = 1; t < p->threads; t++) {
+        const float *theirs = workspace + p->per_thread * (size_t)t + sums_offset;
+        for (size_t i = 0; i < sums; i++)
+            total[i] += theirs[i];
+    }
+    rn_winograd_weight_finish(&shape, total, dw);
+    if (dbias) /* in image order: the same sums whatever the thread count */
+        for (int b = 0; b < g->batch; b++)
+            for (int o = 0; o < g->out_channels; o++)
+                dbias[o] += row_sum(dy + b * out_image + (size_t)o * plane, plane);
+}
+
 static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
                                   float *dbias, float *workspace, const plan *p)
 {
+    if (use_winograd(g) && dw) {
+        backward_weight_winograd(g, x, dy, dw, dbias, workspace, p);
+        return;
+    }
     size_t weight_count = rn_conv2d_weight_count(g);
     size_t partial_offset = per_image_floats(g) * (size_t)p->chunk_images;
     size_t bias_offset = partial_offset + weight_count;

@@ -13,7 +13,8 @@
  * zeros and the output transform drops.
  *
  * Layouts, for a chunk of n images with T = tiles_high tiles_wide tiles each
- * (column k T + t of a matrix is tile t of image k):
+ * (column k T + t of a matrix is tile t of image k; the 16 matrices of V and
+ * of M a little more than their size apart, see xi_stride_of):
  *   U  [16][C_in][C_out]      V  [16][C_in][n T]      M  [16][C_out][n T]
  * so that M_xi = U_xi^T V_xi is a row-major GEMM for each xi.  (U_xi is
  * stored transposed because the GEMM packs a transposed A with contiguous
@@ -66,9 +67,20 @@ size_t rn_winograd_weight_floats(const rn_winograd_shape *s)
     return (size_t)XI * s->out_channels * s->in_channels;
 }
 
+/* Floats from one xi's matrix of `rows` x `columns` to the next.  Not a
+ * multiple of 4 KiB: the transforms write (or read) all 16 matrices at once,
+ * and 16 streams 4 KiB apart fall into one set of the 12-way L1 cache (the
+ * MNIST net's 64 x 144 matrices are 9 x 4 KiB: its output-gradient transform
+ * took 21% of the weight gradient, 3 times its share). */
+static size_t xi_stride_of(int rows, size_t columns)
+{
+    return ((size_t)rows * columns + 15) / 16 * 16 + 16;
+}
+
 size_t rn_winograd_scratch_floats(const rn_winograd_shape *s, int images)
 {
-    return (size_t)XI * (s->in_channels + s->out_channels) * tiles_of(s) * images +
+    size_t columns = tiles_of(s) * images;
+    return (size_t)XI * (xi_stride_of(s->in_channels, columns) + xi_stride_of(s->out_channels, columns)) +
            (size_t)plane_high(s) * plane_wide(s);
 }
 
@@ -347,7 +359,71 @@ static void untransform_tiles(const rn_winograd_shape *s, const float *M, size_t
     }
     untransform_rows(s, M, xi_stride, bias, accumulate, y, full_rows);
 }
+/* Q[xi][t] = (A dy_t A^T)_xi for the tiles of one output-gradient channel
+ * (the 2 x 2 block dy_t at rows 2i, 2i + 1 and columns 2j, 2j + 1, zero past
+ * the edges), 16 tiles at a time: A dy: rows dy0, dy0 + dy1, dy0 - dy1, -dy1;
+ * then the same on columns. */
+static void transform_gradient(const rn_winograd_shape *s, const float *channel, float *Q, size_t xi_stride)
+{
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    int tw = s->tiles_wide, W = s->out_width;
+    for (int i = 0; i < s->tiles_high; i++) {
+        float *out = Q + (size_t)i * tw;
+        for (int j0 = 0; j0 < tw; j0 += 16) {
+            __mmask16 lanes = first_lanes(tw - j0), m0 = inside(2 * j0, W), m1 = inside(2 * j0 + 16, W);
+            __m512 d[2][2]; /* d[r][s]: row 2i + r, column 2j + s */
+            for (int r = 0; r < 2; r++) {
+                d[r][0] = d[r][1] = _mm512_setzero_ps();
+                if (2 * i + r >= s->out_height) continue;
+                const float *row = channel + (size_t)(2 * i + r) * W + 2 * j0;
+                __m512 v0 = _mm512_maskz_loadu_ps(m0, row), v1 = _mm512_maskz_loadu_ps(m1, row + 16);
+                d[r][0] = _mm512_permutex2var_ps(v0, even, v1);
+                d[r][1] = _mm512_permutex2var_ps(v0, odd, v1);
+            }
+            __m512 h[4][2];
+            for (int c = 0; c < 2; c++) {
+                h[0][c] = d[0][c];
+                h[1][c] = _mm512_add_ps(d[0][c], d[1][c]);
+                h[2][c] = _mm512_sub_ps(d[0][c], d[1][c]);
+                h[3][c] = _mm512_sub_ps(_mm512_setzero_ps(), d[1][c]);
+            }
+            for (int a = 0; a < 4; a++) {
+                float *q = out + (size_t)(4 * a) * xi_stride + j0;
+                _mm512_mask_storeu_ps(q, lanes, h[a][0]);
+                _mm512_mask_storeu_ps(q + xi_stride, lanes, _mm512_add_ps(h[a][0], h[a][1]));
+                _mm512_mask_storeu_ps(q + 2 * xi_stride, lanes, _mm512_sub_ps(h[a][0], h[a][1]));
+                _mm512_mask_storeu_ps(q + 3 * xi_stride, lanes, _mm512_sub_ps(_mm512_setzero_ps(), h[a][1]));
+            }
+        }
+    }
+}
 #else
+static void transform_gradient(const rn_winograd_shape *s, const float *channel, float *Q, size_t xi_stride)
+{
+    int tw = s->tiles_wide, H = s->out_height, W = s->out_width;
+    for (int i = 0; i < s->tiles_high; i++)
+        for (int j = 0; j < tw; j++) {
+            float d[2][2], h[4][2];
+            for (int r = 0; r < 2; r++)
+                for (int c = 0; c < 2; c++)
+                    d[r][c] = 2 * i + r < H && 2 * j + c < W ? channel[(size_t)(2 * i + r) * W + 2 * j + c] : 0.0f;
+            for (int c = 0; c < 2; c++) {
+                h[0][c] = d[0][c];
+                h[1][c] = d[0][c] + d[1][c];
+                h[2][c] = d[0][c] - d[1][c];
+                h[3][c] = -d[1][c];
+            }
+            float *q = Q + (size_t)i * tw + j;
+            for (int a = 0; a < 4; a++) {
+                q[(size_t)(4 * a) * xi_stride] = h[a][0];
+                q[(size_t)(4 * a + 1) * xi_stride] = h[a][0] + h[a][1];
+                q[(size_t)(4 * a + 2) * xi_stride] = h[a][0] - h[a][1];
+                q[(size_t)(4 * a + 3) * xi_stride] = -h[a][1];
+            }
+        }
+}
+
 static void transform_channel(const rn_winograd_shape *s, const float *channel, float *plane, float *V,
                               size_t xi_stride)
 {
@@ -369,19 +445,74 @@ void rn_winograd_convolve(const rn_winograd_shape *s, const float *x, const floa
 {
     int C_in = s->in_channels, C_out = s->out_channels;
     size_t T = tiles_of(s), columns = T * images;
-    float *V = scratch, *M = V + (size_t)XI * C_in * columns, *plane = M + (size_t)XI * C_out * columns;
+    size_t v_stride = xi_stride_of(C_in, columns), m_stride = xi_stride_of(C_out, columns);
+    float *V = scratch, *M = V + XI * v_stride, *plane = M + XI * m_stride;
     size_t in_image = (size_t)C_in * s->height * s->width, out_plane = (size_t)s->out_height * s->out_width;
     for (int k = 0; k < images; k++)
         for (int c = 0; c < C_in; c++) {
             transform_channel(s, x + k * in_image + (size_t)c * s->height * s->width, plane,
-                              V + (size_t)c * columns + k * T, (size_t)C_in * columns);
+                              V + (size_t)c * columns + k * T, v_stride);
         }
     for (int xi = 0; xi < XI; xi++)
         rn_gemm(true, false, C_out, (int)columns, C_in, 1.0f, U + (size_t)xi * C_out * C_in, C_out,
-                V + (size_t)xi * C_in * columns, (int)columns, 0.0f, M + (size_t)xi * C_out * columns,
-                (int)columns);
+                V + xi * v_stride, (int)columns, 0.0f, M + xi * m_stride, (int)columns);
     for (int k = 0; k < images; k++)
         for (int o = 0; o < C_out; o++)
-            untransform_tiles(s, M + (size_t)o * columns + k * T, (size_t)C_out * columns, bias ? bias[o] : 0.0f,
-                              accumulate, y + ((size_t)k * C_out + o) * out_plane);
+            untransform_tiles(s, M + (size_t)o * columns + k * T, m_stride, bias ? bias[o] : 0.0f, accumulate,
+                              y + ((size_t)k * C_out + o) * out_plane);
+}
+
+/* ----------------------------------------------------------------- the weight gradient */
+
+/* y = A^T [U .* V] A is linear in U = G g G^T, so
+ *   dL/dg = G^T [ sum over tiles t of (A dy_t A^T) .* (B^T d_t B) ] G :
+ * the same input tiles V, the output gradient's 2 x 2 blocks taken to 4 x 4
+ * by A, and 16 GEMMs that sum over the tiles, P_xi (C_in x C_out) += V_xi
+ * Q_xi^T, each tile's products being 16 C_in C_out multiply-adds instead of
+ * the 36 C_in C_out of dW = dY col^T.  The rows of V_xi and Q_xi are long
+ * (the tiles) and the GEMM packs both: as V_xi Q_xi^T the larger Q is packed
+ * by register transposes, the smaller V by the strided copy. */
+void rn_winograd_weight_sums(const rn_winograd_shape *s, const float *x, const float *dy, float *P, int images,
+                             float *scratch)
+{
+    int C_in = s->in_channels, C_out = s->out_channels;
+    size_t T = tiles_of(s), columns = T * images;
+    size_t v_stride = xi_stride_of(C_in, columns), q_stride = xi_stride_of(C_out, columns);
+    float *V = scratch, *Q = V + XI * v_stride, *plane = Q + XI * q_stride;
+    size_t in_image = (size_t)C_in * s->height * s->width, out_plane = (size_t)s->out_height * s->out_width;
+    for (int k = 0; k < images; k++) {
+        for (int c = 0; c < C_in; c++)
+            transform_channel(s, x + k * in_image + (size_t)c * s->height * s->width, plane,
+                              V + (size_t)c * columns + k * T, v_stride);
+        for (int o = 0; o < C_out; o++)
+            transform_gradient(s, dy + ((size_t)k * C_out + o) * out_plane, Q + (size_t)o * columns + k * T,
+                               q_stride);
+    }
+    for (int xi = 0; xi < XI; xi++)
+        rn_gemm(false, true, C_in, C_out, (int)columns, 1.0f, V + xi * v_stride, (int)columns, Q + xi * q_stride,
+                (int)columns, 1.0f, P + (size_t)xi * C_in * C_out, C_out);
+}
+
+/* dw[o][c] += G^T P_oc G for every pair: G^T combines the rows of the 4 x 4
+ * P_oc as P0 + (P1 + P2)/2, (P1 - P2)/2, (P1 + P2)/2 + P3, then the columns. */
+void rn_winograd_weight_finish(const rn_winograd_shape *s, const float *P, float *dw)
+{
+    int C_in = s->in_channels, C_out = s->out_channels;
+    for (int o = 0; o < C_out; o++)
+        for (int c = 0; c < C_in; c++) {
+            float p[4][4], h[3][4];
+            for (int xi = 0; xi < XI; xi++)
+                p[xi / 4][xi % 4] = P[((size_t)xi * C_in + c) * C_out + o];
+            for (int b = 0; b < 4; b++) {
+                h[0][b] = p[0][b] + 0.5f * (p[1][b] + p[2][b]);
+                h[1][b] = 0.5f * (p[1][b] - p[2][b]);
+                h[2][b] = 0.5f * (p[1][b] + p[2][b]) + p[3][b];
+            }
+            float *k = dw + ((size_t)o * C_in + c) * 9;
+            for (int u = 0; u < 3; u++) {
+                k[3 * u + 0] += h[u][0] + 0.5f * (h[u][1] + h[u][2]);
+                k[3 * u + 1] += 0.5f * (h[u][1] - h[u][2]);
+                k[3 * u + 2] += 0.5f * (h[u][1] + h[u][2]) + h[u][3];
+            }
+        }
 }

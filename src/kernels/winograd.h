@@ -52,4 +52,13 @@ void rn_winograd_transform_weights(const rn_winograd_shape *shape, const float *
 void rn_winograd_convolve(const rn_winograd_shape *shape, const float *x, const float *U, const float *bias,
                           bool accumulate, float *y, int images, float *scratch);
 
+/* The weight gradient: P[xi][c][o] += sum over the tiles of `images` images of
+ * (B^T d B)_xi (x's tiles, channel c) (A dy A^T)_xi (dy's 2 x 2 blocks,
+ * channel o), with dy (images, C_out, H_out, W_out).  P has
+ * rn_winograd_weight_floats floats; scratch as for rn_winograd_convolve.
+ * Then rn_winograd_weight_finish adds dw[o][c] += G^T P_oc G (w's layout). */
+void rn_winograd_weight_sums(const rn_winograd_shape *shape, const float *x, const float *dy, float *P,
+                             int images, float *scratch);
+void rn_winograd_weight_finish(const rn_winograd_shape *shape, const float *P, float *dw);
+
 #endif
