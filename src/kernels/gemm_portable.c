@@ -432,7 +432,11 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
      * panels of B where they are (measured, one thread: 64 x 576 x 288 at 150
      * instead of 138 GFLOP/s, 64 x 256 x 784 at 142 instead of 130; at 512 rows
      * packing wins, 138 against 116).  Only a ragged last panel is packed. */
-    bool b_direct = !transpose_b && M <= 16 * MR;
+    /* Not when B's rows are a multiple of 1 KiB apart (ldb % 256 == 0): the
+     * kc rows of a panel then fall into a few sets of the L1 cache and evict
+     * each other (the MNIST net's fc1 input gradient, 64 x 9216 x 128 with
+     * rows of 36 KiB: 87 GF/s read in place, packed: see the commit). */
+    bool b_direct = !transpose_b && M <= 16 * MR && (b_rows || ldb % 256 != 0);
 
     /* K in equal blocks of at most KC (288 = 144 + 144, not 256 + 32: a thin
      * last block would pay the full cost of loading and storing C tiles). */
