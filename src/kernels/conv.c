@@ -262,9 +262,9 @@ static size_t per_thread_floats(const rn_conv2d_geometry *g, int chunk_images)
                     (size_t)g->out_channels + padded_floats(g) + tap_table_floats(g);
     if (use_winograd(g)) {
         rn_winograd_shape forward = winograd_forward_shape(g), adjoint = winograd_adjoint_shape(g);
-        /* the weight gradient's scratch and its per-thread sums P */
+        /* the weight gradient's scratch and its per-thread sums: P and the bias */
         floats = max_size(floats, rn_winograd_scratch_floats(&forward, chunk_images) +
-                                      rn_winograd_weight_floats(&forward));
+                                      rn_winograd_weight_floats(&forward) + (size_t)g->out_channels);
         floats = max_size(floats, rn_winograd_scratch_floats(&adjoint, chunk_images));
     }
     return floats;
@@ -859,9 +859,10 @@ static void backward_data_batch(const rn_conv2d_geometry *g, const float *dy, co
  * and dbias in thread order (deterministic for a given thread count),
  * transposing back when the partials are dW^T. */
 /* The weight gradient by Winograd (winograd.h): each thread sums its chunks'
- * 16 C_in x C_out products P in its slice (after its scratch) and its bias
- * sums; then the P of the threads are added in thread order (deterministic
- * for a thread count) and transformed back into dw once. */
+ * 16 C_in x C_out products P in its slice (after its scratch), and its bias
+ * sums after them while the chunk's dy is in cache; then the threads' sums
+ * are added in thread order (deterministic for a thread count) and P is
+ * transformed back into dw once. */
 static void backward_weight_winograd(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
                                      float *dbias, float *workspace, const plan *p)
 {
@@ -873,26 +874,29 @@ static void backward_weight_winograd(const rn_conv2d_geometry *g, const float *x
 #pragma omp parallel num_threads(p->threads) if (p->threads > 1)
     {
         float *mine = workspace + p->per_thread * (size_t)rn_thread_index();
-        memset(mine + sums_offset, 0, sizeof(float) * sums);
+        memset(mine + sums_offset, 0, sizeof(float) * (sums + (size_t)g->out_channels));
+        float *bias_sums = mine + sums_offset + sums;
 #pragma omp for schedule(static)
         for (int k = 0; k < chunk_count(g, p); k++) {
             int b0 = k * p->chunk_images;
             int n_b = b0 + p->chunk_images <= g->batch ? p->chunk_images : g->batch - b0;
             rn_winograd_weight_sums(&shape, x + b0 * in_image, dy + b0 * out_image, mine + sums_offset, n_b,
                                     mine);
+            for (int b = b0; dbias && b < b0 + n_b; b++)
+                for (int o = 0; o < g->out_channels; o++)
+                    bias_sums[o] += row_sum(dy + b * out_image + (size_t)o * plane, plane);
         }
     }
     float *total = workspace + sums_offset;
     for (int t = 1; t < p->threads; t++) {
         const float *theirs = workspace + p->per_thread * (size_t)t + sums_offset;
-        for (size_t i = 0; i < sums; i++)
+        for (size_t i = 0; i < sums + (size_t)g->out_channels; i++)
             total[i] += theirs[i];
     }
     rn_winograd_weight_finish(&shape, total, dw);
-    if (dbias) /* in image order: the same sums whatever the thread count */
-        for (int b = 0; b < g->batch; b++)
-            for (int o = 0; o < g->out_channels; o++)
-                dbias[o] += row_sum(dy + b * out_image + (size_t)o * plane, plane);
+    if (dbias)
+        for (int o = 0; o < g->out_channels; o++)
+            dbias[o] += total[sums + o];
 }
 
 static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
