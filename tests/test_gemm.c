@@ -196,7 +196,7 @@ static void row_offsets_all_transposes_and_sizes(void **state)
     check_gemm(gemm_by_row_offsets, false, true, 6, 25, 7840, 1.0f, 1.0f, 0, false); /* dot products */
     check_gemm(gemm_by_row_offsets, false, true, 13, 37, 2001, 0.5f, 0.0f, 5, true);
     check_gemm(gemm_by_row_offsets, false, false, 64, 700, 288, 1.0f, 0.0f, 0, false); /* B read directly */
-    check_gemm(gemm_by_row_offsets, false, false, 200, 90, 40, 1.0f, 0.5f, 1, false); /* B packed */
+    check_gemm(gemm_by_row_offsets, false, false, 200, 90, 40, 1.0f, 0.5f, 1, false);  /* B packed */
     check_gemm(gemm_by_row_offsets, false, true, 64, 288, 600, 1.0f, 1.0f, 0, false);
 }
 
@@ -220,7 +220,8 @@ static void overlapping_row_offsets(void **state)
                 offsets[t] = (c * H + u) * W + v;
     for (int threads = 1; threads <= 2; threads++) {
         rn_set_threads(threads);
-        rn_gemm_portable_rows(false, false, M, PIXELS, TAPS, 1.0f, A, TAPS, image, offsets, 0.0f, C_fwd, PIXELS);
+        rn_gemm_portable_rows(false, false, M, PIXELS, TAPS, 1.0f, A, TAPS, image, offsets, 0.0f, C_fwd,
+                              PIXELS);
         rn_gemm_portable_rows(false, true, M, TAPS, PIXELS, 1.0f, A_long, PIXELS, image, offsets, 0.0f, C_dw,
                               TAPS);
         for (int i = 0; i < M; i++) {

@@ -54,7 +54,8 @@ static inline __mmask16 row_lanes(int n)
 static inline void copy_row_padded(float *dst, const float *src, int n, int length)
 {
     for (int j = 0; j < length; j += 16)
-        _mm512_mask_storeu_ps(dst + j, row_lanes(length - j), _mm512_maskz_loadu_ps(row_lanes(n - j), src + j));
+        _mm512_mask_storeu_ps(dst + j, row_lanes(length - j),
+                              _mm512_maskz_loadu_ps(row_lanes(n - j), src + j));
 }
 
 /* dst[j] = src[j] + b, or dst[j] += src[j] + b, for j < n. */
@@ -653,7 +654,8 @@ static void gather_outputs(const rn_conv2d_geometry *g, const float *dy, chunk *
                 continue;
             }
             for (int i = 0; i < g->out_height; i++)
-                copy_row_padded(dst + (size_t)i * c->row, src + (size_t)i * g->out_width, g->out_width, c->row);
+                copy_row_padded(dst + (size_t)i * c->row, src + (size_t)i * g->out_width, g->out_width,
+                                c->row);
         }
 }
 
@@ -665,7 +667,8 @@ static void scatter_outputs(const rn_conv2d_geometry *g, const chunk *c, const f
         for (int o = 0; o < g->out_channels; o++) {
             float b = bias ? bias[o] : 0.0f;
             for (int i = 0; i < g->out_height; i++) {
-                const float *src = c->out + (size_t)o * c->columns + (size_t)k * c->pixels + (size_t)i * c->row;
+                const float *src =
+                    c->out + (size_t)o * c->columns + (size_t)k * c->pixels + (size_t)i * c->row;
                 float *dst = y + (size_t)(c->b0 + k) * out_image_floats(g) +
                              ((size_t)o * g->out_height + i) * g->out_width;
                 put_row(dst, src, g->out_width, b, accumulate);
@@ -701,7 +704,8 @@ static void backward_weight_implicit(const rn_conv2d_geometry *g, const float *x
         pad_image(g, x + (size_t)(c->b0 + k) * in_image_floats(g), c->padded);
         for (int group = 0; group < g->groups; group++)
             rn_gemm_portable_rows(false, true, c->out_per_group, c->patch, c->pixels, 1.0f,
-                                  c->dy + (size_t)group * c->out_per_group * c->columns + (size_t)k * c->pixels,
+                                  c->dy + (size_t)group * c->out_per_group * c->columns +
+                                      (size_t)k * c->pixels,
                                   c->columns, group_image(g, c, group), c->taps, 1.0f,
                                   partial_dw + (size_t)group * c->out_per_group * c->patch, c->patch);
     }

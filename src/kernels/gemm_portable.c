@@ -462,7 +462,7 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
                     bool direct = b_direct && cols == NR;
                     /* direct with row offsets: row pc + k of the panel at B + b_rows[pc + k] + jc + j0 */
                     bool by_offsets = direct && b_rows;
-                    const float *b_panel = !direct   ? packed_b + (size_t)jp * NR * kc
+                    const float *b_panel = !direct  ? packed_b + (size_t)jp * NR * kc
                                            : b_rows ? B + jc + j0
                                                     : B + (size_t)pc * ldb + jc + j0;
                     size_t b_stride = direct ? (size_t)ldb : NR;
@@ -550,7 +550,8 @@ static void gemm_dot(int M, int N, int K, float alpha, const float *A, int lda, 
         for (int jb = 0; jb < col_blocks; jb++) {
             int i0 = ib * DOT_BLOCK, j0 = jb * DOT_BLOCK;
             gemm_dot_block(min_int(DOT_BLOCK, M - i0), min_int(DOT_BLOCK, N - j0), K, alpha,
-                           A + (size_t)i0 * lda, lda, B, ldb, b_rows, j0, beta, C + (size_t)i0 * ldc + j0, ldc);
+                           A + (size_t)i0 * lda, lda, B, ldb, b_rows, j0, beta, C + (size_t)i0 * ldc + j0,
+                           ldc);
         }
 }
 
@@ -586,8 +587,8 @@ static void gemm_driver(bool transpose_a, bool transpose_b, int M, int N, int K,
      * x 9216, the MNIST net's fc 9216 -> 128 forward, 3.34 dot vs 1.95 packed;
      * 64 x 64 x 4096 0.54 vs 0.48; 24 x 120 x 4096 0.41 vs 0.47; 16 x 150 x
      * 6400, LeNet-5's conv2 weight gradient, 0.61 vs 0.87). */
-    if (!transpose_a && transpose_b && (K >= 1024 || (K >= 512 && (long)M * N <= 1024)) && M <= 64 && N <= 512 &&
-        (long)M * N < DOT_MAX_ENTRIES) {
+    if (!transpose_a && transpose_b && (K >= 1024 || (K >= 512 && (long)M * N <= 1024)) && M <= 64 &&
+        N <= 512 && (long)M * N < DOT_MAX_ENTRIES) {
         gemm_dot(M, N, K, alpha, A, lda, B, ldb, b_rows, beta, C, ldc);
         return;
     }
@@ -613,8 +614,8 @@ static void gemm_driver(bool transpose_a, bool transpose_b, int M, int N, int K,
                 /* columns j0.. of op(B): rows j0.. of a transposed B, or every row from column j0 */
                 const float *B_part = transpose_b ? (b_rows ? B : B + (size_t)j0 * ldb) : B + j0;
                 const int *rows_part = b_rows && transpose_b ? b_rows + j0 : b_rows;
-                gemm_serial(transpose_a, transpose_b, M, j1 - j0, K, alpha, A, lda, B_part, ldb, rows_part, beta,
-                            C + j0, ldc);
+                gemm_serial(transpose_a, transpose_b, M, j1 - j0, K, alpha, A, lda, B_part, ldb, rows_part,
+                            beta, C + j0, ldc);
             }
         } else {
             int i0 = first * MR, i1 = min_int(M, last * MR);
@@ -633,8 +634,9 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
     gemm_driver(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, NULL, beta, C, ldc);
 }
 
-void rn_gemm_portable_rows(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
-                           int lda, const float *B, const int *b_rows, float beta, float *C, int ldc)
+void rn_gemm_portable_rows(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
+                           const float *A, int lda, const float *B, const int *b_rows, float beta, float *C,
+                           int ldc)
 {
     gemm_driver(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, 0, b_rows, beta, C, ldc);
 }

@@ -173,16 +173,19 @@ static void max_pool_2x2(const float *src, int width, int out_height, int out_wi
         for (int j0 = 0; j0 < out_width; j0 += 16) {
             __mmask16 out_mask, low, high;
             block_masks(out_width - j0 < 16 ? out_width - j0 : 16, &out_mask, &low, &high);
-            __m512 t0 = _mm512_maskz_loadu_ps(low, top + 2 * j0), t1 = _mm512_maskz_loadu_ps(high, top + 2 * j0 + 16);
+            __m512 t0 = _mm512_maskz_loadu_ps(low, top + 2 * j0),
+                   t1 = _mm512_maskz_loadu_ps(high, top + 2 * j0 + 16);
             __m512 b0 = _mm512_maskz_loadu_ps(low, bottom + 2 * j0),
                    b1 = _mm512_maskz_loadu_ps(high, bottom + 2 * j0 + 16);
             __m512i base = _mm512_add_epi32(_mm512_set1_epi32(2 * i * width + 2 * j0), l.twice_lane);
             __m512 best = _mm512_permutex2var_ps(t0, l.even, t1);
             __m512i at = base;
-            take_if_better_x16(_mm512_permutex2var_ps(t0, l.odd, t1), _mm512_add_epi32(base, one), &best, &at);
+            take_if_better_x16(_mm512_permutex2var_ps(t0, l.odd, t1), _mm512_add_epi32(base, one), &best,
+                               &at);
             base = _mm512_add_epi32(base, down);
             take_if_better_x16(_mm512_permutex2var_ps(b0, l.even, b1), base, &best, &at);
-            take_if_better_x16(_mm512_permutex2var_ps(b0, l.odd, b1), _mm512_add_epi32(base, one), &best, &at);
+            take_if_better_x16(_mm512_permutex2var_ps(b0, l.odd, b1), _mm512_add_epi32(base, one), &best,
+                               &at);
             _mm512_mask_storeu_ps(dst + (size_t)i * out_width + j0, out_mask, best);
             _mm512_mask_storeu_epi32(arg + (size_t)i * out_width + j0, out_mask, at);
         }

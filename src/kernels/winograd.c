@@ -154,8 +154,8 @@ static void pad_plane(const rn_winograd_shape *s, const float *channel, float *p
  * and odd columns) e[j] - e[j+1], o[j] + e[j+1], e[j+1] - o[j], o[j] - o[j+1];
  * then B^T combines the four rows r0..r3 the same way: r0 - r2, r1 + r2,
  * r2 - r1, r1 - r3. */
-static void transform_tiles_scalar(const rn_winograd_shape *s, const float *restrict plane,
-                                   float *restrict V, size_t xi_stride)
+static void transform_tiles_scalar(const rn_winograd_shape *s, const float *restrict plane, float *restrict V,
+                                   size_t xi_stride)
 {
     int wide = plane_wide(s), half = wide / 2, tw = s->tiles_wide;
     for (int i = 0; i < s->tiles_high; i++) {
@@ -202,8 +202,8 @@ static inline void output_block(const float *restrict M, size_t xi_stride, int j
     }
 }
 
-static void untransform_rows(const rn_winograd_shape *s, const float *restrict M, size_t xi_stride, float bias,
-                             bool accumulate, float *restrict y, int first_row);
+static void untransform_rows(const rn_winograd_shape *s, const float *restrict M, size_t xi_stride,
+                             float bias, bool accumulate, float *restrict y, int first_row);
 
 /* y (one output channel of one image) = A^T m A + bias for every tile, or
  * y += A^T m A.  Whole tiles in a loop the compiler vectorises; the last
@@ -211,8 +211,8 @@ static void untransform_rows(const rn_winograd_shape *s, const float *restrict M
 
 /* The tiles of untransform_tiles from tile row `first_row` on (the vector
  * version does the rows before and comes here for the last, ragged one). */
-static void untransform_rows(const rn_winograd_shape *s, const float *restrict M, size_t xi_stride, float bias,
-                             bool accumulate, float *restrict y, int first_row)
+static void untransform_rows(const rn_winograd_shape *s, const float *restrict M, size_t xi_stride,
+                             float bias, bool accumulate, float *restrict y, int first_row)
 {
     int tw = s->tiles_wide, H = s->out_height, W = s->out_width, whole = W / 2;
     for (int i = first_row; i < s->tiles_high; i++) {
@@ -244,7 +244,6 @@ static void untransform_rows(const rn_winograd_shape *s, const float *restrict M
         }
     }
 }
-
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -283,15 +282,18 @@ static void transform_channel(const rn_winograd_shape *s, const float *channel, 
         for (int j0 = 0; j0 < tw; j0 += 16) {
             __mmask16 lanes = first_lanes(tw - j0);
             int c0 = 2 * j0 - P; /* image column of the first tile's left edge */
-            __mmask16 m0 = inside(c0, W), m1 = inside(c0 + 16, W), m2 = inside(c0 + 2, W), m3 = inside(c0 + 18, W);
+            __mmask16 m0 = inside(c0, W), m1 = inside(c0 + 16, W), m2 = inside(c0 + 2, W),
+                      m3 = inside(c0 + 18, W);
             __m512 q[4][4];
             for (int r = 0; r < 4; r++) {
                 int y = 2 * i + r - P;
                 __m512 e0 = _mm512_setzero_ps(), o0 = e0, e1 = e0, o1 = e0;
                 if (y >= 0 && y < s->height) {
                     const float *row = channel + (size_t)y * W;
-                    __m512 v0 = _mm512_maskz_loadu_ps(m0, row + c0), v1 = _mm512_maskz_loadu_ps(m1, row + c0 + 16);
-                    __m512 w0 = _mm512_maskz_loadu_ps(m2, row + c0 + 2), w1 = _mm512_maskz_loadu_ps(m3, row + c0 + 18);
+                    __m512 v0 = _mm512_maskz_loadu_ps(m0, row + c0),
+                           v1 = _mm512_maskz_loadu_ps(m1, row + c0 + 16);
+                    __m512 w0 = _mm512_maskz_loadu_ps(m2, row + c0 + 2),
+                           w1 = _mm512_maskz_loadu_ps(m3, row + c0 + 18);
                     e0 = _mm512_permutex2var_ps(v0, even, v1); /* columns c0 + 2l */
                     o0 = _mm512_permutex2var_ps(v0, odd, v1);  /* c0 + 2l + 1 */
                     e1 = _mm512_permutex2var_ps(w0, even, w1); /* c0 + 2l + 2 */
@@ -303,10 +305,14 @@ static void transform_channel(const rn_winograd_shape *s, const float *channel, 
                 q[r][3] = _mm512_sub_ps(o0, o1);
             }
             for (int b = 0; b < 4; b++) {
-                _mm512_mask_storeu_ps(out + (size_t)(0 + b) * xi_stride + j0, lanes, _mm512_sub_ps(q[0][b], q[2][b]));
-                _mm512_mask_storeu_ps(out + (size_t)(4 + b) * xi_stride + j0, lanes, _mm512_add_ps(q[1][b], q[2][b]));
-                _mm512_mask_storeu_ps(out + (size_t)(8 + b) * xi_stride + j0, lanes, _mm512_sub_ps(q[2][b], q[1][b]));
-                _mm512_mask_storeu_ps(out + (size_t)(12 + b) * xi_stride + j0, lanes, _mm512_sub_ps(q[1][b], q[3][b]));
+                _mm512_mask_storeu_ps(out + (size_t)(0 + b) * xi_stride + j0, lanes,
+                                      _mm512_sub_ps(q[0][b], q[2][b]));
+                _mm512_mask_storeu_ps(out + (size_t)(4 + b) * xi_stride + j0, lanes,
+                                      _mm512_add_ps(q[1][b], q[2][b]));
+                _mm512_mask_storeu_ps(out + (size_t)(8 + b) * xi_stride + j0, lanes,
+                                      _mm512_sub_ps(q[2][b], q[1][b]));
+                _mm512_mask_storeu_ps(out + (size_t)(12 + b) * xi_stride + j0, lanes,
+                                      _mm512_sub_ps(q[1][b], q[3][b]));
             }
         }
     }
@@ -325,7 +331,8 @@ static void untransform_tiles(const rn_winograd_shape *s, const float *M, size_t
         const float *m = M + (size_t)i * tw;
         for (int j0 = 0; j0 < whole; j0 += 16) {
             int n = whole - j0 < 16 ? whole - j0 : 16;
-            __mmask16 lanes = first_lanes(n), pixels_low = first_lanes(2 * n), pixels_high = first_lanes(2 * n - 16);
+            __mmask16 lanes = first_lanes(n), pixels_low = first_lanes(2 * n),
+                      pixels_high = first_lanes(2 * n - 16);
             __m512 r[2][4];
             for (int e = 0; e < 4; e++) {
                 __m512 m0 = _mm512_maskz_loadu_ps(lanes, m + (size_t)e * xi_stride + j0);
@@ -338,7 +345,8 @@ static void untransform_tiles(const rn_winograd_shape *s, const float *M, size_t
             for (int a = 0; a < 2; a++) {
                 __m512 left = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(r[a][0], r[a][1]), r[a][2]), b);
                 __m512 right = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(r[a][1], r[a][2]), r[a][3]), b);
-                __m512 lo = _mm512_permutex2var_ps(left, low, right), hi = _mm512_permutex2var_ps(left, high, right);
+                __m512 lo = _mm512_permutex2var_ps(left, low, right),
+                       hi = _mm512_permutex2var_ps(left, high, right);
                 float *row = y + (size_t)(2 * i + a) * W + 2 * j0;
                 if (accumulate) {
                     lo = _mm512_add_ps(lo, _mm512_maskz_loadu_ps(pixels_low, row));
@@ -407,7 +415,8 @@ static void transform_gradient(const rn_winograd_shape *s, const float *channel,
             float d[2][2], h[4][2];
             for (int r = 0; r < 2; r++)
                 for (int c = 0; c < 2; c++)
-                    d[r][c] = 2 * i + r < H && 2 * j + c < W ? channel[(size_t)(2 * i + r) * W + 2 * j + c] : 0.0f;
+                    d[r][c] =
+                        2 * i + r < H && 2 * j + c < W ? channel[(size_t)(2 * i + r) * W + 2 * j + c] : 0.0f;
             for (int c = 0; c < 2; c++) {
                 h[0][c] = d[0][c];
                 h[1][c] = d[0][c] + d[1][c];
@@ -472,8 +481,8 @@ void rn_winograd_convolve(const rn_winograd_shape *s, const float *x, const floa
  * the 36 C_in C_out of dW = dY col^T.  The rows of V_xi and Q_xi are long
  * (the tiles) and the GEMM packs both: as V_xi Q_xi^T the larger Q is packed
  * by register transposes, the smaller V by the strided copy. */
-void rn_winograd_weight_sums(const rn_winograd_shape *s, const float *x, const float *dy, float *P, int images,
-                             float *scratch)
+void rn_winograd_weight_sums(const rn_winograd_shape *s, const float *x, const float *dy, float *P,
+                             int images, float *scratch)
 {
     int C_in = s->in_channels, C_out = s->out_channels;
     size_t T = tiles_of(s), columns = T * images;
@@ -489,8 +498,8 @@ void rn_winograd_weight_sums(const rn_winograd_shape *s, const float *x, const f
                                q_stride);
     }
     for (int xi = 0; xi < XI; xi++)
-        rn_gemm(false, true, C_in, C_out, (int)columns, 1.0f, V + xi * v_stride, (int)columns, Q + xi * q_stride,
-                (int)columns, 1.0f, P + (size_t)xi * C_in * C_out, C_out);
+        rn_gemm(false, true, C_in, C_out, (int)columns, 1.0f, V + xi * v_stride, (int)columns,
+                Q + xi * q_stride, (int)columns, 1.0f, P + (size_t)xi * C_in * C_out, C_out);
 }
 
 /* dw[o][c] += G^T P_oc G for every pair: G^T combines the rows of the 4 x 4
