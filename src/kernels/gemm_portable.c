@@ -252,19 +252,24 @@ static inline void transpose_16x16(vfloat rows[16])
               (vint){8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31});
 }
 
-/* The first depth - depth % 16 steps of a full transposed B panel, in 16 x 16
- * blocks through registers.  Element by element the packing stores about one
- * float per cycle, which is as slow as the multiplication it feeds when B is
- * a convolution's im2col matrix (see the measurements in docs/kernels.md). */
+/* The first depth - depth % 16 steps of a transposed B panel, in 16 x 16
+ * blocks through registers; a ragged last panel too, with zero rows (LeNet-5's
+ * conv2 weight gradient has 150 = 4 x 32 + 22 columns: 0.69 -> 0.63 ms).
+ * Element by element the packing stores about one float per cycle, which is
+ * as slow as the multiplication it feeds when B is a convolution's im2col
+ * matrix (see the measurements in docs/kernels.md). */
 static int pack_b_transposed_blocks(const float *B, int ldb, const int *b_rows, int p0, int depth, int j0,
-                                    float *panel)
+                                    int cols, float *panel)
 {
     int k0 = 0;
     for (; k0 + 16 <= depth; k0 += 16)
         for (int half = 0; half < NR / 16; half++) {
             vfloat rows[16];
-            for (int i = 0; i < 16; i++)
-                rows[i] = *(const vfloat_unaligned *)(b_row(B, ldb, b_rows, j0 + half * 16 + i) + p0 + k0);
+            for (int i = 0; i < 16; i++) /* the columns past `cols` are zeros */
+                rows[i] =
+                    half * 16 + i < cols
+                        ? *(const vfloat_unaligned *)(b_row(B, ldb, b_rows, j0 + half * 16 + i) + p0 + k0)
+                        : (vfloat){0};
             transpose_16x16(rows);
             for (int k = 0; k < 16; k++)
                 *(vfloat_unaligned *)(panel + (size_t)(k0 + k) * NR + half * 16) = rows[k];
@@ -281,7 +286,7 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, const int *b
     if (transpose_b) {
         int done = 0;
 #if VEC_BYTES == 64
-        if (cols == NR) done = pack_b_transposed_blocks(B, ldb, b_rows, p0, depth, j0, panel);
+        done = pack_b_transposed_blocks(B, ldb, b_rows, p0, depth, j0, cols, panel);
 #endif
         panel += (size_t)done * NR;
         p0 += done;
