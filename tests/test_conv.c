@@ -152,7 +152,14 @@ static const conv_case conv_cases[] = {
     /* many filters, small patches: the weight gradient is computed as dW^T */
     {2, 1, 6, 7, 32, 3, 3, 1, 1, 1, 1, 0},
     {2, 2, 5, 5, 64, 2, 2, 1, 0, 1, 2, 0},
-    /* stride 1, no padding, output rows of 16 or more: the plain layout, not the wide one */
+    /* 3 x 3, stride 1, 16 channels or more: Winograd F(2x2, 3x3) for forward and input gradient,
+     * with odd output sizes (tiles sticking out) and padding 0, 1, 2 */
+    {2, 16, 7, 9, 16, 3, 3, 1, 0, 1, 1, 0},
+    {2, 17, 6, 5, 20, 3, 3, 1, 1, 1, 1, 0},
+    {1, 16, 5, 6, 18, 3, 3, 1, 2, 1, 1, 0},
+    {3, 32, 12, 12, 64, 3, 3, 1, 0, 1, 1, 0},
+    {1, 16, 5, 37, 16, 3, 3, 1, 1, 1, 1, 0}, /* rows of 19 tiles: two blocks of 16 */
+    /* stride 1, no padding, output rows of 16 or more (LeNet-like sizes are above) */
     {2, 3, 20, 19, 5, 3, 3, 1, 0, 1, 1, 0},
     {2, 4, 21, 20, 4, 3, 3, 1, 0, 2, 2, 0},
 };
@@ -490,6 +497,61 @@ static void max_pool_nan_and_ties(void **state)
     assert_true(arg[0] == 6 && arg[3] == 6);
 }
 
+/* The 2 x 2 stride 2 fast path (vector blocks of 16 outputs) against a scalar
+ * loop with the same rules, on odd sizes (rows of 1, 5, 14, 16, 17 and 33
+ * outputs: partial, whole and several blocks), values from {0, 1, 2} so that
+ * most windows have ties, and a few NaNs.  Backward: dx += dy at the argmax,
+ * on top of nonzero dx. */
+static void max_pool_fast_path_matches_loops(void **state)
+{
+    (void)state;
+    static const int cases[][4] = {
+        /* B C H W */
+        {1, 1, 2, 2}, {2, 3, 7, 11}, {1, 2, 28, 28}, {2, 1, 5, 33}, {1, 1, 3, 35}, {1, 2, 9, 67},
+    };
+    rn_rng rng;
+    rn_rng_seed(&rng, 11);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        rn_pool2d_geometry g;
+        const int *k = cases[c];
+        assert_int_equal(rn_pool2d_geometry_square(&g, k[0], k[1], k[2], k[3], 2, 2, 0), RN_OK);
+        size_t n_x = (size_t)g.batch * g.channels * g.in_height * g.in_width;
+        size_t n_y = (size_t)g.batch * g.channels * g.out_height * g.out_width;
+        float *x = random_floats(&rng, n_x), *dy = random_floats(&rng, n_y), *dx = random_floats(&rng, n_x);
+        float *y = malloc(sizeof(float) * n_y);
+        int32_t *argmax = malloc(sizeof(int32_t) * n_y);
+        double *rdx = zeros(n_x);
+        for (size_t i = 0; i < n_x; i++) {
+            x[i] = floorf(1.5f * (x[i] + 1.0f)); /* 0, 1 or 2 */
+            if (i % 23 == 5) x[i] = NAN;
+            rdx[i] = dx[i];
+        }
+        rn_max_pool2d_forward(&g, x, y, argmax);
+        rn_max_pool2d_backward(&g, dy, argmax, dx);
+        int plane_in = g.in_height * g.in_width;
+        for (int p = 0; p < g.batch * g.channels; p++)
+            for (int i = 0; i < g.out_height; i++)
+                for (int j = 0; j < g.out_width; j++) {
+                    const float *plane = x + (size_t)p * plane_in;
+                    int at = 2 * i * g.in_width + 2 * j;
+                    int candidates[3] = {at + 1, at + g.in_width, at + g.in_width + 1};
+                    for (int q = 0; q < 3; q++) {
+                        float value = plane[candidates[q]], best = plane[at];
+                        if (value > best || (isnan(value) && !isnan(best))) at = candidates[q];
+                    }
+                    size_t out = ((size_t)p * g.out_height + i) * g.out_width + j;
+                    assert_int_equal(argmax[out], at);
+                    if (isnan(plane[at]))
+                        assert_true(isnan(y[out]));
+                    else
+                        assert_true(y[out] == plane[at]);
+                    rdx[(size_t)p * plane_in + at] += dy[out];
+                }
+        assert_close("maxpool 2x2 dx", dx, rdx, n_x);
+        free(x), free(dy), free(dx), free(y), free(argmax), free(rdx);
+    }
+}
+
 static void global_average_pool(void **state)
 {
     (void)state;
@@ -516,6 +578,7 @@ int main(void)
         cmocka_unit_test(backward_passes_match_finite_differences),
         cmocka_unit_test(pooling_matches_direct_loops),
         cmocka_unit_test(max_pool_nan_and_ties),
+        cmocka_unit_test(max_pool_fast_path_matches_loops),
         cmocka_unit_test(global_average_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

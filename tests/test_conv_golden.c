@@ -51,6 +51,14 @@ static rn_var *l_global(rn_tape *t, rn_var **in)
 {
     return rn_global_avg_pool2d(t, in[0]);
 }
+static rn_var *l_winograd(rn_tape *t, rn_var **in)
+{
+    return rn_conv2d(t, in[0], in[1], in[2], &(rn_conv_options){.padding = {1, 1}});
+}
+static rn_var *l_maxpool2(rn_tape *t, rn_var **in)
+{
+    return rn_max_pool2d(t, in[0], 2, 2, 0);
+}
 
 /* Runs PREFIX's layer on variables PREFIX_in0.., seeds PREFIX_dy and compares
  * PREFIX_y and every PREFIX_d<i>. */
@@ -86,6 +94,8 @@ static void golden_layers(void **state)
     check_layer(g, "maxpool", l_maxpool, 1);
     check_layer(g, "avgpool", l_avgpool, 1);
     check_layer(g, "global", l_global, 1);
+    check_layer(g, "winograd", l_winograd, 3);
+    check_layer(g, "maxpool2", l_maxpool2, 1);
     golden_free(g);
 }
 

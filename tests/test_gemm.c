@@ -169,6 +169,79 @@ static void beta_zero_ignores_nan(void **state)
     assert_true(D[0] == 2.0f && D[3] == 8.0f);
 }
 
+/* rn_gemm_portable_rows with the rows of B moved apart and in reverse order,
+ * so that only the offsets find them: must equal the plain product. */
+static void gemm_by_row_offsets(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+                                const float *B, int ldb, float beta, float *C, int ldc)
+{
+    int rows = tb ? N : K, cols = tb ? K : N;
+    size_t stride = (size_t)cols + 5;
+    float *moved = malloc(sizeof(float) * (stride * rows + 1));
+    int *offsets = malloc(sizeof(int) * (size_t)rows);
+    assert_non_null(moved);
+    assert_non_null(offsets);
+    for (int r = 0; r < rows; r++) {
+        offsets[r] = (int)((size_t)(rows - 1 - r) * stride);
+        memcpy(moved + offsets[r], B + (size_t)r * ldb, sizeof(float) * (size_t)cols);
+    }
+    rn_gemm_portable_rows(ta, tb, M, N, K, alpha, A, lda, moved, offsets, beta, C, ldc);
+    free(moved);
+    free(offsets);
+}
+
+static void row_offsets_all_transposes_and_sizes(void **state)
+{
+    (void)state;
+    all_cases(gemm_by_row_offsets);
+    check_gemm(gemm_by_row_offsets, false, true, 6, 25, 7840, 1.0f, 1.0f, 0, false); /* dot products */
+    check_gemm(gemm_by_row_offsets, false, true, 13, 37, 2001, 0.5f, 0.0f, 5, true);
+    check_gemm(gemm_by_row_offsets, false, false, 64, 700, 288, 1.0f, 0.0f, 0, false); /* B read directly */
+    check_gemm(gemm_by_row_offsets, false, false, 200, 90, 40, 1.0f, 0.5f, 1, false);  /* B packed */
+    check_gemm(gemm_by_row_offsets, false, true, 64, 288, 600, 1.0f, 1.0f, 0, false);
+}
+
+/* The convolution's use: overlapping rows, each the same image shifted by one
+ * tap (c, u, v) of a 3 x 3 kernel over 5 channels of 9 x 11 pixels, and the
+ * rows (K = 45 taps) x (N = 7 x 11 pixels) product and its transpose. */
+static void overlapping_row_offsets(void **state)
+{
+    (void)state;
+    enum { C = 5, H = 9, W = 11, KH = 3, KW = 3, TAPS = C * KH * KW, PIXELS = (H - KH + 1) * W, M = 7 };
+    rn_rng rng;
+    rn_rng_seed(&rng, 5);
+    float image[C * H * W + KW - 1], A[M * TAPS], A_long[M * PIXELS], C_fwd[M * PIXELS], C_dw[M * TAPS];
+    int offsets[TAPS];
+    fill_uniform(&rng, image, sizeof image / sizeof image[0]);
+    fill_uniform(&rng, A, M * TAPS);
+    fill_uniform(&rng, A_long, M * PIXELS);
+    for (int c = 0, t = 0; c < C; c++)
+        for (int u = 0; u < KH; u++)
+            for (int v = 0; v < KW; v++, t++)
+                offsets[t] = (c * H + u) * W + v;
+    for (int threads = 1; threads <= 2; threads++) {
+        rn_set_threads(threads);
+        rn_gemm_portable_rows(false, false, M, PIXELS, TAPS, 1.0f, A, TAPS, image, offsets, 0.0f, C_fwd,
+                              PIXELS);
+        rn_gemm_portable_rows(false, true, M, TAPS, PIXELS, 1.0f, A_long, PIXELS, image, offsets, 0.0f, C_dw,
+                              TAPS);
+        for (int i = 0; i < M; i++) {
+            for (int p = 0; p < PIXELS; p++) {
+                double want = 0;
+                for (int t = 0; t < TAPS; t++)
+                    want += (double)A[i * TAPS + t] * image[offsets[t] + p];
+                assert_float_equal(C_fwd[i * PIXELS + p], want, 1e-5 * (1 + fabs(want)));
+            }
+            for (int t = 0; t < TAPS; t++) {
+                double want = 0;
+                for (int p = 0; p < PIXELS; p++)
+                    want += (double)A_long[i * PIXELS + p] * image[offsets[t] + p];
+                assert_float_equal(C_dw[i * TAPS + t], want, 1e-4 * (1 + fabs(want)));
+            }
+        }
+    }
+    rn_set_threads(1);
+}
+
 /* A known product, by hand: [1 2; 3 4] [5 6; 7 8] = [19 22; 43 50]. */
 static void known_product(void **state)
 {
@@ -192,6 +265,8 @@ int main(void)
         cmocka_unit_test(long_dot_products),
         cmocka_unit_test(transposed_b_blocks),
         cmocka_unit_test(beta_zero_ignores_nan),
+        cmocka_unit_test(row_offsets_all_transposes_and_sizes),
+        cmocka_unit_test(overlapping_row_offsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

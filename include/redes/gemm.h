@@ -24,6 +24,15 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
                       const float *A, int lda, const float *B, int ldb, float beta, float *C,
                       int ldc);
 
+/* The portable product with B given row by row: row r of the stored B (r < K
+ * when B is not transposed, r < N when it is) starts at B + b_rows[r] (rows
+ * may overlap).  This is an implicit GEMM: a stride-1 convolution reads its
+ * im2col matrix straight from the (padded) image, each row being the image
+ * shifted by one kernel tap (see conv.c), instead of copying it out. */
+void rn_gemm_portable_rows(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
+                           const float *A, int lda, const float *B, const int *b_rows, float beta, float *C,
+                           int ldc);
+
 /* "openblas", or "portable" (with the reason when OpenBLAS is linked but not used). */
 const char *rn_gemm_backend(void);
 

@@ -27,11 +27,66 @@
 
 #include <string.h>
 
+#include "kernels/winograd.h"
 #include "redes/gemm.h"
 #include "redes/parallel.h"
 
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+
+/* ----------------------------------------------------------------- short rows */
+
+/* The layout changes copy rows of 10-30 floats (LeNet-5: 10 and 14).  The
+ * compiler's vector loops need 16 (AVX-512) and leave such rows to scalar
+ * epilogues; with AVX-512 masks one row is one or two vector operations.
+ * (LeNet-5's gather of dy into the wide layout, its scatter of Y' into y
+ * and the crop of the input gradient were 10-13% of its training step.) */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+static inline __mmask16 row_lanes(int n)
+{
+    return (__mmask16)(n >= 16 ? 0xffffu : n <= 0 ? 0u : (1u << n) - 1);
+}
+
+/* dst[0 .. n) = src[0 .. n), then zeros up to dst[length) (length >= n). */
+static inline void copy_row_padded(float *dst, const float *src, int n, int length)
+{
+    for (int j = 0; j < length; j += 16)
+        _mm512_mask_storeu_ps(dst + j, row_lanes(length - j),
+                              _mm512_maskz_loadu_ps(row_lanes(n - j), src + j));
+}
+
+/* dst[j] = src[j] + b, or dst[j] += src[j] + b, for j < n. */
+static inline void put_row(float *dst, const float *src, int n, float b, bool accumulate)
+{
+    __m512 bias = _mm512_set1_ps(b);
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 lanes = row_lanes(n - j);
+        __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(lanes, src + j), bias);
+        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(lanes, dst + j));
+        _mm512_mask_storeu_ps(dst + j, lanes, v);
+    }
+}
+#else
+static inline void copy_row_padded(float *restrict dst, const float *restrict src, int n, int length)
+{
+    for (int j = 0; j < n; j++)
+        dst[j] = src[j];
+    for (int j = n; j < length; j++)
+        dst[j] = 0.0f;
+}
+
+static inline void put_row(float *restrict dst, const float *restrict src, int n, float b, bool accumulate)
+{
+    if (accumulate)
+        for (int j = 0; j < n; j++)
+            dst[j] += src[j] + b;
+    else
+        for (int j = 0; j < n; j++)
+            dst[j] = src[j] + b;
+}
 #endif
 
 /* ----------------------------------------------------------------- geometry */
@@ -163,18 +218,15 @@ size_t rn_conv2d_weight_count(const rn_conv2d_geometry *g)
  * MNIST net's conv2).  Pieces of the last rows run past the plane by
  * (K_w - 1) D_w floats into the next channel or a zero tail: only the thrown-
  * away columns see those values, and their output gradients are zero. */
-/* Unpadded layers with output rows of 16 floats or more (one AVX-512 vector)
- * keep the plain layout: their im2col rows are already long vector copies, so
- * the wide layout saves little copying and costs (K_w - 1) D_w / W_out more
- * GEMM columns (MNIST net's conv2: CPU ms of forward + backward, batch 64,
- * 1 thread, median of 6 alternating runs, 58 wide -> 50 plain).  With padding
- * the wide layout still wins (LeNet-5's conv1: 1.4 vs 1.7 ms). */
-enum { WIDE_MAX_UNPADDED_WIDTH = 16 };
-
+/* With the implicit GEMM (below) the forward pass and the weight gradient
+ * read the im2col rows straight from the padded image, so every stride-1
+ * layer uses the wide layout.  (With im2col copies the MNIST net's conv2,
+ * unpadded with rows of 24, had been faster in the plain layout; implicit,
+ * one thread, batch 64, ms: forward 13.7 -> 12.7, weight gradient
+ * 16.5 -> 14.7, input gradient 12.7 -> 14.1 (8% more columns).) */
 static bool is_wide(const rn_conv2d_geometry *g)
 {
-    return g->stride_height == 1 && g->stride_width == 1 &&
-           (g->pad_height > 0 || g->pad_width > 0 || g->out_width < WIDE_MAX_UNPADDED_WIDTH);
+    return g->stride_height == 1 && g->stride_width == 1;
 }
 
 /* Columns per output row in the GEMM layout. */
@@ -208,11 +260,68 @@ typedef struct plan {
     size_t per_thread; /* floats of workspace per thread */
 } plan;
 
-/* A chunk's col and Y', a partial dW and dbias, and a padded image. */
+/* The wide layout's table of tap offsets (one int per row of col_g), kept
+ * in the workspace: an int takes the room of a float. */
+static size_t tap_table_floats(const rn_conv2d_geometry *g)
+{
+    return is_wide(g) ? (size_t)g->in_channels / g->groups * g->kernel_height * g->kernel_width : 0;
+}
+
+/* Winograd's F(2 x 2, 3 x 3) (winograd.h) for the forward and input-gradient
+ * passes of 3 x 3, stride-1 layers: 2.25 times fewer multiply-adds.  Only
+ * with at least WINOGRAD_MIN_CHANNELS channels on both sides: its 16 GEMMs
+ * have C_in (forward) or C_out (input gradient) as their depth, and the
+ * transforms cost per channel what im2col does.  Measured on the MNIST net's
+ * conv2 (32 -> 64, 26 x 26, batch 64, one thread, CPU ms): see the commit. */
+enum { WINOGRAD_MIN_CHANNELS = 16 };
+
+static bool use_winograd(const rn_conv2d_geometry *g)
+{
+    return g->kernel_height == 3 && g->kernel_width == 3 && g->stride_height == 1 && g->stride_width == 1 &&
+           g->dilation_height == 1 && g->dilation_width == 1 && g->groups == 1 &&
+           g->pad_height == g->pad_width && g->pad_height <= 2 && g->in_channels >= WINOGRAD_MIN_CHANNELS &&
+           g->out_channels >= WINOGRAD_MIN_CHANNELS;
+}
+
+/* The forward pass's Winograd shape, and the input gradient's: a convolution
+ * of dy (C_out channels, H_out x W_out) with padding 2 - P back to x's size. */
+static rn_winograd_shape winograd_forward_shape(const rn_conv2d_geometry *g)
+{
+    return rn_winograd_shape_of(g->in_channels, g->out_channels, g->in_height, g->in_width, g->pad_height);
+}
+static rn_winograd_shape winograd_adjoint_shape(const rn_conv2d_geometry *g)
+{
+    return rn_winograd_shape_of(g->out_channels, g->in_channels, g->out_height, g->out_width,
+                                2 - g->pad_height);
+}
+
+/* Workspace shared by the threads, after their slices: the transformed weights. */
+static size_t shared_floats(const rn_conv2d_geometry *g)
+{
+    if (!use_winograd(g)) return 0;
+    rn_winograd_shape shape = winograd_forward_shape(g);
+    return rn_winograd_weight_floats(&shape);
+}
+
+static size_t max_size(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+/* A chunk's col and Y', a partial dW and dbias, a padded image and the tap
+ * table; or Winograd's scratch for the chunk if that is more. */
 static size_t per_thread_floats(const rn_conv2d_geometry *g, int chunk_images)
 {
-    return per_image_floats(g) * (size_t)chunk_images + rn_conv2d_weight_count(g) + (size_t)g->out_channels +
-           padded_floats(g);
+    size_t floats = per_image_floats(g) * (size_t)chunk_images + rn_conv2d_weight_count(g) +
+                    (size_t)g->out_channels + padded_floats(g) + tap_table_floats(g);
+    if (use_winograd(g)) {
+        rn_winograd_shape forward = winograd_forward_shape(g), adjoint = winograd_adjoint_shape(g);
+        /* the weight gradient's scratch and its per-thread sums: P and the bias */
+        floats = max_size(floats, rn_winograd_scratch_floats(&forward, chunk_images) +
+                                      rn_winograd_weight_floats(&forward) + (size_t)g->out_channels);
+        floats = max_size(floats, rn_winograd_scratch_floats(&adjoint, chunk_images));
+    }
+    return floats;
 }
 
 /* The plan for an unlimited workspace: every thread gets at least one chunk. */
@@ -234,7 +343,7 @@ static plan ideal_plan(const rn_conv2d_geometry *g)
 size_t rn_conv2d_workspace_floats(const rn_conv2d_geometry *g)
 {
     plan p = ideal_plan(g);
-    return p.per_thread * (size_t)p.threads;
+    return p.per_thread * (size_t)p.threads + shared_floats(g);
 }
 
 size_t rn_conv_transpose2d_workspace_floats(const rn_conv2d_geometry *t)
@@ -249,6 +358,8 @@ static rn_status make_plan(const rn_conv2d_geometry *g, const char *what, const 
 {
     *p = ideal_plan(g);
     if (!workspace) workspace_floats = 0;
+    size_t shared = shared_floats(g);
+    workspace_floats = workspace_floats > shared ? workspace_floats - shared : 0;
     while (p->threads > 1 && p->per_thread * (size_t)p->threads > workspace_floats) {
         p->threads--;
         p->per_thread = per_thread_floats(g, p->chunk_images);
@@ -260,7 +371,7 @@ static rn_status make_plan(const rn_conv2d_geometry *g, const char *what, const 
     if (p->per_thread > workspace_floats)
         return rn_error(RN_ERR_ARGUMENT,
                         "%s: workspace of %zu floats is smaller than the %zu one image needs", what,
-                        workspace_floats, p->per_thread);
+                        workspace_floats + shared, p->per_thread + shared);
     return RN_OK;
 }
 
@@ -381,6 +492,7 @@ typedef struct chunk {
     float *col, *out;  /* views into the workspace */
     const float *dy;   /* the output gradient in GEMM layout: out, or dy itself (see in_place) */
     float *padded;     /* the wide layout's padded image (after the partial sums) */
+    int *taps;         /* the wide layout's tap offsets: row q of col_g is padded + taps[q] (+ group) */
 } chunk;
 
 static chunk chunk_at(const rn_conv2d_geometry *g, int b0, int n_b, float *workspace, size_t padded_offset)
@@ -397,6 +509,7 @@ static chunk chunk_at(const rn_conv2d_geometry *g, int b0, int n_b, float *works
     c.out = workspace + (size_t)c.patch * g->groups * c.columns;
     c.dy = c.out;
     c.padded = workspace + padded_offset;
+    c.taps = (int *)(c.padded + padded_floats(g));
     return c;
 }
 
@@ -409,15 +522,26 @@ static size_t out_image_floats(const rn_conv2d_geometry *g)
     return (size_t)g->out_channels * g->out_height * g->out_width;
 }
 
-/* The wide layout's padded copy of one image (C_in, H + 2P_h, W_p) and its zero tail. */
+/* The wide layout's padded copy of one image (C_in, H + 2P_h, W_p) and its
+ * zero tail; only the border is cleared (without padding: only the tail). */
 static void pad_image(const rn_conv2d_geometry *g, const float *image, float *padded)
 {
     int Hp = g->in_height + 2 * g->pad_height, Wp = g->in_width + 2 * g->pad_width;
-    memset(padded, 0, sizeof(float) * padded_floats(g));
-    for (int c = 0; c < g->in_channels; c++)
-        for (int y = 0; y < g->in_height; y++)
-            memcpy(padded + ((size_t)c * Hp + y + g->pad_height) * Wp + g->pad_width,
-                   image + ((size_t)c * g->in_height + y) * g->in_width, sizeof(float) * (size_t)g->in_width);
+    size_t border_rows = (size_t)g->pad_height * Wp;
+    for (int c = 0; c < g->in_channels; c++) {
+        float *plane = padded + (size_t)c * Hp * Wp;
+        memset(plane, 0, sizeof(float) * border_rows);
+        memset(plane + (size_t)(Hp - g->pad_height) * Wp, 0, sizeof(float) * border_rows);
+        for (int y = 0; y < g->in_height; y++) {
+            float *row = plane + (size_t)(y + g->pad_height) * Wp;
+            const float *src = image + ((size_t)c * g->in_height + y) * g->in_width;
+            for (int x = 0; x < g->pad_width; x++)
+                row[x] = 0.0f;
+            copy_row_padded(row + g->pad_width, src, g->in_width, Wp - g->pad_width); /* and the right pad */
+        }
+    }
+    size_t image_floats = (size_t)g->in_channels * Hp * Wp;
+    memset(padded + image_floats, 0, sizeof(float) * (padded_floats(g) - image_floats));
 }
 
 /* Where the piece of tap (c, u, v) starts in the padded image. */
@@ -425,6 +549,23 @@ static size_t tap_offset(const rn_conv2d_geometry *g, int c, int u, int v)
 {
     int Hp = g->in_height + 2 * g->pad_height, Wp = g->in_width + 2 * g->pad_width;
     return ((size_t)c * Hp + (size_t)u * g->dilation_height) * Wp + (size_t)v * g->dilation_width;
+}
+
+/* taps[q] = where row q = (c, u, v) of col_g starts in a group's padded image. */
+static void fill_tap_table(const rn_conv2d_geometry *g, int *taps)
+{
+    int q = 0;
+    for (int ch = 0; ch < g->in_channels / g->groups; ch++)
+        for (int u = 0; u < g->kernel_height; u++)
+            for (int v = 0; v < g->kernel_width; v++)
+                taps[q++] = (int)tap_offset(g, ch, u, v);
+}
+
+/* Where group `group`'s channels start in the padded image. */
+static const float *group_image(const rn_conv2d_geometry *g, const chunk *c, int group)
+{
+    int Hp = g->in_height + 2 * g->pad_height, Wp = g->in_width + 2 * g->pad_width;
+    return c->padded + (size_t)group * (g->in_channels / g->groups) * Hp * Wp;
 }
 
 /* col <- im2col of every image of the chunk. */
@@ -466,10 +607,15 @@ static void fold_chunk(const rn_conv2d_geometry *g, const chunk *c, float *dx)
         }
         float *padded = c->padded;
         memset(padded, 0, sizeof(float) * padded_floats(g));
-        size_t tap = 0;
-        for (int ch = 0; ch < g->in_channels; ch++)
+        /* Channel innermost: consecutive taps then add into pieces a plane
+         * apart.  In col's order (v innermost) each piece starts one float
+         * after the previous one, whose stores its loads overlap
+         * misaligned, and such loads wait for the stores to retire (one
+         * thread, LeNet-5's conv2 input gradient 0.64 -> 0.61 ms). */
+        for (int v = 0; v < g->kernel_width; v++)
             for (int u = 0; u < g->kernel_height; u++)
-                for (int v = 0; v < g->kernel_width; v++, tap++) {
+                for (int ch = 0; ch < g->in_channels; ch++) {
+                    size_t tap = ((size_t)ch * g->kernel_height + u) * g->kernel_width + v;
                     float *restrict dst = padded + tap_offset(g, ch, u, v);
                     const float *restrict src = columns + tap * c->columns;
                     for (int p = 0; p < c->pixels; p++)
@@ -477,13 +623,10 @@ static void fold_chunk(const rn_conv2d_geometry *g, const chunk *c, float *dx)
                 }
         /* crop: the padding's gradient belongs to no pixel */
         for (int ch = 0; ch < g->in_channels; ch++)
-            for (int y = 0; y < g->in_height; y++) {
-                float *restrict dst = image + ((size_t)ch * g->in_height + y) * g->in_width;
-                const float *restrict src =
-                    padded + ((size_t)ch * Hp + y + g->pad_height) * Wp + g->pad_width;
-                for (int x = 0; x < g->in_width; x++)
-                    dst[x] += src[x];
-            }
+            for (int y = 0; y < g->in_height; y++)
+                put_row(image + ((size_t)ch * g->in_height + y) * g->in_width,
+                        padded + ((size_t)ch * Hp + y + g->pad_height) * Wp + g->pad_width, g->in_width, 0.0f,
+                        true);
     }
 }
 
@@ -515,14 +658,9 @@ static void gather_outputs(const rn_conv2d_geometry *g, const float *dy, chunk *
                 memcpy(dst, src, sizeof(float) * (size_t)c->pixels);
                 continue;
             }
-            for (int i = 0; i < g->out_height; i++) {
-                float *restrict d = dst + (size_t)i * c->row;
-                const float *restrict s = src + (size_t)i * g->out_width;
-                for (int j = 0; j < g->out_width; j++)
-                    d[j] = s[j];
-                for (int j = g->out_width; j < c->row; j++)
-                    d[j] = 0.0f;
-            }
+            for (int i = 0; i < g->out_height; i++)
+                copy_row_padded(dst + (size_t)i * c->row, src + (size_t)i * g->out_width, g->out_width,
+                                c->row);
         }
 }
 
@@ -534,18 +672,48 @@ static void scatter_outputs(const rn_conv2d_geometry *g, const chunk *c, const f
         for (int o = 0; o < g->out_channels; o++) {
             float b = bias ? bias[o] : 0.0f;
             for (int i = 0; i < g->out_height; i++) {
-                const float *restrict src =
+                const float *src =
                     c->out + (size_t)o * c->columns + (size_t)k * c->pixels + (size_t)i * c->row;
-                float *restrict dst = y + (size_t)(c->b0 + k) * out_image_floats(g) +
-                                      ((size_t)o * g->out_height + i) * g->out_width;
-                if (accumulate)
-                    for (int j = 0; j < g->out_width; j++)
-                        dst[j] += src[j] + b;
-                else
-                    for (int j = 0; j < g->out_width; j++)
-                        dst[j] = src[j] + b;
+                float *dst = y + (size_t)(c->b0 + k) * out_image_floats(g) +
+                             ((size_t)o * g->out_height + i) * g->out_width;
+                put_row(dst, src, g->out_width, b, accumulate);
             }
         }
+}
+
+/* Implicit GEMM, the wide layout: col_g is never written out.  Its row
+ * q = (c, u, v) for one image is the padded image read from taps[q] on, so
+ * the GEMM reads it there (rn_gemm_portable_rows) and the im2col copy, 6 to
+ * 8% of a training step of the MNIST net and 10% of LeNet-5's, is gone. */
+
+/* Y'_g[:, image k] = W_g col_g(image k) for every group and image of the chunk. */
+static void forward_implicit(const rn_conv2d_geometry *g, const float *x, const float *w, const chunk *c,
+                             float *out, float beta)
+{
+    for (int k = 0; k < c->n_b; k++) {
+        pad_image(g, x + (size_t)(c->b0 + k) * in_image_floats(g), c->padded);
+        for (int group = 0; group < g->groups; group++)
+            rn_gemm_portable_rows(false, false, c->out_per_group, c->pixels, c->patch, 1.0f,
+                                  w + (size_t)group * c->out_per_group * c->patch, c->patch,
+                                  group_image(g, c, group), c->taps, beta,
+                                  out + (size_t)group * c->out_per_group * c->columns + (size_t)k * c->pixels,
+                                  c->columns);
+    }
+}
+
+/* dW_g += dY'_g(image k) col_g(image k)^T for every group and image of the chunk. */
+static void backward_weight_implicit(const rn_conv2d_geometry *g, const float *x, const chunk *c,
+                                     float *partial_dw)
+{
+    for (int k = 0; k < c->n_b; k++) {
+        pad_image(g, x + (size_t)(c->b0 + k) * in_image_floats(g), c->padded);
+        for (int group = 0; group < g->groups; group++)
+            rn_gemm_portable_rows(false, true, c->out_per_group, c->patch, c->pixels, 1.0f,
+                                  c->dy + (size_t)group * c->out_per_group * c->columns +
+                                      (size_t)k * c->pixels,
+                                  c->columns, group_image(g, c, group), c->taps, 1.0f,
+                                  partial_dw + (size_t)group * c->out_per_group * c->patch, c->patch);
+    }
 }
 
 /* out_g = W_g col_g + beta out_g for every group, out being Y' or the output itself. */
@@ -657,19 +825,58 @@ static chunk chunk_number(const rn_conv2d_geometry *g, const plan *p, int k, flo
     return chunk_at(g, b0, n_b, workspace + p->per_thread * (size_t)rn_thread_index(), padded_offset);
 }
 
+/* The shared part of the workspace, after every thread's slice. */
+static float *shared_workspace(float *workspace, const plan *p)
+{
+    return workspace + p->per_thread * (size_t)p->threads;
+}
+
+/* y (+)= conv(x) by Winograd for the chunks, each thread in its own slice. */
+static void winograd_batch(const rn_conv2d_geometry *g, const rn_winograd_shape *shape, const float *x,
+                           const float *U, const float *bias, bool accumulate, float *y, float *workspace,
+                           const plan *p)
+{
+    size_t in_image = (size_t)shape->in_channels * shape->height * shape->width;
+    size_t out_image = (size_t)shape->out_channels * shape->out_height * shape->out_width;
+#pragma omp parallel for schedule(static) num_threads(p->threads) if (p->threads > 1)
+    for (int k = 0; k < chunk_count(g, p); k++) {
+        int b0 = k * p->chunk_images;
+        int n_b = b0 + p->chunk_images <= g->batch ? p->chunk_images : g->batch - b0;
+        rn_winograd_convolve(shape, x + b0 * in_image, U, bias, accumulate, y + b0 * out_image, n_b,
+                             workspace + p->per_thread * (size_t)rn_thread_index());
+    }
+}
+
 static void forward_batch(const rn_conv2d_geometry *g, const float *x, const float *w, const float *bias,
                           bool accumulate, float *y, float *workspace, const plan *p)
 {
+    if (use_winograd(g)) {
+        rn_winograd_shape shape = winograd_forward_shape(g);
+        float *U = shared_workspace(workspace, p);
+        rn_winograd_transform_weights(&shape, w, false, U);
+        winograd_batch(g, &shape, x, U, bias, accumulate, y, workspace, p);
+        return;
+    }
 #pragma omp parallel for schedule(static) num_threads(p->threads) if (p->threads > 1)
     for (int k = 0; k < chunk_count(g, p); k++) {
         chunk c = chunk_number(g, p, k, workspace);
-        unroll_chunk(g, x, &c);
+        bool implicit = is_wide(g);
+        if (implicit)
+            fill_tap_table(g, c.taps);
+        else
+            unroll_chunk(g, x, &c);
         if (in_place(g, &c)) {
             float *y_image = y + (size_t)c.b0 * out_image_floats(g);
-            multiply_forward(g, w, &c, y_image, accumulate ? 1.0f : 0.0f);
+            if (implicit)
+                forward_implicit(g, x, w, &c, y_image, accumulate ? 1.0f : 0.0f);
+            else
+                multiply_forward(g, w, &c, y_image, accumulate ? 1.0f : 0.0f);
             if (bias) add_bias(g, bias, y_image);
         } else {
-            multiply_forward(g, w, &c, c.out, 0.0f);
+            if (implicit)
+                forward_implicit(g, x, w, &c, c.out, 0.0f);
+            else
+                multiply_forward(g, w, &c, c.out, 0.0f);
             scatter_outputs(g, &c, bias, accumulate, y);
         }
     }
@@ -678,6 +885,13 @@ static void forward_batch(const rn_conv2d_geometry *g, const float *x, const flo
 static void backward_data_batch(const rn_conv2d_geometry *g, const float *dy, const float *w, float *dx,
                                 float *workspace, const plan *p)
 {
+    if (use_winograd(g)) { /* dx += the convolution of dy with the turned, transposed kernels */
+        rn_winograd_shape shape = winograd_adjoint_shape(g);
+        float *U = shared_workspace(workspace, p);
+        rn_winograd_transform_weights(&shape, w, true, U);
+        winograd_batch(g, &shape, dy, U, NULL, true, dx, workspace, p);
+        return;
+    }
 #pragma omp parallel for schedule(static) num_threads(p->threads) if (p->threads > 1)
     for (int k = 0; k < chunk_count(g, p); k++) {
         chunk c = chunk_number(g, p, k, workspace);
@@ -691,14 +905,63 @@ static void backward_data_batch(const rn_conv2d_geometry *g, const float *dy, co
  * chunk's col and Y' in the workspace); then the partials are added into dw
  * and dbias in thread order (deterministic for a given thread count),
  * transposing back when the partials are dW^T. */
+/* The weight gradient by Winograd (winograd.h): each thread sums its chunks'
+ * 16 C_in x C_out products P in its slice (after its scratch), and its bias
+ * sums after them while the chunk's dy is in cache; then the threads' sums
+ * are added in thread order (deterministic for a thread count) and P is
+ * transformed back into dw once. */
+static void backward_weight_winograd(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
+                                     float *dbias, float *workspace, const plan *p)
+{
+    rn_winograd_shape shape = winograd_forward_shape(g);
+    size_t sums_offset = rn_winograd_scratch_floats(&shape, p->chunk_images);
+    size_t sums = rn_winograd_weight_floats(&shape);
+    size_t in_image = in_image_floats(g), out_image = out_image_floats(g);
+    int plane = g->out_height * g->out_width;
+#pragma omp parallel num_threads(p->threads) if (p->threads > 1)
+    {
+        float *mine = workspace + p->per_thread * (size_t)rn_thread_index();
+        memset(mine + sums_offset, 0, sizeof(float) * (sums + (size_t)g->out_channels));
+        float *bias_sums = mine + sums_offset + sums;
+#pragma omp for schedule(static)
+        for (int k = 0; k < chunk_count(g, p); k++) {
+            int b0 = k * p->chunk_images;
+            int n_b = b0 + p->chunk_images <= g->batch ? p->chunk_images : g->batch - b0;
+            rn_winograd_weight_sums(&shape, x + b0 * in_image, dy + b0 * out_image, mine + sums_offset, n_b,
+                                    mine);
+            for (int b = b0; dbias && b < b0 + n_b; b++)
+                for (int o = 0; o < g->out_channels; o++)
+                    bias_sums[o] += row_sum(dy + b * out_image + (size_t)o * plane, plane);
+        }
+    }
+    float *total = workspace + sums_offset;
+    for (int t = 1; t < p->threads; t++) {
+        const float *theirs = workspace + p->per_thread * (size_t)t + sums_offset;
+        for (size_t i = 0; i < sums + (size_t)g->out_channels; i++)
+            total[i] += theirs[i];
+    }
+    rn_winograd_weight_finish(&shape, total, dw);
+    if (dbias)
+        for (int o = 0; o < g->out_channels; o++)
+            dbias[o] += total[sums + o];
+}
+
 static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
                                   float *dbias, float *workspace, const plan *p)
 {
+    if (use_winograd(g) && dw) {
+        backward_weight_winograd(g, x, dy, dw, dbias, workspace, p);
+        return;
+    }
     size_t weight_count = rn_conv2d_weight_count(g);
     size_t partial_offset = per_image_floats(g) * (size_t)p->chunk_images;
     size_t bias_offset = partial_offset + weight_count;
     chunk first = chunk_number(g, p, 0, workspace);
-    bool transposed = weight_gradient_transposed(&first);
+    /* implicit: dW_g straight from the padded image, always as dY' col^T (the
+     * table gives the rows of col, not of col^T); for narrow patches the GEMM
+     * then takes dot products of rows (gemm_portable.c) */
+    bool implicit = is_wide(g);
+    bool transposed = !implicit && weight_gradient_transposed(&first);
     int out_per_group = first.out_per_group, patch = first.patch;
 #pragma omp parallel num_threads(p->threads) if (p->threads > 1)
     {
@@ -710,8 +973,14 @@ static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, c
 #pragma omp for schedule(static)
         for (int k = 0; k < chunk_count(g, p); k++) {
             chunk c = chunk_number(g, p, k, workspace);
-            if (dw) unroll_chunk(g, x, &c);
             gather_outputs(g, dy, &c);
+            if (implicit) {
+                fill_tap_table(g, c.taps);
+                if (dw) backward_weight_implicit(g, x, &c, partial_dw);
+                multiply_backward_weight(g, &c, transposed, NULL, partial_db);
+                continue;
+            }
+            if (dw) unroll_chunk(g, x, &c);
             multiply_backward_weight(g, &c, transposed, partial_dw, partial_db);
         }
         /* implicit barrier: every partial is complete */

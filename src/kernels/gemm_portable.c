@@ -37,6 +37,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -135,6 +139,51 @@ static float *pack_reserve(pack_buffer *buffer, size_t count)
 
 /* ----------------------------------------------------------------- packing */
 
+/* Row r of the stored B (r < K when B is not transposed, r < N when it is):
+ * B + r ldb, or B + b_rows[r] when the rows are given by offsets (see
+ * rn_gemm_portable_rows in gemm.h). */
+static inline const float *b_row(const float *B, int ldb, const int *b_rows, int r)
+{
+    return b_rows ? B + b_rows[r] : B + (size_t)r * ldb;
+}
+
+#if VEC_BYTES == 64 && MR == 6
+typedef int vint16 __attribute__((vector_size(VEC_BYTES)));
+
+/* The first depth - depth % 16 steps of a plain (not transposed) A panel, 16
+ * at a time: the 6 rows' 16 floats are interleaved into 6 vectors of the
+ * panel (float e of the 96 is row e % 6 at step e / 6) by three two-row
+ * permutes and a select per vector.  One float per store, as the strided
+ * loop below does, made packing 9-16% of a convolution's weight gradient
+ * (dY' is this GEMM's A, thousands of columns long). */
+static int pack_a_rows_blocks(const float *A, int lda, int i0, int rows, int p0, int depth, float alpha,
+                              float *panel)
+{
+    const vint16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    vint16 index[MR], select[MR][3];
+    for (int m = 0; m < MR; m++) {
+        vint16 e = lane + 16 * m, step = e / MR, row = e - step * MR;
+        index[m] = (row & 1) * 16 + step; /* lane of the pair (row & ~1, row | 1) */
+        for (int pair = 0; pair < 3; pair++)
+            select[m][pair] = (row >> 1) == pair;
+    }
+    int k0 = 0;
+    for (; k0 + 16 <= depth; k0 += 16) {
+        vfloat row[MR];
+        for (int r = 0; r < MR; r++)
+            row[r] = r < rows ? alpha * *(const vfloat_unaligned *)(A + (size_t)(i0 + r) * lda + p0 + k0)
+                              : (vfloat){0};
+        for (int m = 0; m < MR; m++) {
+            vint16 mixed = ((vint16)__builtin_shuffle(row[0], row[1], index[m]) & select[m][0]) |
+                           ((vint16)__builtin_shuffle(row[2], row[3], index[m]) & select[m][1]) |
+                           ((vint16)__builtin_shuffle(row[4], row[5], index[m]) & select[m][2]);
+            *(vfloat_unaligned *)(panel + (size_t)k0 * MR + 16 * m) = (vfloat)mixed;
+        }
+    }
+    return k0;
+}
+#endif
+
 /* alpha * op(A)[i0 : i0+rows, p0 : p0+depth] into MR-row panels, each panel
  * stored k-major (MR consecutive floats per k), rows past `rows` zero. */
 static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int rows, int p0, int depth,
@@ -153,6 +202,14 @@ static void pack_a_panel(bool transpose_a, const float *A, int lda, int i0, int 
         }
         return;
     }
+    int done = 0;
+#if VEC_BYTES == 64 && MR == 6
+    done = pack_a_rows_blocks(A, lda, i0, rows, p0, depth, alpha, panel);
+    panel += (size_t)done * MR;
+    p0 += done;
+    depth -= done;
+#endif
+    (void)done;
     /* Row by row: contiguous reads along k, writes MR floats apart. */
     for (int r = 0; r < MR; r++) {
         float *dst = panel + r;
@@ -195,18 +252,24 @@ static inline void transpose_16x16(vfloat rows[16])
               (vint){8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31});
 }
 
-/* The first depth - depth % 16 steps of a full transposed B panel, in 16 x 16
- * blocks through registers.  Element by element the packing stores about one
- * float per cycle, which is as slow as the multiplication it feeds when B is
- * a convolution's im2col matrix (see the measurements in docs/kernels.md). */
-static int pack_b_transposed_blocks(const float *B, int ldb, int p0, int depth, int j0, float *panel)
+/* The first depth - depth % 16 steps of a transposed B panel, in 16 x 16
+ * blocks through registers; a ragged last panel too, with zero rows (LeNet-5's
+ * conv2 weight gradient has 150 = 4 x 32 + 22 columns: 0.69 -> 0.63 ms).
+ * Element by element the packing stores about one float per cycle, which is
+ * as slow as the multiplication it feeds when B is a convolution's im2col
+ * matrix (see the measurements in docs/kernels.md). */
+static int pack_b_transposed_blocks(const float *B, int ldb, const int *b_rows, int p0, int depth, int j0,
+                                    int cols, float *panel)
 {
     int k0 = 0;
     for (; k0 + 16 <= depth; k0 += 16)
         for (int half = 0; half < NR / 16; half++) {
             vfloat rows[16];
-            for (int i = 0; i < 16; i++)
-                rows[i] = *(const vfloat_unaligned *)(B + (size_t)(j0 + half * 16 + i) * ldb + p0 + k0);
+            for (int i = 0; i < 16; i++) /* the columns past `cols` are zeros */
+                rows[i] =
+                    half * 16 + i < cols
+                        ? *(const vfloat_unaligned *)(b_row(B, ldb, b_rows, j0 + half * 16 + i) + p0 + k0)
+                        : (vfloat){0};
             transpose_16x16(rows);
             for (int k = 0; k < 16; k++)
                 *(vfloat_unaligned *)(panel + (size_t)(k0 + k) * NR + half * 16) = rows[k];
@@ -217,13 +280,13 @@ static int pack_b_transposed_blocks(const float *B, int ldb, int p0, int depth, 
 
 /* op(B)[p0 : p0+depth, j0 : j0+cols] into one NR-column panel, k-major
  * (NR consecutive floats per k), columns past `cols` zero. */
-static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int depth, int j0, int cols,
-                         float *panel)
+static void pack_b_panel(bool transpose_b, const float *B, int ldb, const int *b_rows, int p0, int depth,
+                         int j0, int cols, float *panel)
 {
     if (transpose_b) {
         int done = 0;
 #if VEC_BYTES == 64
-        if (cols == NR) done = pack_b_transposed_blocks(B, ldb, p0, depth, j0, panel);
+        done = pack_b_transposed_blocks(B, ldb, b_rows, p0, depth, j0, cols, panel);
 #endif
         panel += (size_t)done * NR;
         p0 += done;
@@ -232,7 +295,7 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int 
         for (int c = 0; c < NR; c++) {
             float *dst = panel + c;
             if (c < cols) {
-                const float *src = B + (size_t)(j0 + c) * ldb + p0;
+                const float *src = b_row(B, ldb, b_rows, j0 + c) + p0;
                 for (int k = 0; k < depth; k++)
                     dst[(size_t)k * NR] = src[k];
             } else {
@@ -243,7 +306,7 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int 
         return;
     }
     for (int k = 0; k < depth; k++) {
-        const float *src = B + (size_t)(p0 + k) * ldb + j0;
+        const float *src = b_row(B, ldb, b_rows, p0 + k) + j0;
         float *dst = panel + (size_t)k * NR;
         int c = 0;
         for (; c < cols; c++)
@@ -256,9 +319,12 @@ static void pack_b_panel(bool transpose_b, const float *B, int ldb, int p0, int 
 /* ----------------------------------------------------------------- micro-kernel */
 
 /* tile[MR][NR] = sum over k < depth of a[k][r] * b[k][c]: a packed, b either
- * packed (b_stride = NR) or B itself when its rows are long enough (b_stride = ldb). */
-static inline void micro_kernel(int depth, const float *restrict a, const float *restrict b, size_t b_stride,
-                                vfloat tile[MR][NV])
+ * packed (b_stride = NR) or B itself when its rows are long enough (b_stride =
+ * ldb, or row k at b + b_rows[k] when b_rows is not NULL; the callers pass a
+ * constant NULL or not, and inlining makes two loops without a test). */
+static inline __attribute__((always_inline)) void micro_kernel(int depth, const float *restrict a,
+                                                               const float *restrict b, size_t b_stride,
+                                                               const int *b_rows, vfloat tile[MR][NV])
 {
     vfloat acc[MR][NV];
 #pragma GCC unroll 16
@@ -267,7 +333,8 @@ static inline void micro_kernel(int depth, const float *restrict a, const float 
         for (int v = 0; v < NV; v++)
             acc[r][v] = (vfloat){0};
     for (int k = 0; k < depth; k++) {
-        const vfloat_unaligned *bk = (const vfloat_unaligned *)(b + (size_t)k * b_stride);
+        const vfloat_unaligned *bk =
+            (const vfloat_unaligned *)(b_rows ? b + b_rows[k] : b + (size_t)k * b_stride);
         vfloat b0 = bk[0], b1 = bk[1];
         const float *ak = a + (size_t)k * MR;
 #pragma GCC unroll 16
@@ -301,10 +368,30 @@ static void store_tile(vfloat tile[MR][NV], int rows, int cols, float beta, floa
         }
         return;
     }
+    /* A ragged tile: whole vectors where the columns allow (a tile of 16 of
+     * 32 columns is one vector per row), then the rest: with AVX-512 one
+     * masked vector (LeNet-5's rows of 140, 120 and 84 columns end in 12, 24
+     * and 20: the float-by-float tail made storing 4% of its step), else
+     * single floats.  beta == 0 still never reads C. */
     for (int r = 0; r < rows; r++) {
         const float *t = (const float *)tile[r];
         float *c = C + (size_t)r * ldc;
-        for (int j = 0; j < cols; j++)
+        int j = 0, v = 0;
+        for (; v < NV && j + VL <= cols; v++, j += VL) {
+            vfloat_unaligned *cv = (vfloat_unaligned *)(c + j);
+            *cv = beta == 0.0f ? tile[r][v] : tile[r][v] + beta * *cv;
+        }
+#if VEC_BYTES == 64
+        if (j < cols) {
+            __mmask16 lanes = (__mmask16)((1u << (cols - j)) - 1);
+            __m512 value = (__m512)tile[r][v];
+            if (beta != 0.0f)
+                value = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(lanes, c + j), value);
+            _mm512_mask_storeu_ps(c + j, lanes, value);
+            continue;
+        }
+#endif
+        for (; j < cols; j++)
             c[j] = beta == 0.0f ? t[j] : t[j] + beta * c[j];
     }
 }
@@ -332,7 +419,8 @@ static void scale_c(int M, int N, float beta, float *C, int ldc)
 /* The naive triple loop, for when the scratch buffers cannot be allocated:
  * slower, but a GEMM has no way to report failure. */
 static void gemm_unpacked(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
-                          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+                          const float *A, int lda, const float *B, int ldb, const int *b_rows, float beta,
+                          float *C, int ldc)
 {
     scale_c(M, N, beta, C, ldc);
     for (int i = 0; i < M; i++) {
@@ -340,7 +428,7 @@ static void gemm_unpacked(bool transpose_a, bool transpose_b, int M, int N, int 
         for (int k = 0; k < K; k++) {
             float a = alpha * (transpose_a ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]);
             for (int j = 0; j < N; j++)
-                c[j] += a * (transpose_b ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j]);
+                c[j] += a * (transpose_b ? b_row(B, ldb, b_rows, j)[k] : b_row(B, ldb, b_rows, k)[j]);
         }
     }
 }
@@ -348,7 +436,7 @@ static void gemm_unpacked(bool transpose_a, bool transpose_b, int M, int N, int 
 /* The blocked product on one thread: C[M x N] = alpha op(A) op(B) + beta C,
  * with this thread's packing buffers. */
 static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
-                        int lda, const float *B, int ldb, float beta, float *C, int ldc)
+                        int lda, const float *B, int ldb, const int *b_rows, float beta, float *C, int ldc)
 {
     int m_panels = (M + MR - 1) / MR;
     int nc_max = min_int(N, NC);
@@ -358,7 +446,7 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
     float *packed_b =
         buffers ? pack_reserve(&buffers->b, (size_t)((nc_max + NR - 1) / NR) * NR * kc_max) : NULL;
     if (!packed_a || !packed_b) {
-        gemm_unpacked(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        gemm_unpacked(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, b_rows, beta, C, ldc);
         return;
     }
     /* With few rows each packed element of B is used only M / MR times, and
@@ -366,7 +454,11 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
      * panels of B where they are (measured, one thread: 64 x 576 x 288 at 150
      * instead of 138 GFLOP/s, 64 x 256 x 784 at 142 instead of 130; at 512 rows
      * packing wins, 138 against 116).  Only a ragged last panel is packed. */
-    bool b_direct = !transpose_b && M <= 16 * MR;
+    /* Not when B's rows are a multiple of 1 KiB apart (ldb % 256 == 0): the
+     * kc rows of a panel then fall into a few sets of the L1 cache and evict
+     * each other (the MNIST net's fc1 input gradient, 64 x 9216 x 128 with
+     * rows of 36 KiB: 87 GF/s read in place, packed: see the commit). */
+    bool b_direct = !transpose_b && M <= 16 * MR && (b_rows || ldb % 256 != 0);
 
     /* K in equal blocks of at most KC (288 = 144 + 144, not 256 + 32: a thin
      * last block would pay the full cost of loading and storing C tiles). */
@@ -379,7 +471,7 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
             float beta_block = pc == 0 ? beta : 1.0f; /* later K blocks accumulate */
             for (int jp = 0; jp < n_panels; jp++)
                 if (!b_direct || nc - jp * NR < NR)
-                    pack_b_panel(transpose_b, B, ldb, pc, kc, jc + jp * NR, min_int(NR, nc - jp * NR),
+                    pack_b_panel(transpose_b, B, ldb, b_rows, pc, kc, jc + jp * NR, min_int(NR, nc - jp * NR),
                                  packed_b + (size_t)jp * NR * kc);
             for (int ip = 0; ip < m_panels; ip++)
                 pack_a_panel(transpose_a, A, lda, ip * MR, min_int(MR, M - ip * MR), pc, kc, alpha,
@@ -390,13 +482,20 @@ static void gemm_serial(bool transpose_a, bool transpose_b, int M, int N, int K,
                 for (int jp = 0; jp < n_panels; jp++) {
                     int j0 = jp * NR, cols = min_int(NR, nc - j0);
                     bool direct = b_direct && cols == NR;
-                    const float *b_panel =
-                        direct ? B + (size_t)pc * ldb + jc + j0 : packed_b + (size_t)jp * NR * kc;
+                    /* direct with row offsets: row pc + k of the panel at B + b_rows[pc + k] + jc + j0 */
+                    bool by_offsets = direct && b_rows;
+                    const float *b_panel = !direct  ? packed_b + (size_t)jp * NR * kc
+                                           : b_rows ? B + jc + j0
+                                                    : B + (size_t)pc * ldb + jc + j0;
                     size_t b_stride = direct ? (size_t)ldb : NR;
                     for (int ip = i_block; ip < ip_end; ip++) {
                         int i0 = ip * MR, rows = min_int(MR, M - i0);
                         vfloat tile[MR][NV];
-                        micro_kernel(kc, packed_a + (size_t)ip * MR * kc, b_panel, b_stride, tile);
+                        const float *a_panel = packed_a + (size_t)ip * MR * kc;
+                        if (by_offsets)
+                            micro_kernel(kc, a_panel, b_panel, 0, b_rows + pc, tile);
+                        else
+                            micro_kernel(kc, a_panel, b_panel, b_stride, NULL, tile);
                         store_tile(tile, rows, cols, beta_block, C + (size_t)i0 * ldc + jc + j0, ldc);
                     }
                 }
@@ -424,14 +523,15 @@ static float sum_lanes(vfloat v)
     return total;
 }
 
+/* Rows [i0, i0 + rows) of A against rows [j0, j0 + cols) of B. */
 static void gemm_dot_block(int rows, int cols, int K, float alpha, const float *A, int lda, const float *B,
-                           int ldb, float beta, float *C, int ldc)
+                           int ldb, const int *b_rows, int j0, float beta, float *C, int ldc)
 {
     const float *a[DOT_BLOCK], *b[DOT_BLOCK];
     for (int r = 0; r < DOT_BLOCK; r++)
         a[r] = A + (size_t)(r < rows ? r : 0) * lda;
     for (int c = 0; c < DOT_BLOCK; c++)
-        b[c] = B + (size_t)(c < cols ? c : 0) * ldb;
+        b[c] = b_row(B, ldb, b_rows, j0 + (c < cols ? c : 0));
     vfloat acc[DOT_BLOCK][DOT_BLOCK];
     for (int r = 0; r < DOT_BLOCK; r++)
         for (int c = 0; c < DOT_BLOCK; c++)
@@ -458,7 +558,7 @@ static void gemm_dot_block(int rows, int cols, int K, float alpha, const float *
 }
 
 static void gemm_dot(int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
-                     float beta, float *C, int ldc)
+                     const int *b_rows, float beta, float *C, int ldc)
 {
     int row_blocks = (M + DOT_BLOCK - 1) / DOT_BLOCK, col_blocks = (N + DOT_BLOCK - 1) / DOT_BLOCK;
     bool parallel = (long)M * N * K >= PARALLEL_MIN_FLOPS && row_blocks * col_blocks > 1;
@@ -472,8 +572,8 @@ static void gemm_dot(int M, int N, int K, float alpha, const float *A, int lda, 
         for (int jb = 0; jb < col_blocks; jb++) {
             int i0 = ib * DOT_BLOCK, j0 = jb * DOT_BLOCK;
             gemm_dot_block(min_int(DOT_BLOCK, M - i0), min_int(DOT_BLOCK, N - j0), K, alpha,
-                           A + (size_t)i0 * lda, lda, B + (size_t)j0 * ldb, ldb, beta,
-                           C + (size_t)i0 * ldc + j0, ldc);
+                           A + (size_t)i0 * lda, lda, B, ldb, b_rows, j0, beta, C + (size_t)i0 * ldc + j0,
+                           ldc);
         }
 }
 
@@ -493,8 +593,8 @@ static int team_size(void)
  * split in whole NR panels when there are enough of them (each thread then
  * packs all of A, which is the smaller operand in the shapes of dense and
  * convolutional layers), otherwise rows in whole MR panels. */
-void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
-                      int lda, const float *B, int ldb, float beta, float *C, int ldc)
+static void gemm_driver(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
+                        int lda, const float *B, int ldb, const int *b_rows, float beta, float *C, int ldc)
 {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0.0f) {
@@ -509,8 +609,9 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
      * x 9216, the MNIST net's fc 9216 -> 128 forward, 3.34 dot vs 1.95 packed;
      * 64 x 64 x 4096 0.54 vs 0.48; 24 x 120 x 4096 0.41 vs 0.47; 16 x 150 x
      * 6400, LeNet-5's conv2 weight gradient, 0.61 vs 0.87). */
-    if (!transpose_a && transpose_b && K >= 1024 && M <= 64 && N <= 512 && (long)M * N < DOT_MAX_ENTRIES) {
-        gemm_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (!transpose_a && transpose_b && (K >= 1024 || (K >= 512 && (long)M * N <= 1024)) && M <= 64 &&
+        N <= 512 && (long)M * N < DOT_MAX_ENTRIES) {
+        gemm_dot(M, N, K, alpha, A, lda, B, ldb, b_rows, beta, C, ldc);
         return;
     }
     int threads = 1;
@@ -522,7 +623,7 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
     int units = split_columns ? n_panels : m_panels;
     if (threads > units) threads = units;
     if (threads <= 1) {
-        gemm_serial(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        gemm_serial(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, b_rows, beta, C, ldc);
         return;
     }
 #pragma omp parallel num_threads(threads)
@@ -532,17 +633,32 @@ void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, f
         if (split_columns) {
             int j0 = first * NR, j1 = min_int(N, last * NR);
             if (j1 > j0) {
-                const float *B_part = transpose_b ? B + (size_t)j0 * ldb : B + j0;
-                gemm_serial(transpose_a, transpose_b, M, j1 - j0, K, alpha, A, lda, B_part, ldb, beta, C + j0,
-                            ldc);
+                /* columns j0.. of op(B): rows j0.. of a transposed B, or every row from column j0 */
+                const float *B_part = transpose_b ? (b_rows ? B : B + (size_t)j0 * ldb) : B + j0;
+                const int *rows_part = b_rows && transpose_b ? b_rows + j0 : b_rows;
+                gemm_serial(transpose_a, transpose_b, M, j1 - j0, K, alpha, A, lda, B_part, ldb, rows_part,
+                            beta, C + j0, ldc);
             }
         } else {
             int i0 = first * MR, i1 = min_int(M, last * MR);
             if (i1 > i0) {
                 const float *A_part = transpose_a ? A + i0 : A + (size_t)i0 * lda;
-                gemm_serial(transpose_a, transpose_b, i1 - i0, N, K, alpha, A_part, lda, B, ldb, beta,
+                gemm_serial(transpose_a, transpose_b, i1 - i0, N, K, alpha, A_part, lda, B, ldb, b_rows, beta,
                             C + (size_t)i0 * ldc, ldc);
             }
         }
     }
+}
+
+void rn_gemm_portable(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha, const float *A,
+                      int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    gemm_driver(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, ldb, NULL, beta, C, ldc);
+}
+
+void rn_gemm_portable_rows(bool transpose_a, bool transpose_b, int M, int N, int K, float alpha,
+                           const float *A, int lda, const float *B, const int *b_rows, float beta, float *C,
+                           int ldc)
+{
+    gemm_driver(transpose_a, transpose_b, M, N, K, alpha, A, lda, B, 0, b_rows, beta, C, ldc);
 }

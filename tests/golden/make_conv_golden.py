@@ -8,7 +8,9 @@ conv_layers.txt  each layer alone on small random inputs, with a random output
                  gradient dy: conv2d (stride 2, padding 1), conv2d (dilation 2,
                  groups 2, unequal padding), conv_transpose2d (stride 2,
                  padding 1, output padding 1, groups 2), max_pool2d (3, 2, 1),
-                 avg_pool2d (3, 2, 1), adaptive_avg_pool2d(1).
+                 avg_pool2d (3, 2, 1), adaptive_avg_pool2d(1), a 16 -> 16 3x3
+                 conv2d with padding 1 (Winograd in redes), max_pool2d(2) on
+                 odd sizes.
 conv_cnn.txt     a small CNN with every layer kind, its loss and every gradient:
     x (3,2,10,10) -> conv 2->4 3x3 pad 1 (no bias) -> batch norm (training) -> relu
       -> max pool 2 -> conv 4->6 3x3 pad 2 dilation 2 groups 2 -> relu
@@ -60,6 +62,11 @@ def case_layers():
     tensors += layer("maxpool", lambda x: F.max_pool2d(x, 3, 2, 1), [leaf(2, 2, 7, 6)])
     tensors += layer("avgpool", lambda x: F.avg_pool2d(x, 3, 2, 1), [leaf(2, 2, 7, 6)])
     tensors += layer("global", lambda x: F.adaptive_avg_pool2d(x, 1).flatten(1), [leaf(2, 3, 3, 4)])
+    # 16 -> 16 channels, 3x3, stride 1: redes computes this one by Winograd F(2x2, 3x3)
+    tensors += layer("winograd", lambda x, w, b: F.conv2d(x, w, b, padding=1),
+                     [leaf(1, 16, 4, 5), leaf(16, 16, 3, 3, scale=0.3), leaf(16)])
+    # 2x2 stride 2 on odd sizes: redes's vector fast path
+    tensors += layer("maxpool2", lambda x: F.max_pool2d(x, 2), [leaf(2, 3, 7, 9)])
     write("layers", tensors)
 
 
