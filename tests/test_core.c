@@ -96,6 +96,46 @@ static void rng_known_sequence_and_distributions(void **state)
     assert_true(u >= 0 && u < 1);
 }
 
+/* Bernoulli masks: two 32-bit uniforms per draw, element i = (u_i < p 2^32);
+ * the frequencies match p, the first draw's halves are the first two
+ * elements (so the mask is the same for the same seed), odd counts work,
+ * and p = 0 / p = 1 give constant masks without drawing. */
+static void rng_bernoulli_masks(void **state)
+{
+    (void)state;
+    enum { N = 100001 };
+    static uint8_t mask[N];
+    const double ps[] = {0.5, 0.75, 0.1, 0.999};
+    for (int k = 0; k < 4; k++) {
+        rn_rng rng;
+        rn_rng_seed(&rng, 11);
+        rn_rng_fill_bernoulli(&rng, mask, N, ps[k]);
+        long ones = 0;
+        for (int i = 0; i < N; i++) {
+            assert_true(mask[i] == 0 || mask[i] == 1);
+            ones += mask[i];
+        }
+        double sd = sqrt(ps[k] * (1 - ps[k]) / N);
+        assert_true(fabs(ones / (double)N - ps[k]) < 5 * sd);
+        /* The same stream by hand: element 2j from the low half of draw j. */
+        rn_rng_seed(&rng, 11);
+        uint64_t threshold = (uint64_t)(ps[k] * 4294967296.0 + 0.5);
+        for (int j = 0; j < 3; j++) {
+            uint64_t bits = rn_rng_next(&rng);
+            assert_int_equal(mask[2 * j], (bits & 0xffffffffu) < threshold);
+            assert_int_equal(mask[2 * j + 1], (bits >> 32) < threshold);
+        }
+    }
+    rn_rng rng, untouched;
+    rn_rng_seed(&rng, 3);
+    untouched = rng;
+    rn_rng_fill_bernoulli(&rng, mask, 10, 0.0);
+    for (int i = 0; i < 10; i++) assert_int_equal(mask[i], 0);
+    rn_rng_fill_bernoulli(&rng, mask, 10, 1.0);
+    for (int i = 0; i < 10; i++) assert_int_equal(mask[i], 1);
+    assert_true(rn_rng_next(&rng) == rn_rng_next(&untouched));
+}
+
 static void tensor_views_reshape_transpose_copy(void **state)
 {
     (void)state;
@@ -134,6 +174,7 @@ int main(void)
         cmocka_unit_test(status_message_and_context),
         cmocka_unit_test(arena_alignment_growth_and_merge),
         cmocka_unit_test(rng_known_sequence_and_distributions),
+        cmocka_unit_test(rng_bernoulli_masks),
         cmocka_unit_test(tensor_views_reshape_transpose_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,6 +87,29 @@ double rn_rng_normal(rn_rng *rng)
 
 bool rn_rng_bernoulli(rn_rng *rng, double p) { return rn_rng_uniform(rng) < p; }
 
+void rn_rng_fill_bernoulli(rn_rng *rng, uint8_t *out, size_t count, double p)
+{
+    if (!(p > 0.0)) {
+        for (size_t i = 0; i < count; i++) out[i] = 0;
+        return;
+    }
+    if (p >= 1.0) {
+        for (size_t i = 0; i < count; i++) out[i] = 1;
+        return;
+    }
+    /* P(u < threshold) = threshold / 2^32 for u uniform on 32 bits; p < 1 so
+     * the threshold fits (it rounds to 2^32 only for p > 1 - 2^-33). */
+    double scaled = p * 4294967296.0 + 0.5;
+    uint64_t threshold = scaled >= 4294967296.0 ? UINT64_C(0xffffffff) : (uint64_t)scaled;
+    size_t i = 0;
+    for (; i + 2 <= count; i += 2) {
+        uint64_t bits = rn_rng_next(rng);
+        out[i] = (bits & 0xffffffffu) < threshold;
+        out[i + 1] = (bits >> 32) < threshold;
+    }
+    if (i < count) out[i] = (rn_rng_next(rng) & 0xffffffffu) < threshold;
+}
+
 void rn_rng_fill_uniform(rn_rng *rng, float *values, size_t count, float low, float high)
 {
     for (size_t i = 0; i < count; i++) values[i] = rn_rng_uniform_range(rng, low, high);
