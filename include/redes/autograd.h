@@ -16,6 +16,10 @@
  * first contribution arrives; nodes that nothing depends on are skipped, and
  * subgraphs that need no gradient (inputs, constants, anything computed only
  * from them) record no backward at all.
+ * As in PyTorch, intermediate gradients are not kept: a node's backward may
+ * overwrite its own gradient (the fused layers rn_linear_act and
+ * rn_conv2d_act turn dy into dz = dy f'(z) in place), so after rn_backward
+ * only leaves (parameters, variables) hold meaningful gradients.
  *
  * THREE KINDS OF LEAVES
  *   parameters   rn_param(): value and gradient live OUTSIDE the tape (views

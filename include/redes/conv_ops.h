@@ -6,6 +6,10 @@
  *   rn_conv2d            x (B, C_in, H, W), w (C_out, C_in/G, K_h, K_w), b (C_out) or NULL
  *                        -> (B, C_out, H_out, W_out)
  *                        dx += conv^T(dy, w), dw += sum_b dY_b col(x_b)^T, db += sum dy
+ *   rn_conv2d_act        y = f(rn_conv2d(...)) as ONE node, f an activation (activation.h):
+ *                        f runs in place on the convolution's output (one tensor kept
+ *                        instead of two, no gradient buffer for z) and backward turns
+ *                        dy into dz = dy f'(z) in place before the convolution's passes
  *   rn_conv_transpose2d  x (B, C_in, H, W), w (C_in, C_out/G, K_h, K_w), b (C_out) or NULL
  *                        -> (B, C_out, (H-1)S - 2P + D(K-1) + output_pad + 1, ...)
  *   rn_max_pool2d        x (B, C, H, W) -> (B, C, H_out, W_out); dx[argmax] += dy
@@ -39,6 +43,8 @@ typedef struct rn_conv_options {
 } rn_conv_options;
 
 rn_var *rn_conv2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias, const rn_conv_options *options);
+rn_var *rn_conv2d_act(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias, const rn_conv_options *options,
+                      rn_activation activation, float alpha);
 rn_var *rn_conv_transpose2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias,
                             const rn_conv_options *options);
 
