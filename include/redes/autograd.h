@@ -19,7 +19,9 @@
  * As in PyTorch, intermediate gradients are not kept: a node's backward may
  * overwrite its own gradient (the fused layers rn_linear_act and
  * rn_conv2d_act turn dy into dz = dy f'(z) in place), so after rn_backward
- * only leaves (parameters, variables) hold meaningful gradients.
+ * only leaves (parameters, variables) hold meaningful gradients.  Element-wise
+ * ops go further and pass their gradient buffer on to their input
+ * (rn_var.grad_in_place).
  *
  * THREE KINDS OF LEAVES
  *   parameters   rn_param(): value and gradient live OUTSIDE the tape (views
@@ -132,6 +134,12 @@ struct rn_var {
     float scalar;          /* a small saved constant (scale factor, slope, p, ...) */
     int option;            /* a small saved integer (dimension, activation kind, ...) */
     rn_var *previous;      /* the node recorded before this one (the tape is a list) */
+    /* Set by element-wise ops with one input of the same size (reshape,
+     * dropout, activations): when that input has no gradient buffer yet, the
+     * tape hands it this node's own buffer instead of a zeroed new one, and
+     * backward, seeing x->grad.data == out->grad.data, turns dy into dx in
+     * place (dx = dy f'(x)) rather than adding.  Saves a buffer and a memset. */
+    bool grad_in_place;
 };
 
 /* True if backward should compute this node's gradient (its buffer exists). */

@@ -27,7 +27,10 @@ static void dropout_backward(rn_tape *tape, rn_var *out)
 {
     (void)tape;
     rn_var *x = out->inputs[0];
-    if (rn_var_needs_grad(x)) apply_mask(out->grad.data, out->saved, out->scalar, x->grad.data, numel_of(x), true);
+    /* dx = dy m / (1 - p) in place when the tape handed dy's buffer to x. */
+    bool in_place = x->grad.data == out->grad.data;
+    if (rn_var_needs_grad(x))
+        apply_mask(out->grad.data, out->saved, out->scalar, x->grad.data, numel_of(x), !in_place);
 }
 
 static rn_var *dropout(rn_tape *tape, rn_var *x, float p, rn_rng *rng, const float *mask)
@@ -50,6 +53,7 @@ static rn_var *dropout(rn_tape *tape, rn_var *x, float p, rn_rng *rng, const flo
     float keep_scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
     apply_mask(x->value.data, keep, keep_scale, out->value.data, n, false);
     out->saved = keep;
+    out->grad_in_place = true;
     out->scalar = keep_scale;
     return out;
 }

@@ -231,6 +231,19 @@ static rn_status ensure_grad(rn_tape *tape, rn_var *v)
     return RN_OK;
 }
 
+/* An element-wise node gives its gradient buffer to its input when nothing
+ * has flowed into that input yet (rn_var.grad_in_place): all of the node's
+ * consumers have run (the walk is in reverse order), so dy is needed only by
+ * this node's backward, which overwrites it with dx element by element.
+ * Leaves keep their own buffers: their gradients are what the caller reads. */
+static void hand_over_grad(rn_var *v)
+{
+    rn_var *x = v->inputs[0];
+    if (v->n_inputs != 1 || !x->requires_grad || x->is_leaf || x->grad.data) return;
+    if (rn_tensor_numel(&x->value) != rn_tensor_numel(&v->grad)) return;
+    x->grad = rn_tensor_view(v->grad.data, x->value.ndim, x->value.shape);
+}
+
 rn_status rn_backward_seed(rn_tape *tape, rn_var *out, const float *seed)
 {
     if (tape->status != RN_OK)
@@ -248,6 +261,7 @@ rn_status rn_backward_seed(rn_tape *tape, rn_var *out, const float *seed)
     for (size_t i = 0; i < n; i++) out->grad.data[i] += seed[i];
     for (rn_var *v = tape->last; v; v = v->previous) {
         if (!v->backward || !v->grad.data) continue; /* leaf, or nothing flowed in */
+        if (v->grad_in_place) hand_over_grad(v);
         for (int i = 0; i < v->n_inputs; i++)
             if (v->inputs[i]->requires_grad) RN_CHECK(ensure_grad(tape, v->inputs[i]));
         v->backward(tape, v);
