@@ -561,9 +561,27 @@ static rn_var *f_chain(rn_tape *t, rn_var **in, void *c)
     return rn_add(t, rn_mul(t, chain, rn_reshape(t, in[1], 1, SHAPE(12))), rn_reshape(t, other, 1, SHAPE(12)));
 }
 
+/* linear writes its input's gradient with beta = 0 when it is the first to
+ * reach it (assigns_grads), and adds when another consumer was first. */
+static rn_var *f_linear_fan_out(rn_tape *t, rn_var **in, void *c)
+{
+    bool other_first = *(bool *)c;
+    rn_var *h = rn_tanh(t, in[0]);
+    rn_var *other = other_first ? rn_sum(t, rn_mul(t, h, h)) : NULL;
+    rn_var *y = rn_sum(t, rn_square(t, rn_linear(t, h, in[1], NULL)));
+    if (!other_first) other = rn_sum(t, rn_mul(t, h, h));
+    return rn_add(t, y, other);
+}
+
 static void element_wise_chains_hand_over_gradients(void **state)
 {
     (void)state;
+    for (int order = 0; order < 2; order++) {
+        bool other_first = order;
+        rn_tensor in[2] = {make_tensor(2, SHAPE(3, 4), FILL_NORMAL), make_tensor(2, SHAPE(2, 4), FILL_NORMAL)};
+        expect_gradients(other_first ? "linear, other consumer recorded first" : "linear, other consumer recorded last",
+                         f_linear_fan_out, &other_first, in, 2);
+    }
     for (int order = 0; order < 2; order++) {
         bool other_first = order;
         rn_tensor in[2] = {make_tensor(2, SHAPE(3, 4), FILL_NORMAL), make_tensor(2, SHAPE(3, 4), FILL_NORMAL)};

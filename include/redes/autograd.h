@@ -140,7 +140,24 @@ struct rn_var {
      * backward, seeing x->grad.data == out->grad.data, turns dy into dx in
      * place (dx = dy f'(x)) rather than adding.  Saves a buffer and a memset. */
     bool grad_in_place;
+    /* Set by ops whose backward can WRITE the whole gradient of inputs[0]
+     * (linear's dx = dz W with beta = 0): a gradient buffer that backward
+     * creates for that input is left unzeroed with grad_unwritten set; the op
+     * takes it with rn_var_take_unwritten() and assigns instead of adding.
+     * If the op leaves it unwritten after all, the tape zeroes it. */
+    bool assigns_grads;
+    bool grad_unwritten;
 };
+
+/* For backward functions of ops with assigns_grads: true (once) when x's
+ * gradient buffer holds no values yet, so the op must assign every element
+ * rather than add; clears the flag. */
+static inline bool rn_var_take_unwritten(rn_var *x)
+{
+    bool unwritten = x->grad_unwritten;
+    x->grad_unwritten = false;
+    return unwritten;
+}
 
 /* True if backward should compute this node's gradient (its buffer exists). */
 static inline bool rn_var_needs_grad(const rn_var *var)

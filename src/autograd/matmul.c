@@ -114,9 +114,9 @@ static void linear_backward(rn_tape *tape, rn_var *out)
     float *dz = out->grad.data;
     if (kind != RN_ACT_IDENTITY)
         rn_activation_delta(kind, out->scalar, out->saved, out->value.data, dz, dz, numel_of(out));
-    if (rn_var_needs_grad(x)) /* dx (rows, in) += dz (rows, out) W (out, in) */
-        rn_gemm(false, false, rows, n_in, n_out, 1.0f, dz, n_out, w->value.data, n_in, 1.0f,
-                x->grad.data, n_in);
+    if (rn_var_needs_grad(x)) /* dx (rows, in) += dz (rows, out) W (out, in); = if first */
+        rn_gemm(false, false, rows, n_in, n_out, 1.0f, dz, n_out, w->value.data, n_in,
+                rn_var_take_unwritten(x) ? 0.0f : 1.0f, x->grad.data, n_in);
     if (rn_var_needs_grad(w)) /* dW (out, in) += dz^T (out, rows) x (rows, in) */
         rn_gemm(true, false, n_out, n_in, rows, 1.0f, dz, n_out, x->value.data, n_in, 1.0f,
                 w->grad.data, n_in);
@@ -162,6 +162,7 @@ rn_var *rn_linear_act(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias, rn
             bias ? 1.0f : 0.0f, y, n_out);
     out->option = (int)kind;
     out->scalar = alpha;
+    out->assigns_grads = true; /* dx by a GEMM with beta = 0 */
     if (kind != RN_ACT_IDENTITY) {
         size_t n = numel_of(out);
         if (out->backward && !rn_activation_derivative_from_output(kind)) {
