@@ -56,6 +56,18 @@ static void arena_alignment_growth_and_merge(void **state)
     float *y = rn_arena_floats(arena, 10);
     assert_ptr_equal(x, y);
     assert_int_equal(rn_arena_bytes_used(arena), 64);
+    /* Trim empties the arena like reset and keeps its blocks: the next cycle
+     * gets the same memory back without a new block. */
+    rn_arena_reset(arena);
+    float *big = rn_arena_floats(arena, 200);
+    for (int i = 0; i < 200; i++) big[i] = (float)i;
+    blocks = rn_arena_block_allocations(arena);
+    rn_arena_trim(arena);
+    assert_int_equal(rn_arena_bytes_used(arena), 0);
+    float *again = rn_arena_floats(arena, 200);
+    assert_ptr_equal(again, big);
+    for (int i = 0; i < 200; i++) again[i] = 1.0f;
+    assert_int_equal(rn_arena_block_allocations(arena), blocks);
     rn_arena_destroy(arena);
 }
 

@@ -174,6 +174,10 @@ void rn_tape_destroy(rn_tape *tape);
 /* Drops every node, value and intermediate gradient; clears the error.
  * Parameters (rn_param) are untouched. */
 void rn_tape_reset(rn_tape *tape);
+/* rn_tape_reset, and the arena's memory goes back to the system until the
+ * next step touches it again (rn_arena_trim): between epochs, so that the
+ * evaluation does not hold the training step's memory as well. */
+void rn_tape_trim(rn_tape *tape);
 
 /* RN_OK, or the code of the first error since the last reset. */
 rn_status rn_tape_status(const rn_tape *tape);

@@ -55,6 +55,12 @@ void rn_tape_reset(rn_tape *tape)
     tape->message[0] = '\0';
 }
 
+void rn_tape_trim(rn_tape *tape)
+{
+    rn_tape_reset(tape);
+    rn_arena_trim(tape->arena);
+}
+
 rn_status rn_tape_status(const rn_tape *tape) { return tape->status; }
 const char *rn_tape_error(const rn_tape *tape) { return tape->message; }
 void rn_tape_set_training(rn_tape *tape, bool training) { tape->training = training; }

@@ -163,6 +163,17 @@ void rn_arena_reset(rn_arena *arena)
     arena->used_before_current = 0;
 }
 
+void rn_arena_trim(rn_arena *arena)
+{
+    rn_arena_reset(arena);
+#ifdef MAP_ANONYMOUS
+    /* MADV_DONTNEED on a private anonymous mapping drops the pages; the
+     * next touch maps fresh zero pages. */
+    for (int i = 0; i < arena->n_blocks; i++)
+        madvise(arena->blocks[i].memory, arena->blocks[i].capacity, MADV_DONTNEED);
+#endif
+}
+
 size_t rn_arena_bytes_used(const rn_arena *arena)
 {
     return arena->used_before_current + arena->offset;
