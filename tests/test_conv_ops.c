@@ -160,6 +160,68 @@ static void conv2d_act_matches_unfused(void **state)
         rn_tensor_free(all[i]);
 }
 
+static rn_var *f_max_pool_act(rn_tape *t, rn_var **in, void *c)
+{
+    return rn_max_pool2d_act(t, in[0], 2, 2, 0, *(rn_activation *)c, 0.1f);
+}
+
+/* max_pool2d_act by finite differences (distinct inputs: no ties), with f'
+ * from y (tanh) and from the kept maxima (gelu). */
+static void max_pool2d_act_gradients(void **state)
+{
+    (void)state;
+    const rn_activation kinds[] = {RN_ACT_TANH, RN_ACT_GELU};
+    for (int k = 0; k < 2; k++) {
+        rn_activation kind = kinds[k];
+        rn_tensor in[1] = {random_tensor(4, SHAPE(2, 2, 4, 6), true)};
+        expect_gradients(rn_activation_name(kind), f_max_pool_act, &kind, in, 1);
+    }
+}
+
+/* y, dx, dw of loss = sum(r * maxpool(f(conv(x)))), either as the three ops
+ * in that order or as rn_model_forward runs them for relu and leaky relu:
+ * conv, then max_pool2d_act (f after the pooling). */
+static void conv_activation_pool(rn_activation kind, bool pool_first, rn_tensor *x, rn_tensor *w, rn_tensor *r,
+                                 float *y, float *dx, float *dw)
+{
+    rn_tape *tape = rn_tape_create(0);
+    rn_var *vx = rn_tape_variable(tape, *x), *vw = rn_tape_variable(tape, *w);
+    rn_var *z = rn_conv2d(tape, vx, vw, NULL, &(rn_conv_options){.padding = {1, 1}});
+    rn_var *out = pool_first ? rn_max_pool2d_act(tape, z, 2, 2, 0, kind, 0.1f)
+                             : rn_max_pool2d(tape, rn_activate(tape, z, kind, 0.1f), 2, 2, 0);
+    assert_non_null(out);
+    memcpy(y, out->value.data, rn_tensor_numel(&out->value) * sizeof(float));
+    assert_int_equal(rn_backward(tape, rn_sum(tape, rn_mul(tape, out, rn_tape_input(tape, *r)))), RN_OK);
+    memcpy(dx, vx->grad.data, rn_tensor_numel(x) * sizeof(float));
+    memcpy(dw, vw->grad.data, rn_tensor_numel(w) * sizeof(float));
+    rn_tape_destroy(tape);
+}
+
+/* relu(max z) = max relu(z): the same values and gradients to the bit, also
+ * where a whole window is negative (many ties at 0 after relu). */
+static void activation_after_pooling_is_the_same(void **state)
+{
+    (void)state;
+    enum { NX = 2 * 2 * 6 * 8, NW = 3 * 2 * 3 * 3, NY = 2 * 3 * 3 * 4 };
+    rn_tensor x = random_tensor(4, SHAPE(2, 2, 6, 8), false), w = random_tensor(4, SHAPE(3, 2, 3, 3), false);
+    rn_tensor r = random_tensor(4, SHAPE(2, 3, 3, 4), false);
+    const rn_activation kinds[] = {RN_ACT_RELU, RN_ACT_LEAKY_RELU};
+    int zero_windows = 0;
+    for (int k = 0; k < 2; k++) {
+        static float y[2][NY], dx[2][NX], dw[2][NW];
+        for (int pool_first = 0; pool_first < 2; pool_first++)
+            conv_activation_pool(kinds[k], pool_first, &x, &w, &r, y[pool_first], dx[pool_first], dw[pool_first]);
+        assert_memory_equal(y[0], y[1], sizeof y[0]);
+        assert_memory_equal(dx[0], dx[1], sizeof dx[0]);
+        assert_memory_equal(dw[0], dw[1], sizeof dw[0]);
+        for (int i = 0; i < NY; i++) zero_windows += kinds[k] == RN_ACT_RELU && y[0][i] == 0.0f;
+    }
+    assert_true(zero_windows > 0); /* the tie case did occur */
+    rn_tensor *all[] = {&x, &w, &r};
+    for (size_t i = 0; i < 3; i++)
+        rn_tensor_free(all[i]);
+}
+
 static void conv_transpose2d_gradients(void **state)
 {
     (void)state;
@@ -304,6 +366,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(conv2d_gradients),          cmocka_unit_test(conv_transpose2d_gradients),
         cmocka_unit_test(conv2d_act_gradients),      cmocka_unit_test(conv2d_act_matches_unfused),
+        cmocka_unit_test(max_pool2d_act_gradients),  cmocka_unit_test(activation_after_pooling_is_the_same),
         cmocka_unit_test(conv_transpose2d_shape),    cmocka_unit_test(pooling_gradients),
         cmocka_unit_test(shape_errors_are_messages), cmocka_unit_test(training_step_allocates_nothing),
     };

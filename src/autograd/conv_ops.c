@@ -174,17 +174,27 @@ rn_var *rn_conv_transpose2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bi
 
 /* ------------------------------------------------------------------ pooling */
 
+/* A pooling node's saved state; with a fused activation (max pooling only)
+ * the node's value is y = f(m), m the pooled maxima, f applied in place. */
 typedef struct pool_saved {
     rn_pool2d_geometry geometry;
     int32_t *argmax; /* max pooling only */
+    rn_activation activation;
+    float alpha;
+    float *m; /* the maxima before f when f' does not follow from y, else NULL */
 } pool_saved;
 
+/* dm = dy f'(m) in place first (fused activation), then dx[argmax] += dm. */
 static void max_pool2d_backward(rn_tape *tape, rn_var *out)
 {
     (void)tape;
     const pool_saved *s = out->saved;
     rn_var *x = out->inputs[0];
-    if (rn_var_needs_grad(x)) rn_max_pool2d_backward(&s->geometry, out->grad.data, s->argmax, x->grad.data);
+    if (!rn_var_needs_grad(x)) return;
+    if (s->activation != RN_ACT_IDENTITY)
+        rn_activation_delta(s->activation, s->alpha, s->m, out->value.data, out->grad.data, out->grad.data,
+                            numel_of(out));
+    rn_max_pool2d_backward(&s->geometry, out->grad.data, s->argmax, x->grad.data);
 }
 
 static void avg_pool2d_backward(rn_tape *tape, rn_var *out)
@@ -196,7 +206,7 @@ static void avg_pool2d_backward(rn_tape *tape, rn_var *out)
 }
 
 static rn_var *pooling(rn_tape *tape, const char *name, rn_var *x, int kernel, int stride, int padding,
-                       bool max)
+                       bool max, rn_activation activation, float alpha)
 {
     rn_backward_fn backward = max ? max_pool2d_backward : avg_pool2d_backward;
     if (!x) return rn__tape_record(tape, name, &x, 1, NULL);
@@ -218,6 +228,9 @@ static rn_var *pooling(rn_tape *tape, const char *name, rn_var *x, int kernel, i
     if (!s) return NULL;
     s->geometry = g;
     s->argmax = NULL;
+    s->activation = activation;
+    s->alpha = alpha;
+    s->m = NULL;
     if (max) {
         s->argmax = rn_tape_alloc(tape, numel_of(out) * sizeof(int32_t));
         if (!s->argmax) return NULL;
@@ -226,17 +239,35 @@ static rn_var *pooling(rn_tape *tape, const char *name, rn_var *x, int kernel, i
         rn_avg_pool2d_forward(&g, x->value.data, out->value.data);
     }
     out->saved = s;
+    if (activation != RN_ACT_IDENTITY) {
+        size_t n = numel_of(out);
+        if (out->backward && !rn_activation_derivative_from_output(activation)) {
+            s->m = rn_tape_alloc(tape, n * sizeof(float));
+            if (!s->m) return NULL;
+            memcpy(s->m, out->value.data, n * sizeof(float));
+        }
+        rn_activation_forward(activation, alpha, out->value.data, out->value.data, n);
+    }
     return out;
 }
 
 rn_var *rn_max_pool2d(rn_tape *tape, rn_var *x, int kernel, int stride, int padding)
 {
-    return pooling(tape, "max_pool2d", x, kernel, stride, padding, true);
+    return pooling(tape, "max_pool2d", x, kernel, stride, padding, true, RN_ACT_IDENTITY, 0.0f);
+}
+
+rn_var *rn_max_pool2d_act(rn_tape *tape, rn_var *x, int kernel, int stride, int padding, rn_activation activation,
+                          float alpha)
+{
+    if ((int)activation < 0 || activation >= RN_ACT_COUNT)
+        return rn_tape_fail(tape, RN_ERR_ARGUMENT, "max_pool2d: unknown activation %d", (int)activation);
+    return pooling(tape, activation == RN_ACT_IDENTITY ? "max_pool2d" : "max_pool2d_act", x, kernel, stride,
+                   padding, true, activation, alpha);
 }
 
 rn_var *rn_avg_pool2d(rn_tape *tape, rn_var *x, int kernel, int stride, int padding)
 {
-    return pooling(tape, "avg_pool2d", x, kernel, stride, padding, false);
+    return pooling(tape, "avg_pool2d", x, kernel, stride, padding, false, RN_ACT_IDENTITY, 0.0f);
 }
 
 static void global_avg_pool2d_backward(rn_tape *tape, rn_var *out)
