@@ -17,8 +17,8 @@
  *                        backward dm = dy f'(m) on the pooled size, then the scatter.
  *                        For a non-decreasing f, f(max z) = max f(z), so "conv, relu,
  *                        maxpool" can run as conv then max_pool2d_act(relu): the same
- *                        numbers with the activation on a quarter of the elements
- *                        (rn_model_forward does this for relu and leaky relu)
+ *                        numbers (to the bit for relu and leaky relu) with the
+ *                        activation on a quarter of the elements
  *   rn_avg_pool2d        the same with averages (padding counts as zeros, PyTorch's
  *                        default count_include_pad=True); dx[window] += dy / (K_h K_w)
  *   rn_global_avg_pool2d x (B, C, H, W) -> (B, C); dx += dy / (H W)

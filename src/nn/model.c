@@ -400,13 +400,6 @@ rn_status rn_model_init(rn_model *model, rn_init_kind kind, rn_rng *rng)
 
 /* ---------------------------------------------------------------- forward */
 
-/* f(max z) = max f(z) and the gradient reaches the same element: relu and
- * leaky relu with a non-negative slope (monotone in float arithmetic too). */
-static bool commutes_with_max(rn_activation kind, float alpha)
-{
-    return kind == RN_ACT_RELU || (kind == RN_ACT_LEAKY_RELU && alpha >= 0.0f);
-}
-
 rn_var *rn_model_forward(rn_model *model, rn_tape *tape, rn_var *x, rn_rng *rng)
 {
     if (!x) return NULL;
@@ -435,19 +428,13 @@ rn_var *rn_model_forward(rn_model *model, rn_tape *tape, rn_var *x, rn_rng *rng)
                 h = rn_reshape(tape, h, 4, (int[]){batch, l->in_shape[0], l->in_shape[1], l->in_shape[2]});
             rn_conv_options options = {{l->stride, l->stride}, {l->padding, l->padding}, {1, 1}, 1, {0, 0}};
             /* Fuse the activation that follows directly, as for linear layers:
-             * the activation runs in place on the convolution's output.  When
-             * max pooling follows and the activation never decreases (relu,
-             * leaky relu with alpha >= 0), f(max z) = max f(z) exactly, with
-             * the same gradient: pool first, then the activation on a quarter
-             * of the elements (one node, rn_max_pool2d_act). */
+             * the activation runs in place on the convolution's output.  (relu
+             * then max pooling could also run as pooling then relu, the same
+             * numbers with the relu on a quarter of the elements, see
+             * rn_max_pool2d_act; measured, the pooling kernel then costs more
+             * on the unrectified input than the relu passes save.) */
             const rn_layer *next = i + 1 < model->n_layers ? &model->layers[i + 1] : NULL;
-            const rn_layer *after = i + 2 < model->n_layers ? &model->layers[i + 2] : NULL;
-            if (next && next->kind == RN_LAYER_ACTIVATION && after && after->kind == RN_LAYER_MAXPOOL &&
-                commutes_with_max(next->activation, next->alpha)) {
-                h = rn_conv2d(tape, h, &l->weight, &l->bias, &options);
-                h = rn_max_pool2d_act(tape, h, after->kernel, after->stride, 0, next->activation, next->alpha);
-                i += 2;
-            } else if (next && next->kind == RN_LAYER_ACTIVATION) {
+            if (next && next->kind == RN_LAYER_ACTIVATION) {
                 h = rn_conv2d_act(tape, h, &l->weight, &l->bias, &options, next->activation, next->alpha);
                 i++;
             } else {
