@@ -21,9 +21,9 @@ void rn_rng_seed(rn_rng *rng, uint64_t seed)
     rng->spare_normal = 0.0;
 }
 
-uint64_t rn_rng_next(rn_rng *rng)
+/* One xoshiro256** step on a state the caller may keep in registers. */
+static inline uint64_t xoshiro_step(uint64_t *s)
 {
-    uint64_t *s = rng->state;
     uint64_t result = rotate_left(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
     s[2] ^= s[0];
@@ -34,6 +34,8 @@ uint64_t rn_rng_next(rn_rng *rng)
     s[3] = rotate_left(s[3], 45);
     return result;
 }
+
+uint64_t rn_rng_next(rn_rng *rng) { return xoshiro_step(rng->state); }
 
 rn_rng rn_rng_split(rn_rng *rng)
 {
@@ -101,13 +103,15 @@ void rn_rng_fill_bernoulli(rn_rng *rng, uint8_t *out, size_t count, double p)
      * the threshold fits (it rounds to 2^32 only for p > 1 - 2^-33). */
     double scaled = p * 4294967296.0 + 0.5;
     uint64_t threshold = scaled >= 4294967296.0 ? UINT64_C(0xffffffff) : (uint64_t)scaled;
+    uint64_t state[4] = {rng->state[0], rng->state[1], rng->state[2], rng->state[3]};
     size_t i = 0;
     for (; i + 2 <= count; i += 2) {
-        uint64_t bits = rn_rng_next(rng);
+        uint64_t bits = xoshiro_step(state);
         out[i] = (bits & 0xffffffffu) < threshold;
         out[i + 1] = (bits >> 32) < threshold;
     }
-    if (i < count) out[i] = (rn_rng_next(rng) & 0xffffffffu) < threshold;
+    if (i < count) out[i] = (xoshiro_step(state) & 0xffffffffu) < threshold;
+    for (int k = 0; k < 4; k++) rng->state[k] = state[k];
 }
 
 void rn_rng_fill_uniform(rn_rng *rng, float *values, size_t count, float low, float high)
