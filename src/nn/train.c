@@ -252,8 +252,8 @@ rn_status rn_evaluate(rn_model *model, const rn_dataset *data, const rn_standard
                       const int *indices, int n, bool want_details, rn_evaluation *out)
 {
     /* Examples per forward pass: the tape keeps every layer's output, so
-     * memory grows with the chunk (mnist-cnn: 270 KB an example, 130 MB for
-     * 500) while larger chunks hardly run faster. */
+     * memory grows with the chunk (mnist-cnn: about 0.3 MB an example, 150 MB
+     * for 500) while larger chunks hardly run faster. */
     enum { CHUNK = 64 };
     memset(out, 0, sizeof *out);
     if (n < 1) return rn_error(RN_ERR_ARGUMENT, "evaluate: no examples");
