@@ -41,11 +41,9 @@ double rn_rng_normal(rn_rng *rng);
 /* Bernoulli(p): true with probability p. */
 bool rn_rng_bernoulli(rn_rng *rng, double p);
 
-/* out[i] = 1 with probability p, else 0, for i in [0, count): each 64-bit
- * draw gives two 32-bit uniforms u and out[i] = (u < round(p 2^32)), so p is
- * exact to 2^-32 (dropout masks: a third of the draws of the per-element
- * rn_rng_bernoulli, no floating point).  An odd count leaves the last draw's
- * high half unused. */
+/* out[i] = 1 with probability p, else 0, for i in [0, count): exactly the
+ * values of `count` calls of rn_rng_bernoulli (one draw each, u < p with 53
+ * random bits), as an integer comparison in one tight loop (dropout masks). */
 void rn_rng_fill_bernoulli(rn_rng *rng, uint8_t *out, size_t count, double p);
 void rn_rng_fill_uniform(rn_rng *rng, float *values, size_t count, float low, float high);
 void rn_rng_fill_normal(rn_rng *rng, float *values, size_t count, float mean, float stddev);

@@ -48,7 +48,10 @@ static rn_var *dropout(rn_tape *tape, rn_var *x, float p, rn_rng *rng, const flo
     if (mask) {
         for (size_t i = 0; i < n; i++) keep[i] = mask[i] != 0.0f;
     } else {
-        rn_rng_fill_bernoulli(rng, keep, n, 1.0 - (double)p);
+        /* Element i is dropped when its uniform is below p (one draw each,
+         * the masks of earlier versions to the bit). */
+        rn_rng_fill_bernoulli(rng, keep, n, (double)p);
+        for (size_t i = 0; i < n; i++) keep[i] ^= 1;
     }
     float keep_scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
     apply_mask(x->value.data, keep, keep_scale, out->value.data, n, false);

@@ -91,26 +91,13 @@ bool rn_rng_bernoulli(rn_rng *rng, double p) { return rn_rng_uniform(rng) < p; }
 
 void rn_rng_fill_bernoulli(rn_rng *rng, uint8_t *out, size_t count, double p)
 {
-    if (!(p > 0.0)) {
-        for (size_t i = 0; i < count; i++) out[i] = 0;
-        return;
-    }
-    if (p >= 1.0) {
-        for (size_t i = 0; i < count; i++) out[i] = 1;
-        return;
-    }
-    /* P(u < threshold) = threshold / 2^32 for u uniform on 32 bits; p < 1 so
-     * the threshold fits (it rounds to 2^32 only for p > 1 - 2^-33). */
-    double scaled = p * 4294967296.0 + 0.5;
-    uint64_t threshold = scaled >= 4294967296.0 ? UINT64_C(0xffffffff) : (uint64_t)scaled;
+    /* rn_rng_bernoulli is u 2^-53 < p with u = next >> 11, an integer below
+     * 2^53; scaling by 2^53 is exact, so u 2^-53 < p  <=>  u < ceil(p 2^53). */
+    uint64_t threshold = 0;
+    if (p >= 1.0) threshold = UINT64_C(1) << 53;
+    else if (p > 0.0) threshold = (uint64_t)ceil(p * 0x1.0p53);
     uint64_t state[4] = {rng->state[0], rng->state[1], rng->state[2], rng->state[3]};
-    size_t i = 0;
-    for (; i + 2 <= count; i += 2) {
-        uint64_t bits = xoshiro_step(state);
-        out[i] = (bits & 0xffffffffu) < threshold;
-        out[i + 1] = (bits >> 32) < threshold;
-    }
-    if (i < count) out[i] = (xoshiro_step(state) & 0xffffffffu) < threshold;
+    for (size_t i = 0; i < count; i++) out[i] = (xoshiro_step(state) >> 11) < threshold;
     for (int k = 0; k < 4; k++) rng->state[k] = state[k];
 }
 
