@@ -547,6 +547,71 @@ static void more_errors_and_modes(void **state)
     rn_tape_destroy(tape);
 }
 
+/* h = x*x feeds an element-wise chain (tanh, dropout, reshape) and a second
+ * consumer, recorded after the chain (its gradient arrives first, so tanh
+ * must add into h's buffer) or before it (tanh gets h's buffer handed over,
+ * then the other consumer adds).  Both orders by finite differences. */
+static rn_var *f_chain(rn_tape *t, rn_var **in, void *c)
+{
+    bool other_first = *(bool *)c;
+    rn_var *h = rn_mul(t, in[0], in[0]);
+    rn_var *other = other_first ? rn_mul(t, h, in[1]) : NULL;
+    rn_var *chain = rn_reshape(t, rn_dropout_mask(t, rn_tanh(t, h), 0.25f, dropout_mask), 1, SHAPE(12));
+    if (!other_first) other = rn_mul(t, h, in[1]);
+    return rn_add(t, rn_mul(t, chain, rn_reshape(t, in[1], 1, SHAPE(12))), rn_reshape(t, other, 1, SHAPE(12)));
+}
+
+/* linear writes its input's gradient with beta = 0 when it is the first to
+ * reach it (assigns_grads), and adds when another consumer was first. */
+static rn_var *f_linear_fan_out(rn_tape *t, rn_var **in, void *c)
+{
+    bool other_first = *(bool *)c;
+    rn_var *h = rn_tanh(t, in[0]);
+    rn_var *other = other_first ? rn_sum(t, rn_mul(t, h, h)) : NULL;
+    rn_var *y = rn_sum(t, rn_square(t, rn_linear(t, h, in[1], NULL)));
+    if (!other_first) other = rn_sum(t, rn_mul(t, h, h));
+    return rn_add(t, y, other);
+}
+
+static void element_wise_chains_hand_over_gradients(void **state)
+{
+    (void)state;
+    for (int order = 0; order < 2; order++) {
+        bool other_first = order;
+        rn_tensor in[2] = {make_tensor(2, SHAPE(3, 4), FILL_NORMAL), make_tensor(2, SHAPE(2, 4), FILL_NORMAL)};
+        expect_gradients(other_first ? "linear, other consumer recorded first" : "linear, other consumer recorded last",
+                         f_linear_fan_out, &other_first, in, 2);
+    }
+    for (int order = 0; order < 2; order++) {
+        bool other_first = order;
+        rn_tensor in[2] = {make_tensor(2, SHAPE(3, 4), FILL_NORMAL), make_tensor(2, SHAPE(3, 4), FILL_NORMAL)};
+        expect_gradients(other_first ? "chain, other consumer first" : "chain, other consumer last", f_chain,
+                         &other_first, in, 2);
+    }
+    /* The buffers really are shared: reshape's gradient became dropout's and
+     * then tanh's, while the leaf x keeps its own. */
+    rn_tensor x = make_tensor(2, SHAPE(3, 4), FILL_NORMAL);
+    rn_tape *tape = rn_tape_create(0);
+    rn_var *vx = rn_tape_variable(tape, x);
+    rn_var *h = rn_mul(tape, vx, vx), *t = rn_tanh(tape, h);
+    rn_var *d = rn_dropout_mask(tape, t, 0.25f, dropout_mask);
+    rn_var *r = rn_reshape(tape, d, 1, SHAPE(12));
+    rn_var *leaf_relu = rn_relu(tape, vx);
+    assert_int_equal(rn_backward(tape, rn_add(tape, rn_sum(tape, r), rn_sum(tape, leaf_relu))), RN_OK);
+    assert_ptr_equal(d->grad.data, r->grad.data);
+    assert_ptr_equal(t->grad.data, r->grad.data);
+    assert_ptr_equal(h->grad.data, r->grad.data);
+    assert_true(vx->grad.data != leaf_relu->grad.data);
+    /* d sum / dx = 2x tanh'(x^2) m / 0.75 + [x > 0] */
+    for (int i = 0; i < 12; i++) {
+        float xi = x.data[i], th = tanhf(xi * xi);
+        float expected = 2.0f * xi * (1.0f - th * th) * dropout_mask[i] / 0.75f + (xi > 0.0f ? 1.0f : 0.0f);
+        assert_float_equal(vx->grad.data[i], expected, 1e-5f);
+    }
+    rn_tape_destroy(tape);
+    rn_tensor_free(&x);
+}
+
 /* Dropout draws its mask from the rng: about p of the values are zeroed, the
  * rest scaled by 1/(1-p), the gradient uses the same mask, and the same seed
  * gives the same mask. */
@@ -714,6 +779,7 @@ int main(void)
         cmocka_unit_test(parameters_accumulate),
         cmocka_unit_test(more_errors_and_modes),
         cmocka_unit_test(dropout_statistics),
+        cmocka_unit_test(element_wise_chains_hand_over_gradients),
         cmocka_unit_test(batch_norm_large_input),
         cmocka_unit_test(forward_values),
         cmocka_unit_test(steady_state_makes_no_heap_allocation),

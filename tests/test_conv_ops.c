@@ -93,6 +93,135 @@ static void conv2d_gradients(void **state)
         2);
 }
 
+static rn_var *f_conv_act(rn_tape *t, rn_var **in, void *c)
+{
+    return rn_conv2d_act(t, in[0], in[1], in[2], &(rn_conv_options){.padding = {1, 1}}, *(rn_activation *)c, 0.1f);
+}
+
+/* conv2d_act: smooth activations by finite differences, both the path that
+ * keeps z (gelu, softplus) and the ones that take f' from y (tanh, sigmoid). */
+static void conv2d_act_gradients(void **state)
+{
+    (void)state;
+    const rn_activation kinds[] = {RN_ACT_TANH, RN_ACT_SIGMOID, RN_ACT_GELU, RN_ACT_SOFTPLUS};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        rn_activation kind = kinds[k];
+        expect_gradients(rn_activation_name(kind), f_conv_act, &kind,
+                         (rn_tensor[]){random_tensor(4, SHAPE(2, 2, 5, 4), false),
+                                       random_tensor(4, SHAPE(3, 2, 3, 3), false),
+                                       random_tensor(1, SHAPE(3), false)},
+                         3);
+    }
+}
+
+/* y, dx, dw, db of loss = sum(r * f(conv(x))): fused (one node, f in place)
+ * or as two nodes. */
+static void conv_then_activation(rn_activation kind, bool fused, rn_tensor *x, rn_tensor *w, rn_tensor *b,
+                                 rn_tensor *r, float *y, float *dx, float *dw, float *db)
+{
+    rn_tape *tape = rn_tape_create(0);
+    rn_var *vx = rn_tape_variable(tape, *x), *vw = rn_tape_variable(tape, *w), *vb = rn_tape_variable(tape, *b);
+    rn_conv_options options = {.stride = {1, 2}, .padding = {1, 1}};
+    rn_var *out = fused ? rn_conv2d_act(tape, vx, vw, vb, &options, kind, 0.1f)
+                        : rn_activate(tape, rn_conv2d(tape, vx, vw, vb, &options), kind, 0.1f);
+    assert_non_null(out);
+    const char *fused_name = kind == RN_ACT_IDENTITY ? "conv2d" : "conv2d_act";
+    assert_string_equal(out->op, fused ? fused_name : rn_activation_name(kind));
+    memcpy(y, out->value.data, rn_tensor_numel(&out->value) * sizeof(float));
+    assert_int_equal(rn_backward(tape, rn_sum(tape, rn_mul(tape, out, rn_tape_input(tape, *r)))), RN_OK);
+    memcpy(dx, vx->grad.data, rn_tensor_numel(x) * sizeof(float));
+    memcpy(dw, vw->grad.data, rn_tensor_numel(w) * sizeof(float));
+    memcpy(db, vb->grad.data, rn_tensor_numel(b) * sizeof(float));
+    rn_tape_destroy(tape);
+}
+
+/* The fused layer computes exactly what conv2d followed by the activation
+ * computes, values and gradients to the bit (the same float operations in
+ * the same order), including relu and leaky relu whose f' comes from y. */
+static void conv2d_act_matches_unfused(void **state)
+{
+    (void)state;
+    enum { NX = 2 * 3 * 7 * 6, NW = 4 * 3 * 3 * 3, NY = 2 * 4 * 7 * 3 };
+    rn_tensor x = random_tensor(4, SHAPE(2, 3, 7, 6), false), w = random_tensor(4, SHAPE(4, 3, 3, 3), false);
+    rn_tensor b = random_tensor(1, SHAPE(4), false), r = random_tensor(4, SHAPE(2, 4, 7, 3), false);
+    const rn_activation kinds[] = {RN_ACT_RELU, RN_ACT_LEAKY_RELU, RN_ACT_SIGMOID, RN_ACT_TANH,
+                                   RN_ACT_ELU,  RN_ACT_GELU,       RN_ACT_IDENTITY};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        static float y[2][NY], dx[2][NX], dw[2][NW], db[2][4];
+        for (int fused = 0; fused < 2; fused++)
+            conv_then_activation(kinds[k], fused, &x, &w, &b, &r, y[fused], dx[fused], dw[fused], db[fused]);
+        assert_memory_equal(y[0], y[1], sizeof y[0]);
+        assert_memory_equal(dx[0], dx[1], sizeof dx[0]);
+        assert_memory_equal(dw[0], dw[1], sizeof dw[0]);
+        assert_memory_equal(db[0], db[1], sizeof db[0]);
+    }
+    rn_tensor *all[] = {&x, &w, &b, &r};
+    for (size_t i = 0; i < 4; i++)
+        rn_tensor_free(all[i]);
+}
+
+static rn_var *f_max_pool_act(rn_tape *t, rn_var **in, void *c)
+{
+    return rn_max_pool2d_act(t, in[0], 2, 2, 0, *(rn_activation *)c, 0.1f);
+}
+
+/* max_pool2d_act by finite differences (distinct inputs: no ties), with f'
+ * from y (tanh) and from the kept maxima (gelu). */
+static void max_pool2d_act_gradients(void **state)
+{
+    (void)state;
+    const rn_activation kinds[] = {RN_ACT_TANH, RN_ACT_GELU};
+    for (int k = 0; k < 2; k++) {
+        rn_activation kind = kinds[k];
+        rn_tensor in[1] = {random_tensor(4, SHAPE(2, 2, 4, 6), true)};
+        expect_gradients(rn_activation_name(kind), f_max_pool_act, &kind, in, 1);
+    }
+}
+
+/* y, dx, dw of loss = sum(r * maxpool(f(conv(x)))), either as the three ops
+ * in that order or as rn_model_forward runs them for relu and leaky relu:
+ * conv, then max_pool2d_act (f after the pooling). */
+static void conv_activation_pool(rn_activation kind, bool pool_first, rn_tensor *x, rn_tensor *w, rn_tensor *r,
+                                 float *y, float *dx, float *dw)
+{
+    rn_tape *tape = rn_tape_create(0);
+    rn_var *vx = rn_tape_variable(tape, *x), *vw = rn_tape_variable(tape, *w);
+    rn_var *z = rn_conv2d(tape, vx, vw, NULL, &(rn_conv_options){.padding = {1, 1}});
+    rn_var *out = pool_first ? rn_max_pool2d_act(tape, z, 2, 2, 0, kind, 0.1f)
+                             : rn_max_pool2d(tape, rn_activate(tape, z, kind, 0.1f), 2, 2, 0);
+    assert_non_null(out);
+    memcpy(y, out->value.data, rn_tensor_numel(&out->value) * sizeof(float));
+    assert_int_equal(rn_backward(tape, rn_sum(tape, rn_mul(tape, out, rn_tape_input(tape, *r)))), RN_OK);
+    memcpy(dx, vx->grad.data, rn_tensor_numel(x) * sizeof(float));
+    memcpy(dw, vw->grad.data, rn_tensor_numel(w) * sizeof(float));
+    rn_tape_destroy(tape);
+}
+
+/* relu(max z) = max relu(z): the same values and gradients to the bit, also
+ * where a whole window is negative (many ties at 0 after relu). */
+static void activation_after_pooling_is_the_same(void **state)
+{
+    (void)state;
+    enum { NX = 2 * 2 * 6 * 8, NW = 3 * 2 * 3 * 3, NY = 2 * 3 * 3 * 4 };
+    rn_tensor x = random_tensor(4, SHAPE(2, 2, 6, 8), false), w = random_tensor(4, SHAPE(3, 2, 3, 3), false);
+    rn_tensor r = random_tensor(4, SHAPE(2, 3, 3, 4), false);
+    const rn_activation kinds[] = {RN_ACT_RELU, RN_ACT_LEAKY_RELU};
+    int zero_windows = 0;
+    for (int k = 0; k < 2; k++) {
+        static float y[2][NY], dx[2][NX], dw[2][NW];
+        for (int pool_first = 0; pool_first < 2; pool_first++)
+            conv_activation_pool(kinds[k], pool_first, &x, &w, &r, y[pool_first], dx[pool_first], dw[pool_first]);
+        assert_memory_equal(y[0], y[1], sizeof y[0]);
+        assert_memory_equal(dx[0], dx[1], sizeof dx[0]);
+        assert_memory_equal(dw[0], dw[1], sizeof dw[0]);
+        for (int i = 0; i < NY; i++) zero_windows += kinds[k] == RN_ACT_RELU && y[0][i] == 0.0f;
+    }
+    assert_true(zero_windows > 0); /* the tie case did occur */
+    rn_tensor *all[] = {&x, &w, &r};
+    for (size_t i = 0; i < 3; i++)
+        rn_tensor_free(all[i]);
+}
+
 static void conv_transpose2d_gradients(void **state)
 {
     (void)state;
@@ -236,6 +365,8 @@ int main(void)
     rn_rng_seed(&test_rng, 2024);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(conv2d_gradients),          cmocka_unit_test(conv_transpose2d_gradients),
+        cmocka_unit_test(conv2d_act_gradients),      cmocka_unit_test(conv2d_act_matches_unfused),
+        cmocka_unit_test(max_pool2d_act_gradients),  cmocka_unit_test(activation_after_pooling_is_the_same),
         cmocka_unit_test(conv_transpose2d_shape),    cmocka_unit_test(pooling_gradients),
         cmocka_unit_test(shape_errors_are_messages), cmocka_unit_test(training_step_allocates_nothing),
     };

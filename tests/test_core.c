@@ -56,6 +56,18 @@ static void arena_alignment_growth_and_merge(void **state)
     float *y = rn_arena_floats(arena, 10);
     assert_ptr_equal(x, y);
     assert_int_equal(rn_arena_bytes_used(arena), 64);
+    /* Trim empties the arena like reset and keeps its blocks: the next cycle
+     * gets the same memory back without a new block. */
+    rn_arena_reset(arena);
+    float *big = rn_arena_floats(arena, 200);
+    for (int i = 0; i < 200; i++) big[i] = (float)i;
+    blocks = rn_arena_block_allocations(arena);
+    rn_arena_trim(arena);
+    assert_int_equal(rn_arena_bytes_used(arena), 0);
+    float *again = rn_arena_floats(arena, 200);
+    assert_ptr_equal(again, big);
+    for (int i = 0; i < 200; i++) again[i] = 1.0f;
+    assert_int_equal(rn_arena_block_allocations(arena), blocks);
     rn_arena_destroy(arena);
 }
 
@@ -96,6 +108,37 @@ static void rng_known_sequence_and_distributions(void **state)
     assert_true(u >= 0 && u < 1);
 }
 
+/* Bernoulli masks: exactly what rn_rng_bernoulli gives element by element
+ * (so dropout masks are those of the per-element loop), frequencies that
+ * match p, and p = 0 / p = 1 constant. */
+static void rng_bernoulli_masks(void **state)
+{
+    (void)state;
+    enum { N = 100001 };
+    static uint8_t mask[N];
+    const double ps[] = {0.5, 0.25, 0.1, 0.999, 1.0 / 3.0};
+    for (int k = 0; k < 5; k++) {
+        rn_rng rng, reference;
+        rn_rng_seed(&rng, 11);
+        rn_rng_seed(&reference, 11);
+        rn_rng_fill_bernoulli(&rng, mask, N, ps[k]);
+        long ones = 0;
+        for (int i = 0; i < N; i++) {
+            assert_int_equal(mask[i], rn_rng_bernoulli(&reference, ps[k]));
+            ones += mask[i];
+        }
+        assert_true(rn_rng_next(&rng) == rn_rng_next(&reference)); /* one draw per element */
+        double sd = sqrt(ps[k] * (1 - ps[k]) / N);
+        assert_true(fabs(ones / (double)N - ps[k]) < 5 * sd);
+    }
+    rn_rng rng;
+    rn_rng_seed(&rng, 3);
+    rn_rng_fill_bernoulli(&rng, mask, 10, 0.0);
+    for (int i = 0; i < 10; i++) assert_int_equal(mask[i], 0);
+    rn_rng_fill_bernoulli(&rng, mask, 10, 1.0);
+    for (int i = 0; i < 10; i++) assert_int_equal(mask[i], 1);
+}
+
 static void tensor_views_reshape_transpose_copy(void **state)
 {
     (void)state;
@@ -134,6 +177,7 @@ int main(void)
         cmocka_unit_test(status_message_and_context),
         cmocka_unit_test(arena_alignment_growth_and_merge),
         cmocka_unit_test(rng_known_sequence_and_distributions),
+        cmocka_unit_test(rng_bernoulli_masks),
         cmocka_unit_test(tensor_views_reshape_transpose_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,7 @@
 #ifndef REDES_ACTIVATION_H
 #define REDES_ACTIVATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "redes/status.h"
@@ -74,6 +75,16 @@ void rn_activation_derivative(rn_activation kind, float alpha, const float *x, c
  * Adds (never overwrites) so that fan-out accumulates.  `y` as above. */
 void rn_activation_backward(rn_activation kind, float alpha, const float *x, const float *y,
                             const float *dy, float *dx, size_t n);
+
+/* True when f'(x) follows from y = f(x) alone, so x need not be kept:
+ * identity, relu (x > 0 <=> y > 0), sigmoid (y (1 - y)), tanh (1 - y^2). */
+bool rn_activation_derivative_from_output(rn_activation kind);
+
+/* dz[i] = dy[i] * f'(x[i]), WRITTEN (not added); dz may be dy itself (the
+ * fused layers turn their output gradient into dz in place).  `x` may be
+ * NULL when rn_activation_derivative_from_output(kind); `y` must hold f(x). */
+void rn_activation_delta(rn_activation kind, float alpha, const float *x, const float *y, const float *dy,
+                         float *dz, size_t n);
 
 #ifdef __cplusplus
 }

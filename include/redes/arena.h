@@ -45,10 +45,15 @@ void rn_arena_rewind(rn_arena *arena, rn_arena_mark mark);
 /* Frees everything.  If the last cycle spilled into several blocks they are
  * merged into one block of the total size, so the next cycle fits in one. */
 void rn_arena_reset(rn_arena *arena);
+/* rn_arena_reset, and the blocks' memory is handed back to the system while
+ * the blocks themselves stay (no new allocation later: the pages return,
+ * zero-filled, when next written).  For long pauses between cycles, such as
+ * the evaluation after a training epoch. */
+void rn_arena_trim(rn_arena *arena);
 
 size_t rn_arena_bytes_used(const rn_arena *arena);
 size_t rn_arena_peak_bytes(const rn_arena *arena);
-/* How many blocks this arena has ever obtained from malloc. */
+/* How many blocks this arena has ever obtained from the system. */
 size_t rn_arena_block_allocations(const rn_arena *arena);
 
 #ifdef __cplusplus

@@ -16,6 +16,12 @@
  * first contribution arrives; nodes that nothing depends on are skipped, and
  * subgraphs that need no gradient (inputs, constants, anything computed only
  * from them) record no backward at all.
+ * As in PyTorch, intermediate gradients are not kept: a node's backward may
+ * overwrite its own gradient (the fused layers rn_linear_act and
+ * rn_conv2d_act turn dy into dz = dy f'(z) in place), so after rn_backward
+ * only leaves (parameters, variables) hold meaningful gradients.  Element-wise
+ * ops go further and pass their gradient buffer on to their input
+ * (rn_var.grad_in_place).
  *
  * THREE KINDS OF LEAVES
  *   parameters   rn_param(): value and gradient live OUTSIDE the tape (views
@@ -128,7 +134,30 @@ struct rn_var {
     float scalar;          /* a small saved constant (scale factor, slope, p, ...) */
     int option;            /* a small saved integer (dimension, activation kind, ...) */
     rn_var *previous;      /* the node recorded before this one (the tape is a list) */
+    /* Set by element-wise ops with one input of the same size (reshape,
+     * dropout, activations): when that input has no gradient buffer yet, the
+     * tape hands it this node's own buffer instead of a zeroed new one, and
+     * backward, seeing x->grad.data == out->grad.data, turns dy into dx in
+     * place (dx = dy f'(x)) rather than adding.  Saves a buffer and a memset. */
+    bool grad_in_place;
+    /* Set by ops whose backward can WRITE the whole gradient of inputs[0]
+     * (linear's dx = dz W with beta = 0): a gradient buffer that backward
+     * creates for that input is left unzeroed with grad_unwritten set; the op
+     * takes it with rn_var_take_unwritten() and assigns instead of adding.
+     * If the op leaves it unwritten after all, the tape zeroes it. */
+    bool assigns_grads;
+    bool grad_unwritten;
 };
+
+/* For backward functions of ops with assigns_grads: true (once) when x's
+ * gradient buffer holds no values yet, so the op must assign every element
+ * rather than add; clears the flag. */
+static inline bool rn_var_take_unwritten(rn_var *x)
+{
+    bool unwritten = x->grad_unwritten;
+    x->grad_unwritten = false;
+    return unwritten;
+}
 
 /* True if backward should compute this node's gradient (its buffer exists). */
 static inline bool rn_var_needs_grad(const rn_var *var)
@@ -145,6 +174,10 @@ void rn_tape_destroy(rn_tape *tape);
 /* Drops every node, value and intermediate gradient; clears the error.
  * Parameters (rn_param) are untouched. */
 void rn_tape_reset(rn_tape *tape);
+/* rn_tape_reset, and the arena's memory goes back to the system until the
+ * next step touches it again (rn_arena_trim): between epochs, so that the
+ * evaluation does not hold the training step's memory as well. */
+void rn_tape_trim(rn_tape *tape);
 
 /* RN_OK, or the code of the first error since the last reset. */
 rn_status rn_tape_status(const rn_tape *tape);

@@ -41,6 +41,10 @@ double rn_rng_normal(rn_rng *rng);
 /* Bernoulli(p): true with probability p. */
 bool rn_rng_bernoulli(rn_rng *rng, double p);
 
+/* out[i] = 1 with probability p, else 0, for i in [0, count): exactly the
+ * values of `count` calls of rn_rng_bernoulli (one draw each, u < p with 53
+ * random bits), as an integer comparison in one tight loop (dropout masks). */
+void rn_rng_fill_bernoulli(rn_rng *rng, uint8_t *out, size_t count, double p);
 void rn_rng_fill_uniform(rn_rng *rng, float *values, size_t count, float low, float high);
 void rn_rng_fill_normal(rn_rng *rng, float *values, size_t count, float mean, float stddev);
 /* out[0..n) = a uniformly random permutation of 0..n-1 (Fisher–Yates). */

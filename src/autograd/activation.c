@@ -8,8 +8,13 @@ static void activate_backward(rn_tape *tape, rn_var *out)
     (void)tape;
     rn_var *x = out->inputs[0];
     if (!rn_var_needs_grad(x)) return;
-    rn_activation_backward((rn_activation)out->option, out->scalar, x->value.data, out->value.data,
-                           out->grad.data, x->grad.data, numel_of(x));
+    rn_activation kind = (rn_activation)out->option;
+    if (x->grad.data == out->grad.data) /* handed over (grad_in_place): dx = dy f'(x) in place */
+        rn_activation_delta(kind, out->scalar, x->value.data, out->value.data, out->grad.data, x->grad.data,
+                            numel_of(x));
+    else
+        rn_activation_backward(kind, out->scalar, x->value.data, out->value.data, out->grad.data, x->grad.data,
+                               numel_of(x));
 }
 
 rn_var *rn_activate(rn_tape *tape, rn_var *x, rn_activation kind, float alpha)
@@ -22,6 +27,7 @@ rn_var *rn_activate(rn_tape *tape, rn_var *x, rn_activation kind, float alpha)
     if (!out) return NULL;
     out->option = (int)kind;
     out->scalar = alpha;
+    out->grad_in_place = true;
     rn_activation_forward(kind, alpha, x->value.data, out->value.data, numel_of(x));
     return out;
 }

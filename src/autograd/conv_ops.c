@@ -11,20 +11,30 @@
 
 /* ------------------------------------------------------------------ convolution */
 
-/* What a convolution node keeps for its backward pass. */
+/* What a convolution node keeps for its backward pass.  With a fused
+ * activation y = f(z) the node's value is y (z is overwritten, so the
+ * layer keeps one tensor instead of two); z itself is kept only when f'
+ * does not follow from y (rn_activation_derivative_from_output). */
 typedef struct conv_saved {
     rn_conv2d_geometry geometry;
     float *workspace;
     size_t workspace_floats;
+    rn_activation activation; /* RN_ACT_IDENTITY: a plain convolution */
+    float alpha;
+    float *z; /* pre-activation, or NULL */
 } conv_saved;
 
-/*   dx += conv^T(dy, w)         dw += sum_b dY_b col(x_b)^T       db += sum of dy */
+/* With a fused activation, dz = dy * f'(z) first, in place in this node's
+ * gradient (read by nobody after its own backward, see autograd.h); then
+ *   dx += conv^T(dz, w)         dw += sum_b dZ_b col(x_b)^T       db += sum of dz */
 static void conv2d_backward(rn_tape *tape, rn_var *out)
 {
     (void)tape;
     const conv_saved *s = out->saved;
     rn_var *x = out->inputs[0], *w = out->inputs[1], *b = out->n_inputs > 2 ? out->inputs[2] : NULL;
-    const float *dy = out->grad.data;
+    float *dy = out->grad.data;
+    if (s->activation != RN_ACT_IDENTITY)
+        rn_activation_delta(s->activation, s->alpha, s->z, out->value.data, dy, dy, numel_of(out));
     if (rn_var_needs_grad(x))
         rn_conv2d_backward_data(&s->geometry, dy, w->value.data, x->grad.data, s->workspace,
                                 s->workspace_floats);
@@ -93,7 +103,8 @@ static rn_status conv_geometry(const char *name, const rn_var *x, const rn_var *
 }
 
 static rn_var *convolution(rn_tape *tape, const char *name, rn_var *x, rn_var *w, rn_var *b,
-                           const rn_conv_options *options, bool transposed)
+                           const rn_conv_options *options, bool transposed, rn_activation activation,
+                           float alpha)
 {
     rn_var *inputs[3] = {x, w, b};
     int n_inputs = b ? 3 : 2;
@@ -112,6 +123,9 @@ static rn_var *convolution(rn_tape *tape, const char *name, rn_var *x, rn_var *w
     conv_saved *s = rn_tape_alloc(tape, sizeof *s);
     if (!s) return NULL;
     s->geometry = g;
+    s->activation = activation;
+    s->alpha = alpha;
+    s->z = NULL;
     s->workspace_floats =
         transposed ? rn_conv_transpose2d_workspace_floats(&g) : rn_conv2d_workspace_floats(&g);
     s->workspace = rn_tape_alloc(tape, s->workspace_floats * sizeof(float));
@@ -126,33 +140,61 @@ static rn_var *convolution(rn_tape *tape, const char *name, rn_var *x, rn_var *w
         return rn_tape_fail(tape, status, "%s", text);
     }
     out->saved = s;
+    if (activation != RN_ACT_IDENTITY) {
+        size_t n = numel_of(out);
+        if (out->backward && !rn_activation_derivative_from_output(activation)) {
+            s->z = rn_tape_alloc(tape, n * sizeof(float));
+            if (!s->z) return NULL;
+            memcpy(s->z, out->value.data, n * sizeof(float));
+        }
+        rn_activation_forward(activation, alpha, out->value.data, out->value.data, n);
+    }
     return out;
 }
 
 rn_var *rn_conv2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias, const rn_conv_options *options)
 {
-    return convolution(tape, "conv2d", x, weight, bias, options, false);
+    return convolution(tape, "conv2d", x, weight, bias, options, false, RN_ACT_IDENTITY, 0.0f);
+}
+
+rn_var *rn_conv2d_act(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias, const rn_conv_options *options,
+                      rn_activation activation, float alpha)
+{
+    if ((int)activation < 0 || activation >= RN_ACT_COUNT)
+        return rn_tape_fail(tape, RN_ERR_ARGUMENT, "conv2d: unknown activation %d", (int)activation);
+    return convolution(tape, activation == RN_ACT_IDENTITY ? "conv2d" : "conv2d_act", x, weight, bias, options,
+                       false, activation, alpha);
 }
 
 rn_var *rn_conv_transpose2d(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias,
                             const rn_conv_options *options)
 {
-    return convolution(tape, "conv_transpose2d", x, weight, bias, options, true);
+    return convolution(tape, "conv_transpose2d", x, weight, bias, options, true, RN_ACT_IDENTITY, 0.0f);
 }
 
 /* ------------------------------------------------------------------ pooling */
 
+/* A pooling node's saved state; with a fused activation (max pooling only)
+ * the node's value is y = f(m), m the pooled maxima, f applied in place. */
 typedef struct pool_saved {
     rn_pool2d_geometry geometry;
     int32_t *argmax; /* max pooling only */
+    rn_activation activation;
+    float alpha;
+    float *m; /* the maxima before f when f' does not follow from y, else NULL */
 } pool_saved;
 
+/* dm = dy f'(m) in place first (fused activation), then dx[argmax] += dm. */
 static void max_pool2d_backward(rn_tape *tape, rn_var *out)
 {
     (void)tape;
     const pool_saved *s = out->saved;
     rn_var *x = out->inputs[0];
-    if (rn_var_needs_grad(x)) rn_max_pool2d_backward(&s->geometry, out->grad.data, s->argmax, x->grad.data);
+    if (!rn_var_needs_grad(x)) return;
+    if (s->activation != RN_ACT_IDENTITY)
+        rn_activation_delta(s->activation, s->alpha, s->m, out->value.data, out->grad.data, out->grad.data,
+                            numel_of(out));
+    rn_max_pool2d_backward(&s->geometry, out->grad.data, s->argmax, x->grad.data);
 }
 
 static void avg_pool2d_backward(rn_tape *tape, rn_var *out)
@@ -164,7 +206,7 @@ static void avg_pool2d_backward(rn_tape *tape, rn_var *out)
 }
 
 static rn_var *pooling(rn_tape *tape, const char *name, rn_var *x, int kernel, int stride, int padding,
-                       bool max)
+                       bool max, rn_activation activation, float alpha)
 {
     rn_backward_fn backward = max ? max_pool2d_backward : avg_pool2d_backward;
     if (!x) return rn__tape_record(tape, name, &x, 1, NULL);
@@ -186,6 +228,9 @@ static rn_var *pooling(rn_tape *tape, const char *name, rn_var *x, int kernel, i
     if (!s) return NULL;
     s->geometry = g;
     s->argmax = NULL;
+    s->activation = activation;
+    s->alpha = alpha;
+    s->m = NULL;
     if (max) {
         s->argmax = rn_tape_alloc(tape, numel_of(out) * sizeof(int32_t));
         if (!s->argmax) return NULL;
@@ -194,17 +239,35 @@ static rn_var *pooling(rn_tape *tape, const char *name, rn_var *x, int kernel, i
         rn_avg_pool2d_forward(&g, x->value.data, out->value.data);
     }
     out->saved = s;
+    if (activation != RN_ACT_IDENTITY) {
+        size_t n = numel_of(out);
+        if (out->backward && !rn_activation_derivative_from_output(activation)) {
+            s->m = rn_tape_alloc(tape, n * sizeof(float));
+            if (!s->m) return NULL;
+            memcpy(s->m, out->value.data, n * sizeof(float));
+        }
+        rn_activation_forward(activation, alpha, out->value.data, out->value.data, n);
+    }
     return out;
 }
 
 rn_var *rn_max_pool2d(rn_tape *tape, rn_var *x, int kernel, int stride, int padding)
 {
-    return pooling(tape, "max_pool2d", x, kernel, stride, padding, true);
+    return pooling(tape, "max_pool2d", x, kernel, stride, padding, true, RN_ACT_IDENTITY, 0.0f);
+}
+
+rn_var *rn_max_pool2d_act(rn_tape *tape, rn_var *x, int kernel, int stride, int padding, rn_activation activation,
+                          float alpha)
+{
+    if ((int)activation < 0 || activation >= RN_ACT_COUNT)
+        return rn_tape_fail(tape, RN_ERR_ARGUMENT, "max_pool2d: unknown activation %d", (int)activation);
+    return pooling(tape, activation == RN_ACT_IDENTITY ? "max_pool2d" : "max_pool2d_act", x, kernel, stride,
+                   padding, true, activation, alpha);
 }
 
 rn_var *rn_avg_pool2d(rn_tape *tape, rn_var *x, int kernel, int stride, int padding)
 {
-    return pooling(tape, "avg_pool2d", x, kernel, stride, padding, false);
+    return pooling(tape, "avg_pool2d", x, kernel, stride, padding, false, RN_ACT_IDENTITY, 0.0f);
 }
 
 static void global_avg_pool2d_backward(rn_tape *tape, rn_var *out)

@@ -102,56 +102,21 @@ rn_var *rn_matmul(rn_tape *tape, rn_var *a, rn_var *b) { return rn_matmul_ex(tap
  *   dz = dy * f'(z);  dx += dz W;  dW += dz^T x;  db += sum_r dz_r
  * option = activation kind, scalar = alpha; saved = z when f' needs it. */
 
-static bool derivative_from_output(rn_activation kind)
-{
-    /* f'(z) computable from y = f(z) alone (relu: z > 0 <=> y > 0). */
-    return kind == RN_ACT_IDENTITY || kind == RN_ACT_RELU || kind == RN_ACT_SIGMOID ||
-           kind == RN_ACT_TANH;
-}
-
-/* delta = dy * f'(z), written (not added) into fresh scratch; the common
- * activations in one vectorised pass from y, the others through the kernel. */
-static void delta(rn_activation kind, float alpha, const float *z, const float *restrict y,
-                  const float *restrict dy, float *restrict out, size_t n)
-{
-    ptrdiff_t count = (ptrdiff_t)n;
-    switch (kind) {
-    case RN_ACT_RELU:
-        RN_SIMD
-        for (ptrdiff_t i = 0; i < count; i++) out[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-        return;
-    case RN_ACT_SIGMOID:
-        RN_SIMD
-        for (ptrdiff_t i = 0; i < count; i++) out[i] = dy[i] * y[i] * (1.0f - y[i]);
-        return;
-    case RN_ACT_TANH:
-        RN_SIMD
-        for (ptrdiff_t i = 0; i < count; i++) out[i] = dy[i] * (1.0f - y[i] * y[i]);
-        return;
-    default:
-        memset(out, 0, n * sizeof *out);
-        rn_activation_backward(kind, alpha, z ? z : y, y, dy, out, n);
-    }
-}
-
 static void linear_backward(rn_tape *tape, rn_var *out)
 {
+    (void)tape;
     rn_var *x = out->inputs[0], *w = out->inputs[1], *b = out->n_inputs > 2 ? out->inputs[2] : NULL;
     int n_out = w->value.shape[0], n_in = w->value.shape[1];
     int rows = (int)(numel_of(x) / (size_t)n_in);
     rn_activation kind = (rn_activation)out->option;
-    const float *dz = out->grad.data;
-    if (kind != RN_ACT_IDENTITY) {
-        /* dz = dy * f'(z), in arena scratch. */
-        size_t n = numel_of(out);
-        float *scratch = rn_arena_alloc(rn_tape_arena(tape), n * sizeof(float));
-        if (!scratch) return; /* out of memory: leave gradients as they are */
-        delta(kind, out->scalar, out->saved, out->value.data, out->grad.data, scratch, n);
-        dz = scratch;
-    }
-    if (rn_var_needs_grad(x)) /* dx (rows, in) += dz (rows, out) W (out, in) */
-        rn_gemm(false, false, rows, n_in, n_out, 1.0f, dz, n_out, w->value.data, n_in, 1.0f,
-                x->grad.data, n_in);
+    /* dz = dy * f'(z), in place: this node's gradient is read by nobody after
+     * its own backward (see autograd.h). */
+    float *dz = out->grad.data;
+    if (kind != RN_ACT_IDENTITY)
+        rn_activation_delta(kind, out->scalar, out->saved, out->value.data, dz, dz, numel_of(out));
+    if (rn_var_needs_grad(x)) /* dx (rows, in) += dz (rows, out) W (out, in); = if first */
+        rn_gemm(false, false, rows, n_in, n_out, 1.0f, dz, n_out, w->value.data, n_in,
+                rn_var_take_unwritten(x) ? 0.0f : 1.0f, x->grad.data, n_in);
     if (rn_var_needs_grad(w)) /* dW (out, in) += dz^T (out, rows) x (rows, in) */
         rn_gemm(true, false, n_out, n_in, rows, 1.0f, dz, n_out, x->value.data, n_in, 1.0f,
                 w->grad.data, n_in);
@@ -197,9 +162,10 @@ rn_var *rn_linear_act(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias, rn
             bias ? 1.0f : 0.0f, y, n_out);
     out->option = (int)kind;
     out->scalar = alpha;
+    out->assigns_grads = true; /* dx by a GEMM with beta = 0 */
     if (kind != RN_ACT_IDENTITY) {
         size_t n = numel_of(out);
-        if (out->backward && !derivative_from_output(kind)) {
+        if (out->backward && !rn_activation_derivative_from_output(kind)) {
             float *z = rn_tape_alloc(tape, n * sizeof(float));
             if (!z) return NULL;
             memcpy(z, y, n * sizeof(float));

@@ -3,7 +3,7 @@
  * Values on the tape are contiguous, so reshape is free (the output shares
  * the input's memory) while transpose, concat and slice copy.  Every backward
  * pass routes the gradient back to where each element came from:
- *   reshape:    dx += dy (same memory order)
+ *   reshape:    dx += dy (same memory order; usually dx IS dy, see grad_in_place)
  *   transpose:  dx += dy^T
  *   concat:     dx_j += dy[block j]
  *   slice:      dx[start : start+length] += dy
@@ -17,7 +17,9 @@ static void reshape_backward(rn_tape *tape, rn_var *out)
 {
     (void)tape;
     rn_var *x = out->inputs[0];
-    if (rn_var_needs_grad(x)) rn_vec_axpy(1.0f, out->grad.data, x->grad.data, numel_of(x));
+    /* Same buffer (handed over, rn_var.grad_in_place): dx = dy already. */
+    if (rn_var_needs_grad(x) && x->grad.data != out->grad.data)
+        rn_vec_axpy(1.0f, out->grad.data, x->grad.data, numel_of(x));
 }
 
 rn_var *rn_reshape(rn_tape *tape, rn_var *x, int ndim, const int *shape)
@@ -29,6 +31,7 @@ rn_var *rn_reshape(rn_tape *tape, rn_var *x, int ndim, const int *shape)
     rn_var *out = rn__tape_record(tape, "reshape", &x, 1, reshape_backward);
     if (!out) return NULL;
     out->value = view;
+    out->grad_in_place = true;
     return out;
 }
 

@@ -55,6 +55,12 @@ void rn_tape_reset(rn_tape *tape)
     tape->message[0] = '\0';
 }
 
+void rn_tape_trim(rn_tape *tape)
+{
+    rn_tape_reset(tape);
+    rn_arena_trim(tape->arena);
+}
+
 rn_status rn_tape_status(const rn_tape *tape) { return tape->status; }
 const char *rn_tape_error(const rn_tape *tape) { return tape->message; }
 void rn_tape_set_training(rn_tape *tape, bool training) { tape->training = training; }
@@ -218,17 +224,43 @@ rn_var *rn_tape_full(rn_tape *tape, int ndim, const int *shape, float value)
 
 /* ------------------------------------------------------------------ backward */
 
-/* Gives `v` a zeroed gradient buffer in the arena if it has none yet. */
-static rn_status ensure_grad(rn_tape *tape, rn_var *v)
+/* Gives `v` a gradient buffer in the arena if it has none yet: zeroed, or
+ * left as it is and marked unwritten when its first writer will assign
+ * (`assigning`: v is inputs[0] of an op with rn_var.assigns_grads). */
+static rn_status ensure_grad(rn_tape *tape, rn_var *v, bool assigning)
 {
     if (v->grad.data) return RN_OK;
-    float *g = rn_arena_calloc(tape->arena, numel_of(v) * sizeof(float));
+    size_t bytes = numel_of(v) * sizeof(float);
+    float *g = rn_arena_alloc(tape->arena, bytes);
     if (!g) {
         remember_error(tape, RN_ERR_MEMORY);
         return rn_error_context(RN_ERR_MEMORY, "backward");
     }
+    if (assigning) v->grad_unwritten = true;
+    else memset(g, 0, bytes);
     v->grad = rn_tensor_view(g, v->value.ndim, v->value.shape);
     return RN_OK;
+}
+
+/* A gradient its assigning op did not write after all: zero it now. */
+static void zero_if_unwritten(rn_var *v)
+{
+    if (!v->grad_unwritten) return;
+    memset(v->grad.data, 0, numel_of(v) * sizeof(float));
+    v->grad_unwritten = false;
+}
+
+/* An element-wise node gives its gradient buffer to its input when nothing
+ * has flowed into that input yet (rn_var.grad_in_place): all of the node's
+ * consumers have run (the walk is in reverse order), so dy is needed only by
+ * this node's backward, which overwrites it with dx element by element.
+ * Leaves keep their own buffers: their gradients are what the caller reads. */
+static void hand_over_grad(rn_var *v)
+{
+    rn_var *x = v->inputs[0];
+    if (v->n_inputs != 1 || !x->requires_grad || x->is_leaf || x->grad.data) return;
+    if (rn_tensor_numel(&x->value) != rn_tensor_numel(&v->grad)) return;
+    x->grad = rn_tensor_view(v->grad.data, x->value.ndim, x->value.shape);
 }
 
 rn_status rn_backward_seed(rn_tape *tape, rn_var *out, const float *seed)
@@ -243,14 +275,17 @@ rn_status rn_backward_seed(rn_tape *tape, rn_var *out, const float *seed)
     if (tape->backward_runs++ > 0)
         for (rn_var *v = tape->last; v; v = v->previous)
             if (!v->is_leaf && v->grad.data) memset(v->grad.data, 0, numel_of(v) * sizeof(float));
-    RN_CHECK(ensure_grad(tape, out));
+    RN_CHECK(ensure_grad(tape, out, false));
     size_t n = numel_of(out);
     for (size_t i = 0; i < n; i++) out->grad.data[i] += seed[i];
     for (rn_var *v = tape->last; v; v = v->previous) {
         if (!v->backward || !v->grad.data) continue; /* leaf, or nothing flowed in */
+        if (v->grad_in_place) hand_over_grad(v);
         for (int i = 0; i < v->n_inputs; i++)
-            if (v->inputs[i]->requires_grad) RN_CHECK(ensure_grad(tape, v->inputs[i]));
+            if (v->inputs[i]->requires_grad)
+                RN_CHECK(ensure_grad(tape, v->inputs[i], i == 0 && v->assigns_grads));
         v->backward(tape, v);
+        if (v->assigns_grads) zero_if_unwritten(v->inputs[0]);
     }
     return RN_OK;
 }

@@ -21,9 +21,9 @@ void rn_rng_seed(rn_rng *rng, uint64_t seed)
     rng->spare_normal = 0.0;
 }
 
-uint64_t rn_rng_next(rn_rng *rng)
+/* One xoshiro256** step on a state the caller may keep in registers. */
+static inline uint64_t xoshiro_step(uint64_t *s)
 {
-    uint64_t *s = rng->state;
     uint64_t result = rotate_left(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
     s[2] ^= s[0];
@@ -34,6 +34,8 @@ uint64_t rn_rng_next(rn_rng *rng)
     s[3] = rotate_left(s[3], 45);
     return result;
 }
+
+uint64_t rn_rng_next(rn_rng *rng) { return xoshiro_step(rng->state); }
 
 rn_rng rn_rng_split(rn_rng *rng)
 {
@@ -86,6 +88,18 @@ double rn_rng_normal(rn_rng *rng)
 }
 
 bool rn_rng_bernoulli(rn_rng *rng, double p) { return rn_rng_uniform(rng) < p; }
+
+void rn_rng_fill_bernoulli(rn_rng *rng, uint8_t *out, size_t count, double p)
+{
+    /* rn_rng_bernoulli is u 2^-53 < p with u = next >> 11, an integer below
+     * 2^53; scaling by 2^53 is exact, so u 2^-53 < p  <=>  u < ceil(p 2^53). */
+    uint64_t threshold = 0;
+    if (p >= 1.0) threshold = UINT64_C(1) << 53;
+    else if (p > 0.0) threshold = (uint64_t)ceil(p * 0x1.0p53);
+    uint64_t state[4] = {rng->state[0], rng->state[1], rng->state[2], rng->state[3]};
+    for (size_t i = 0; i < count; i++) out[i] = (xoshiro_step(state) >> 11) < threshold;
+    for (int k = 0; k < 4; k++) rng->state[k] = state[k];
+}
 
 void rn_rng_fill_uniform(rn_rng *rng, float *values, size_t count, float low, float high)
 {

@@ -210,3 +210,42 @@ void rn_activation_backward(rn_activation kind, float alpha, const float *x, con
     for (ptrdiff_t i = 0; i < count; i++)
         dx[i] += dy[i] * derivative_of_element(kind, alpha, x, y, need_y, i);
 }
+
+bool rn_activation_derivative_from_output(rn_activation kind)
+{
+    return kind == RN_ACT_IDENTITY || kind == RN_ACT_RELU || kind == RN_ACT_SIGMOID || kind == RN_ACT_TANH;
+}
+
+void rn_activation_delta(rn_activation kind, float alpha, const float *x, const float *y, const float *dy,
+                         float *dz, size_t n)
+{
+    ptrdiff_t count = (ptrdiff_t)n;
+    /* No restrict: dz may be dy.  Each element reads only its own index. */
+    switch (kind) {
+    case RN_ACT_IDENTITY:
+        if (dz != dy) memmove(dz, dy, n * sizeof *dz);
+        return;
+    case RN_ACT_RELU:
+        if (x) {
+            RN_OMP_FOR(n)
+            for (ptrdiff_t i = 0; i < count; i++) dz[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+        } else {
+            RN_OMP_FOR(n)
+            for (ptrdiff_t i = 0; i < count; i++) dz[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        }
+        return;
+    case RN_ACT_SIGMOID:
+        RN_OMP_FOR(n)
+        for (ptrdiff_t i = 0; i < count; i++) dz[i] = dy[i] * y[i] * (1.0f - y[i]);
+        return;
+    case RN_ACT_TANH:
+        RN_OMP_FOR(n)
+        for (ptrdiff_t i = 0; i < count; i++) dz[i] = dy[i] * (1.0f - y[i] * y[i]);
+        return;
+    default:
+        break;
+    }
+    bool need_y = derivative_uses_y(kind) && y == NULL;
+    RN_OMP_FOR(n / 4)
+    for (ptrdiff_t i = 0; i < count; i++) dz[i] = dy[i] * derivative_of_element(kind, alpha, x, y, need_y, i);
+}

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/omp_for.h"
+
 rn_optim_config rn_optim_defaults(rn_optim_kind kind)
 {
     rn_optim_config c;
@@ -116,9 +118,15 @@ void rn_optim_free(rn_optimizer *o)
 }
 
 /* Each update is one branch-free loop so the compiler vectorises it
- * (`omp simd`); the arithmetic per element is the same as the scalar
- * formula, so results do not depend on the vector width.  λθ is added even
- * when λ = 0: g + 0·θ = g exactly for finite θ. */
+ * (`omp simd`; sqrtf vectorises because the build passes -fno-math-errno)
+ * and, for SGD and Adam above 16 RN_PARALLEL_MIN_ELEMENTS (half a million
+ * parameters: a smaller update is done before a woken thread arrives),
+ * splits it over the threads (RN_OMP_FOR).  The arithmetic per element is
+ * the same as the scalar formula, so results depend neither on the vector
+ * width nor on the threads.  (Adam over mnist-cnn's 1.2 M parameters: 3.7 ms
+ * a step as scalar code, 0.85 ms vectorised; memory-bound now: it reads 4
+ * arrays and writes 3.)  λθ is added even when λ = 0: g + 0·θ = g exactly
+ * for finite θ. */
 
 /* Running averages of a weight whose gradient stays zero (a dead ReLU unit,
  * the blank border of MNIST digits) decay geometrically: Adam's first moment
@@ -139,21 +147,21 @@ static void sgd_step(rn_optimizer *o, float *restrict theta, const float *restri
     const size_t n = o->count;
     float *restrict b = o->slot[0];
     if (mu == 0) {
-#pragma omp simd
+        RN_OMP_FOR(n / 16)
         for (size_t i = 0; i < n; i++) theta[i] -= lr * (g[i] + wd * theta[i]);
         return;
     }
     /* PyTorch clones the first gradient into the buffer (no dampening). */
     const float b_keep = o->step == 1 ? 0.0f : mu, d_keep = o->step == 1 ? 1.0f : keep;
     if (o->config.nesterov) {
-#pragma omp simd
+        RN_OMP_FOR(n / 16)
         for (size_t i = 0; i < n; i++) {
             float d = g[i] + wd * theta[i];
             b[i] = flush_tiny(b_keep * b[i] + d_keep * d);
             theta[i] -= lr * (d + mu * b[i]);
         }
     } else {
-#pragma omp simd
+        RN_OMP_FOR(n / 16)
         for (size_t i = 0; i < n; i++) {
             float d = g[i] + wd * theta[i];
             b[i] = flush_tiny(b_keep * b[i] + d_keep * d);
@@ -236,8 +244,9 @@ static void adam_step(rn_optimizer *o, float *restrict theta, const float *restr
     const float step_size = (float)(lr / correction1);
     const float correction2_sqrt = (float)sqrt(correction2);
     float *restrict m = o->slot[0], *restrict v = o->slot[1];
-#pragma omp simd
-    for (size_t i = 0; i < o->count; i++) {
+    const size_t n = o->count;
+    RN_OMP_FOR(n / 16)
+    for (size_t i = 0; i < n; i++) {
         theta[i] *= decay;
         float d = g[i] + wd * theta[i];
         m[i] = flush_tiny(b1 * m[i] + one_minus_b1 * d);

@@ -193,7 +193,7 @@ static rn_status run_epoch(rn_trainer *t, rn_epoch_record *record)
         step++;
         if (t->config.on_step) t->config.on_step(t->config.user, epoch + 1, step, steps, loss_sum / (double)seen);
     }
-    rn_tape_reset(t->tape);
+    rn_tape_trim(t->tape); /* the evaluation below need not sit on the step's memory */
     record->epoch = epoch + 1;
     record->seconds = rn_seconds() - start;
     record->learning_rate = learning_rate;
@@ -251,7 +251,10 @@ void rn_evaluation_free(rn_evaluation *e)
 rn_status rn_evaluate(rn_model *model, const rn_dataset *data, const rn_standardizer *standardizer,
                       const int *indices, int n, bool want_details, rn_evaluation *out)
 {
-    enum { CHUNK = 500 };
+    /* Examples per forward pass: the tape keeps every layer's output, so
+     * memory grows with the chunk (mnist-cnn: about 0.3 MB an example, 150 MB
+     * for 500) while larger chunks hardly run faster. */
+    enum { CHUNK = 64 };
     memset(out, 0, sizeof *out);
     if (n < 1) return rn_error(RN_ERR_ARGUMENT, "evaluate: no examples");
     if (data->n_features != model->n_inputs)
