@@ -288,7 +288,7 @@ int rn_cmd_train(int argc, char **argv)
         {"init", RN_OPT_CHOICE, &o.init, "weight initialisation", 0, 0,
          "default|xavier-uniform|xavier-normal|kaiming-uniform|kaiming-normal|he-uniform|he-normal"},
         {"optimizer", RN_OPT_CHOICE, &o.optimizer, "optimiser", 0, 0, "sgd|momentum|nesterov|adagrad|rmsprop|adam|adamw"},
-        {"lr", RN_OPT_DOUBLE, &o.learning_rate, "learning rate; -1 = the optimiser's PyTorch default", 0, 0, NULL},
+        {"lr", RN_OPT_DOUBLE, &o.learning_rate, "learning rate; -1 = the preset's (lenet5 with adam: 3e-3), else the optimiser's PyTorch default", 0, 0, NULL},
         {"momentum", RN_OPT_DOUBLE, &o.momentum, "momentum (sgd, rmsprop); -1 = the optimiser's default (0.9 for momentum/nesterov, else 0)", 0, 0.999, NULL},
         {"nesterov", RN_OPT_FLAG, &o.nesterov, "Nesterov momentum (sgd)", 0, 0, NULL},
         {"weight-decay", RN_OPT_DOUBLE, &o.weight_decay, "optimiser weight decay (AdamW: decoupled); -1 = default (AdamW 0.01, else 0)", 0, 10, NULL},
@@ -317,10 +317,12 @@ int rn_cmd_train(int argc, char **argv)
     if (o.patience > 0 && o.val_fraction <= 0) return rn_cli_fail(&args, "--patience needs a validation split (--val-fraction)");
     if (o.net && (o.batchnorm || o.dropout > 0)) return rn_cli_fail(&args, "--batchnorm/--dropout go inside --net when a spec is given");
     if (o.val_fraction + o.test_fraction >= 0.95) return rn_cli_fail(&args, "--val-fraction + --test-fraction leave too little training data");
-    if (!o.schedule) {
-        const char *preset_schedule = rn_model_preset_schedule(o.net);
-        o.schedule = preset_schedule ? preset_schedule : "constant";
-    }
+    /* A preset brings its recipe (model.h): its schedule unless --schedule,
+     * its learning rate unless --lr or another optimiser is asked for. */
+    const rn_preset_recipe *recipe = rn_model_preset_recipe(o.net);
+    if (!o.schedule) o.schedule = recipe ? recipe->schedule : "constant";
+    if (recipe && o.learning_rate < 0 && !strcmp(o.optimizer, recipe->optimizer))
+        o.learning_rate = recipe->learning_rate;
 
     rn_train_data d;
     rn_status s = rn_train_data_load(&d, o.data, o.val_fraction, o.test_fraction, args.seed);

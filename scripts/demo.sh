@@ -33,7 +33,7 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 echo
 echo "== LeNet-5 on MNIST: 54000 training and 6000 validation images of 28x28 digits, 10000 test images"
 echo "   conv 6 5x5 pad 2, relu, maxpool 2, conv 16 5x5, relu, maxpool 2, fc 120, relu, fc 84, relu, fc 10"
-echo "   Adam, learning rate 1e-3 on a cosine schedule, batch 64, $epochs epochs"
+echo "   Adam, learning rate 3e-3 on a cosine schedule, batch 64, $epochs epochs"
 echo
 start=$(date +%s)
 "$redes" train --net lenet5 --data mnist --epochs "$epochs" --schedule cosine --val-fraction 0.1 --seed 1 --out "$out" "${threads[@]}"

@@ -82,8 +82,19 @@ typedef struct rn_model {
     rn_params buffers; /* running statistics */
 } rn_model;
 
-/* The learning-rate schedule ("cosine") a preset ("lenet5", "mnist-cnn")
- * trains with by default; NULL for anything that is not a preset name. */
+/* What a preset ("lenet5", "mnist-cnn") trains with by default: the
+ * learning-rate schedule ("cosine"), the optimiser ("adam") and its learning
+ * rate (lenet5 3e-3, mnist-cnn 1e-3).  `redes train --net PRESET` uses them
+ * unless --schedule, --optimizer or --lr say otherwise. */
+typedef struct rn_preset_recipe {
+    const char *schedule, *optimizer;
+    double learning_rate;
+} rn_preset_recipe;
+
+/* The preset's recipe, or NULL for anything that is not a preset name. */
+const rn_preset_recipe *rn_model_preset_recipe(const char *name);
+
+/* The preset's schedule (its recipe's), or NULL. */
 const char *rn_model_preset_schedule(const char *name);
 
 /* Builds a model from a spec (or preset name) for inputs of shape (C, H, W)

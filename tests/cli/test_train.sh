@@ -104,6 +104,17 @@ PY
     if [ -s "$work/mnist/misclassified.png" ]; then report ok; else report fail "no misclassified.png"; fi
 fi
 
+# --- the lenet5 preset brings its recipe: Adam 3e-3 on a cosine schedule,
+# unless --lr or another optimiser is given (two epochs and one on 6 000 images)
+if [ -e "$SOURCE/data/mnist/train-images-idx3-ubyte.gz" ]; then
+    run_capture "$REDES" train --net lenet5 --data mnist --val-fraction 0.9 --test-fraction 0.01 --epochs 2 --out "$work/lenet5" --json
+    if [ "$(json_field learning_rate)" = "[0.003, 0.0015]" ]; then report ok; else
+        report fail "lenet5 preset rates: $(json_field learning_rate) $check_stderr"; fi
+    run_capture "$REDES" train --net lenet5 --data mnist --val-fraction 0.9 --test-fraction 0.01 --epochs 1 --lr 0.001 --out "$work/lenet5-lr" --json
+    if [ "$(json_field learning_rate)" = "[0.001]" ]; then report ok; else
+        report fail "lenet5 --lr 0.001: $(json_field learning_rate)"; fi
+fi
+
 # --- bad input: exit 2, one line
 expect_status 2 "$REDES" train --data no-such-set --out "$work/bad"
 expect_stderr "redes train: --data is required" "$REDES" train --out "$work/bad"
