@@ -21,7 +21,11 @@
  *
  * With INIT.f32 (params.count float32, e.g. PyTorch's initialisation written
  * by mlp_trace_torch.py --write-init) the run starts from those weights
- * instead of redes's own.  Not a test and not timed: a measuring tool. */
+ * instead of redes's own.  With REDES_TRACE_CHECKPOINT=K in the environment,
+ * the trainer's checkpoint after epoch K (weights, Adam's moments and step
+ * count) is also written to DIR/checkpoint_eK.safetensors, for
+ * `mlp_trace_torch.py DIR --resume K` (PyTorch continues from redes's state).
+ * Not a test and not timed: a measuring tool. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +38,8 @@ typedef struct trace {
     const rn_dataset *data;
     const rn_split *split;
     FILE *orders, *losses, *tests;
+    const char *dir;
+    int checkpoint_epoch; /* 0 = none */
     double previous_sum; /* loss_sum after the previous step of this epoch */
     int seen;
 } trace;
@@ -70,6 +76,14 @@ static void on_epoch(void *user, const rn_epoch_record *record)
     fprintf(stderr, "epoch %d train loss %.5f acc %.4f test acc %.4f\n", record->epoch, record->train_loss,
             record->train_accuracy, test.accuracy);
     rn_evaluation_free(&test);
+    if (record->epoch == t->checkpoint_epoch) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/checkpoint_e%d.safetensors", t->dir, record->epoch);
+        if (rn_trainer_save_checkpoint(t->trainer, path) != RN_OK) {
+            fprintf(stderr, "mlp_trace: %s\n", rn_error_message());
+            exit(1);
+        }
+    }
 }
 
 static FILE *open_in(const char *dir, const char *name, const char *mode)
@@ -144,7 +158,9 @@ int main(int argc, char **argv)
     config.seed = seed;
     if (rn_optim_parse("adam", &config.optimizer) != RN_OK) fail();
     config.optimizer.learning_rate = 1e-3;
-    trace t = {.model = &model, .data = &data, .split = &split};
+    const char *checkpoint_epoch = getenv("REDES_TRACE_CHECKPOINT");
+    trace t = {.model = &model, .data = &data, .split = &split, .dir = dir,
+               .checkpoint_epoch = checkpoint_epoch ? atoi(checkpoint_epoch) : 0};
     t.orders = open_in(dir, "orders.i32", "wb");
     t.losses = open_in(dir, "loss.f64", "wb");
     t.tests = open_in(dir, "test.txt", "w");

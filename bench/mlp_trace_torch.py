@@ -12,7 +12,7 @@ then
 
     mlp_trace_torch.py DIR [--init redes|torch] [--order redes|torch]
                            [--seed S] [--epochs E] [--write-init FILE]
-                           [--save-losses FILE] [--perturb]
+                           [--save-losses FILE] [--perturb] [--resume K]
 
 --init redes    start from DIR/init.f32 (redes's initialisation)
 --init torch    nn.Linear's default initialisation after torch.manual_seed(S)
@@ -23,6 +23,13 @@ then
 --write-init F  write PyTorch's initialisation for seed S as float32 in
                 redes's layout (DIR/layout.txt), for
                 `bench_mlp_trace S E DIR2 1 F` (redes trained from it)
+
+--resume K      continue from redes's checkpoint after epoch K
+                (DIR/checkpoint_eK.safetensors: weights, Adam's exp_avg,
+                exp_avg_sq and step; written by the tracer with
+                REDES_TRACE_CHECKPOINT=K) with redes's orders of epochs K+1...:
+                checks the optimiser state late in training, not only at
+                the start
 
 With --init redes --order redes the run is step for step the same
 computation as redes's: the script prints the largest difference of the
@@ -91,6 +98,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--write-init")
     parser.add_argument("--save-losses", help="write the per-step losses (float64) to this file")
+    parser.add_argument("--resume", type=int, default=0)
     parser.add_argument("--perturb", action="store_true",
                         help="move every initial weight by one ulp up or down at random (numpy seed 0): "
                              "how fast float rounding alone makes two runs part")
@@ -121,6 +129,22 @@ def main():
                 p.copy_(torch.from_numpy(np.where(up, np.nextafter(w, np.float32(np.inf)),
                                                   np.nextafter(w, np.float32(-np.inf))).astype(np.float32)))
 
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    if a.resume:
+        import sys
+        sys.path.insert(0, os.path.join(ROOT, "tests", "golden"))
+        import safetensors_io
+        import json
+        tensors, metadata = safetensors_io.load(os.path.join(a.dir, "checkpoint_e%d.safetensors" % a.resume))
+        step = json.loads(metadata["trainer.state"])["optimizer_step"]
+        with torch.no_grad():
+            for name, p in params.items():
+                p.copy_(tensors[name])
+                optimizer.state[p] = {"step": torch.tensor(float(step)),
+                                      "exp_avg": tensors["optimizer.exp_avg." + name].clone(),
+                                      "exp_avg_sq": tensors["optimizer.exp_avg_sq." + name].clone()}
+        print("resumed from redes's state after epoch %d (Adam step %d)" % (a.resume, step))
+
     x_train, y_train, x_test, y_test = load()
     orders = None
     if a.order == "redes":
@@ -129,10 +153,10 @@ def main():
     reference = None
     if a.init == "redes" and a.order == "redes" and os.path.exists(os.path.join(a.dir, "loss.f64")):
         reference = np.fromfile(os.path.join(a.dir, "loss.f64"), dtype="<f8")
+        reference = reference[a.resume * ((N_TRAIN + BATCH - 1) // BATCH):]
 
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     losses = []
-    for epoch in range(epochs):
+    for epoch in range(a.resume, epochs):
         order = torch.from_numpy(orders[epoch].astype(np.int64)) if orders is not None else torch.randperm(N_TRAIN)
         correct = 0
         for i in range(0, N_TRAIN, BATCH):
