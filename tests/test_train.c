@@ -352,6 +352,113 @@ static void full_batch_training_matches_pytorch(void **state)
     rn_safetensors_free(file);
 }
 
+typedef struct step_losses {
+    double losses[64];
+    double previous_sum;
+    long seen, steps;
+    int batch, n;
+    const rn_trainer *trainer;
+    int orders[8][64];
+} step_losses;
+
+/* on_step reports the running mean loss_sum / seen: undo it per step, and
+ * keep the order the batcher drew for each epoch. */
+static void record_step(void *user, int epoch, long step, long steps, double running_loss)
+{
+    step_losses *r = user;
+    if (step == 1) {
+        r->previous_sum = 0;
+        r->seen = 0;
+        memcpy(r->orders[epoch - 1], r->trainer->batcher.order, (size_t)r->n * sizeof(int));
+    }
+    int count = step < steps ? r->batch : r->n - r->batch * (int)(steps - 1);
+    r->seen += count;
+    double sum = running_loss * (double)r->seen;
+    r->losses[r->steps++] = (sum - r->previous_sum) / count;
+    r->previous_sum = sum;
+}
+
+/* Mini-batch Adam over three epochs with a short last batch, step for step
+ * against PyTorch (tests/golden/make_train_minibatch_golden.py, which
+ * re-implements rn_rng and the batcher's reshuffle): the batch order of every
+ * epoch, the mean loss of every batch (the short one included), Adam's step
+ * counter across epochs (through the final weights). */
+static void minibatch_training_matches_pytorch(void **state)
+{
+    (void)state;
+    rn_safetensors *file;
+    assert_int_equal(rn_safetensors_read(REDES_SOURCE_DIR "/tests/golden/train_minibatch_golden.safetensors", &file),
+                     RN_OK);
+    rn_model m;
+    if (rn_model_from_file(&m, file) != RN_OK) fail_msg("%s", rn_error_message());
+    json_t *x = metadata_json(file, "golden.x"), *y = metadata_json(file, "golden.y");
+    json_t *orders = metadata_json(file, "golden.orders"), *losses = metadata_json(file, "golden.losses");
+    json_t *final = metadata_json(file, "golden.final");
+    rn_dataset data;
+    memset(&data, 0, sizeof data);
+    data.n_examples = (int)json_array_size(y);
+    data.n_features = 5;
+    data.n_classes = 3;
+    data.features = malloc(json_array_size(x) * sizeof(float));
+    data.labels = malloc(json_array_size(y) * sizeof(int));
+    int *indices = malloc(json_array_size(y) * sizeof(int));
+    for (size_t i = 0; i < json_array_size(x); i++) data.features[i] = (float)json_real_value(json_array_get(x, i));
+    for (size_t i = 0; i < json_array_size(y); i++) {
+        data.labels[i] = (int)json_integer_value(json_array_get(y, i));
+        indices[i] = (int)i;
+    }
+    rn_train_config c = rn_train_defaults();
+    c.epochs = (int)json_array_size(orders);
+    c.batch_size = atoi(rn_safetensors_metadata(file, "golden.batch"));
+    c.seed = (uint64_t)atoi(rn_safetensors_metadata(file, "golden.seed"));
+    c.optimizer.learning_rate = 0.01;
+    step_losses record = {.batch = c.batch_size, .n = data.n_examples};
+    assert_true(data.n_examples <= 64 && c.epochs <= 8 && json_array_size(losses) <= 64);
+    assert_int_not_equal(data.n_examples % c.batch_size, 0); /* the golden has a short last batch */
+    c.on_step = record_step;
+    c.user = &record;
+    rn_trainer t;
+    assert_int_equal(rn_trainer_create(&t, &m, &data, NULL, indices, data.n_examples, NULL, 0, &c), RN_OK);
+    record.trainer = &t;
+    assert_int_equal(rn_trainer_run(&t), RN_OK);
+    for (int e = 0; e < c.epochs; e++)
+        for (int i = 0; i < data.n_examples; i++)
+            assert_int_equal(record.orders[e][i],
+                             json_integer_value(json_array_get(json_array_get(orders, (size_t)e), (size_t)i)));
+    assert_int_equal(record.steps, json_array_size(losses));
+    assert_int_equal(t.optimizer.step, record.steps);
+    for (long k = 0; k < record.steps; k++) {
+        double expected = json_real_value(json_array_get(losses, (size_t)k));
+        if (fabs(record.losses[k] - expected) > 1e-5 * fabs(expected))
+            fail_msg("step %ld: loss %.9g, PyTorch %.9g", k + 1, record.losses[k], expected);
+    }
+    for (int v = 0; v < m.params.n_views; v++) {
+        const rn_param_view *view = &m.params.views[v];
+        json_t *values = json_object_get(final, view->name);
+        assert_non_null(values);
+        assert_int_equal(json_array_size(values), view->numel);
+        double max_diff = 0, max_value = 0;
+        for (size_t i = 0; i < view->numel; i++) {
+            double want = json_number_value(json_array_get(values, i));
+            max_diff = fmax(max_diff, fabs(m.params.values[view->offset + i] - want));
+            max_value = fmax(max_value, fabs(want));
+        }
+        if (max_diff > 1e-5 * fmax(max_value, 1e-3))
+            fail_msg("%s: max |diff| %.3g (max |value| %.3g)", view->name, max_diff, max_value);
+    }
+    rn_trainer_free(&t);
+    rn_model_free(&m);
+    free(data.features);
+    free(data.labels);
+    free(indices);
+    json_decref(x);
+    json_decref(y);
+    json_decref(orders);
+    json_decref(losses);
+    json_decref(final);
+    rn_safetensors_free(file);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(early_stopping_and_no_allocation_per_step, load_iris, free_iris),
         cmocka_unit_test(history_csv_has_every_column),
         cmocka_unit_test(full_batch_training_matches_pytorch),
+        cmocka_unit_test(minibatch_training_matches_pytorch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
