@@ -19,8 +19,14 @@ void rn_set_threads(int n);
 /* Index of the calling thread inside a parallel region (0 outside). */
 int rn_thread_index(void);
 
-/* Element-wise loops parallelise only above this many elements. */
-enum { RN_PARALLEL_MIN_ELEMENTS = 1 << 15 };
+/* Element-wise loops parallelise only above this many elements.  With
+ * OMP_WAIT_POLICY=passive (what the CLI, tests and CI use: spinning threads
+ * are ruinous on a shared 2-core machine) every parallel region wakes its
+ * threads through the kernel, tens of microseconds, about what one core needs
+ * to stream a million floats.  At 1 << 15 LeNet-5 ran slower on 2 threads
+ * than on 1 (one epoch: 3.20 s against 2.90 s; with this bound and the GEMM's
+ * below, 2.44 s). */
+enum { RN_PARALLEL_MIN_ELEMENTS = 1 << 20 };
 
 #ifdef __cplusplus
 }
