@@ -7,7 +7,6 @@ leanest.
 
     bench_cnn_epoch_torch.py NET [REPEATS [THREADS [BATCHES]]]
 """
-import gzip
 import os
 import resource
 import sys
@@ -17,16 +16,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from idx_numpy import read_idx
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 def lenet5():

@@ -32,7 +32,6 @@ Prints one line per seed:
   RESULT data=.. seed=S test_accuracy=A val_accuracy=V last_train_accuracy=T per_epoch_test=...
 """
 import argparse
-import gzip
 import math
 import os
 import time
@@ -41,21 +40,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from idx_numpy import read_idx
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 DIRS = {
     "mnist": os.path.join(os.environ.get("REDES_DATA_DIR", os.path.join(ROOT, "data")), "mnist"),
     "fashion": "/usr/share/datasets/fashion-mnist",
 }
-
-
-def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 def find(directory, stem):

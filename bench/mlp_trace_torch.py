@@ -38,25 +38,17 @@ prints the test accuracy per epoch and a final line
 "RESULT init=.. order=.. seed=S test_accuracy=A".
 """
 import argparse
-import gzip
 import os
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from idx_numpy import read_idx
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 MNIST = os.path.join(os.environ.get("REDES_DATA_DIR", os.path.join(ROOT, "data")), "mnist")
 N_TRAIN, BATCH = 60000, 64
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 def load():

@@ -21,28 +21,19 @@ the running training accuracy of the last epoch and the per-epoch test
 accuracies.
 """
 import argparse
-import gzip
 import os
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from idx_numpy import read_idx
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 FILES = {
     "mnist": (os.path.join(os.environ.get("REDES_DATA_DIR", os.path.join(ROOT, "data")), "mnist"), ""),
     "fashion": ("/usr/share/datasets/fashion-mnist", ""),
 }
-
-
-def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 def find(directory, stem):
