@@ -466,6 +466,15 @@ static void pooling_matches_direct_loops(void **state)
             reference_pool(&g, kind == 0, x, dy, ry, rdx);
             if (kind == 0) {
                 rn_max_pool2d_forward(&g, x, y, argmax);
+                /* assigning: whatever dx_new held (here random values) is
+                 * replaced by the scatter alone, overlapping windows included */
+                float *dx_new = random_floats(&rng, n_x);
+                double *rdx_new = zeros(n_x);
+                for (size_t i = 0; i < n_x; i++)
+                    rdx_new[i] = rdx[i] - dx[i];
+                rn_max_pool2d_backward_assign(&g, dy, argmax, dx_new);
+                assert_close("maxpool dx (assigned)", dx_new, rdx_new, n_x);
+                free(dx_new), free(rdx_new);
                 rn_max_pool2d_backward(&g, dy, argmax, dx);
             } else {
                 rn_avg_pool2d_forward(&g, x, y);

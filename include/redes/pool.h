@@ -55,6 +55,10 @@ rn_status rn_pool2d_geometry_square(rn_pool2d_geometry *geometry, int batch, int
 void rn_max_pool2d_forward(const rn_pool2d_geometry *geometry, const float *x, float *y, int32_t *argmax);
 void rn_max_pool2d_backward(const rn_pool2d_geometry *geometry, const float *dy, const int32_t *argmax,
                             float *dx);
+/* dx = the same scatter into a dx whose old contents are ignored (assigned,
+ * not accumulated): for the first gradient an op writes. */
+void rn_max_pool2d_backward_assign(const rn_pool2d_geometry *geometry, const float *dy, const int32_t *argmax,
+                                   float *dx);
 
 void rn_avg_pool2d_forward(const rn_pool2d_geometry *geometry, const float *x, float *y);
 void rn_avg_pool2d_backward(const rn_pool2d_geometry *geometry, const float *dy, float *dx);

@@ -184,7 +184,8 @@ typedef struct pool_saved {
     float *m; /* the maxima before f when f' does not follow from y, else NULL */
 } pool_saved;
 
-/* dm = dy f'(m) in place first (fused activation), then dx[argmax] += dm. */
+/* dm = dy f'(m) in place first (fused activation), then dx[argmax] += dm,
+ * or dx = that scatter when x's gradient holds nothing yet (assigns_grads). */
 static void max_pool2d_backward(rn_tape *tape, rn_var *out)
 {
     (void)tape;
@@ -194,7 +195,10 @@ static void max_pool2d_backward(rn_tape *tape, rn_var *out)
     if (s->activation != RN_ACT_IDENTITY)
         rn_activation_delta(s->activation, s->alpha, s->m, out->value.data, out->grad.data, out->grad.data,
                             numel_of(out));
-    rn_max_pool2d_backward(&s->geometry, out->grad.data, s->argmax, x->grad.data);
+    if (rn_var_take_unwritten(x))
+        rn_max_pool2d_backward_assign(&s->geometry, out->grad.data, s->argmax, x->grad.data);
+    else
+        rn_max_pool2d_backward(&s->geometry, out->grad.data, s->argmax, x->grad.data);
 }
 
 static void avg_pool2d_backward(rn_tape *tape, rn_var *out)
@@ -239,6 +243,7 @@ static rn_var *pooling(rn_tape *tape, const char *name, rn_var *x, int kernel, i
         rn_avg_pool2d_forward(&g, x->value.data, out->value.data);
     }
     out->saved = s;
+    out->assigns_grads = max; /* max_pool2d_backward can write all of dx */
     if (activation != RN_ACT_IDENTITY) {
         size_t n = numel_of(out);
         if (out->backward && !rn_activation_derivative_from_output(activation)) {

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "redes/parallel.h"
 
@@ -258,6 +259,24 @@ void rn_max_pool2d_backward(const rn_pool2d_geometry *g, const float *dy, const 
         const float *grad = dy + p * out_plane;
         const int32_t *arg = argmax + p * out_plane;
         float *dst = dx + p * in_plane;
+        for (size_t k = 0; k < out_plane; k++)
+            dst[arg[k]] += grad[k];
+    }
+}
+
+/* The same scatter into a dx that holds no values yet: each plane is zeroed
+ * just before its scatter, while it sits in L1, instead of the tape zeroing
+ * the whole buffer beforehand (LeNet-5: 1.2 MB a step streamed twice). */
+void rn_max_pool2d_backward_assign(const rn_pool2d_geometry *g, const float *dy, const int32_t *argmax, float *dx)
+{
+    size_t in_plane = (size_t)g->in_height * g->in_width;
+    size_t out_plane = (size_t)g->out_height * g->out_width;
+#pragma omp parallel for schedule(static) if (worth_parallel(planes(g) * (long)in_plane))
+    for (long p = 0; p < planes(g); p++) {
+        const float *grad = dy + p * out_plane;
+        const int32_t *arg = argmax + p * out_plane;
+        float *dst = dx + p * in_plane;
+        memset(dst, 0, in_plane * sizeof *dst);
         for (size_t k = 0; k < out_plane; k++)
             dst[arg[k]] += grad[k];
     }
