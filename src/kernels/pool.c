@@ -245,12 +245,16 @@ void rn_max_pool2d_forward(const rn_pool2d_geometry *g, const float *x, float *y
     }
 }
 
-/* A scatter through argmax.  (A vector version for the 2 x 2 case, which
- * builds each row pair of dx from compares with the argmax, was slower on
- * LeNet-5's planes: 0.10 against 0.065 ms for 64 x 6 x 28 x 28, because a
- * masked store followed by a masked load of the next, overlapping row cannot
- * forward and stalls.) */
-void rn_max_pool2d_backward(const rn_pool2d_geometry *g, const float *dy, const int32_t *argmax, float *dx)
+/* dx[argmax] += dy plane by plane, a scatter through argmax; with `assign`
+ * each plane of dx is zeroed first, just before its scatter while it sits in
+ * L1, so dx's old contents do not matter (the tape then need not zero the
+ * whole buffer beforehand: LeNet-5's 1.2 MB a step would be streamed twice).
+ * (A vector version for the 2 x 2 case, which builds each row pair of dx
+ * from compares with the argmax, was slower on LeNet-5's planes: 0.10 against
+ * 0.065 ms for 64 x 6 x 28 x 28, because a masked store followed by a masked
+ * load of the next, overlapping row cannot forward and stalls.) */
+static void scatter_max(const rn_pool2d_geometry *g, const float *dy, const int32_t *argmax, float *dx,
+                        bool assign)
 {
     size_t in_plane = (size_t)g->in_height * g->in_width;
     size_t out_plane = (size_t)g->out_height * g->out_width;
@@ -259,27 +263,20 @@ void rn_max_pool2d_backward(const rn_pool2d_geometry *g, const float *dy, const 
         const float *grad = dy + p * out_plane;
         const int32_t *arg = argmax + p * out_plane;
         float *dst = dx + p * in_plane;
+        if (assign) memset(dst, 0, in_plane * sizeof *dst);
         for (size_t k = 0; k < out_plane; k++)
             dst[arg[k]] += grad[k];
     }
 }
 
-/* The same scatter into a dx that holds no values yet: each plane is zeroed
- * just before its scatter, while it sits in L1, instead of the tape zeroing
- * the whole buffer beforehand (LeNet-5: 1.2 MB a step streamed twice). */
+void rn_max_pool2d_backward(const rn_pool2d_geometry *g, const float *dy, const int32_t *argmax, float *dx)
+{
+    scatter_max(g, dy, argmax, dx, false);
+}
+
 void rn_max_pool2d_backward_assign(const rn_pool2d_geometry *g, const float *dy, const int32_t *argmax, float *dx)
 {
-    size_t in_plane = (size_t)g->in_height * g->in_width;
-    size_t out_plane = (size_t)g->out_height * g->out_width;
-#pragma omp parallel for schedule(static) if (worth_parallel(planes(g) * (long)in_plane))
-    for (long p = 0; p < planes(g); p++) {
-        const float *grad = dy + p * out_plane;
-        const int32_t *arg = argmax + p * out_plane;
-        float *dst = dx + p * in_plane;
-        memset(dst, 0, in_plane * sizeof *dst);
-        for (size_t k = 0; k < out_plane; k++)
-            dst[arg[k]] += grad[k];
-    }
+    scatter_max(g, dy, argmax, dx, true);
 }
 
 /* 1/n for the window: K_h K_w, or the real pixels when padding is excluded. */
