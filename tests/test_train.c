@@ -286,6 +286,28 @@ static json_t *metadata_json(const rn_safetensors *file, const char *key)
     return value;
 }
 
+/* The golden problems' data set: 5 features, 3 classes, from the fixture's
+ * JSON arrays x (n x 5, flat) and y (n); returns the indices 0..n-1. */
+static int *golden_dataset(json_t *x, json_t *y, rn_dataset *data)
+{
+    memset(data, 0, sizeof *data);
+    data->n_examples = (int)json_array_size(y);
+    data->n_features = 5;
+    data->n_classes = 3;
+    data->features = malloc(json_array_size(x) * sizeof(float));
+    data->labels = malloc(json_array_size(y) * sizeof(int));
+    int *indices = malloc(json_array_size(y) * sizeof(int));
+    assert_non_null(data->features);
+    assert_non_null(data->labels);
+    assert_non_null(indices);
+    for (size_t i = 0; i < json_array_size(x); i++) data->features[i] = (float)json_real_value(json_array_get(x, i));
+    for (size_t i = 0; i < json_array_size(y); i++) {
+        data->labels[i] = (int)json_integer_value(json_array_get(y, i));
+        indices[i] = (int)i;
+    }
+    return indices;
+}
+
 /* Full-batch Adam on an MLP with batch norm, step for step against PyTorch
  * (tests/golden/make_train_golden.py): the loss before each step and every
  * final parameter and running statistic. */
@@ -299,18 +321,7 @@ static void full_batch_training_matches_pytorch(void **state)
     json_t *x = metadata_json(file, "golden.x"), *y = metadata_json(file, "golden.y");
     json_t *losses = metadata_json(file, "golden.losses"), *final = metadata_json(file, "golden.final");
     rn_dataset data;
-    memset(&data, 0, sizeof data);
-    data.n_examples = (int)json_array_size(y);
-    data.n_features = 5;
-    data.n_classes = 3;
-    data.features = malloc(json_array_size(x) * sizeof(float));
-    data.labels = malloc(json_array_size(y) * sizeof(int));
-    int *indices = malloc(json_array_size(y) * sizeof(int));
-    for (size_t i = 0; i < json_array_size(x); i++) data.features[i] = (float)json_real_value(json_array_get(x, i));
-    for (size_t i = 0; i < json_array_size(y); i++) {
-        data.labels[i] = (int)json_integer_value(json_array_get(y, i));
-        indices[i] = (int)i;
-    }
+    int *indices = golden_dataset(x, y, &data);
     rn_train_config c = rn_train_defaults();
     c.epochs = (int)json_array_size(losses);
     c.batch_size = data.n_examples;
@@ -395,18 +406,7 @@ static void minibatch_training_matches_pytorch(void **state)
     json_t *orders = metadata_json(file, "golden.orders"), *losses = metadata_json(file, "golden.losses");
     json_t *final = metadata_json(file, "golden.final");
     rn_dataset data;
-    memset(&data, 0, sizeof data);
-    data.n_examples = (int)json_array_size(y);
-    data.n_features = 5;
-    data.n_classes = 3;
-    data.features = malloc(json_array_size(x) * sizeof(float));
-    data.labels = malloc(json_array_size(y) * sizeof(int));
-    int *indices = malloc(json_array_size(y) * sizeof(int));
-    for (size_t i = 0; i < json_array_size(x); i++) data.features[i] = (float)json_real_value(json_array_get(x, i));
-    for (size_t i = 0; i < json_array_size(y); i++) {
-        data.labels[i] = (int)json_integer_value(json_array_get(y, i));
-        indices[i] = (int)i;
-    }
+    int *indices = golden_dataset(x, y, &data);
     rn_train_config c = rn_train_defaults();
     c.epochs = (int)json_array_size(orders);
     c.batch_size = atoi(rn_safetensors_metadata(file, "golden.batch"));
