@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -236,6 +237,48 @@ static int apply_common(const rn_cli_spec *spec, rn_cli_args *args, const char *
     return -1;
 }
 
+size_t rn_cli_edit_distance(const char *a, size_t a_length, const char *b)
+{
+    /* One row of the dynamic-programming table at a time: row[j] is the
+     * distance between the first i characters of a and the first j of b. */
+    size_t b_length = strlen(b), row[64];
+    if (a_length >= 64 || b_length >= 64) return SIZE_MAX;
+    for (size_t j = 0; j <= b_length; j++) row[j] = j;
+    for (size_t i = 1; i <= a_length; i++) {
+        size_t diagonal = row[0]; /* row i-1, column j-1 */
+        row[0] = i;
+        for (size_t j = 1; j <= b_length; j++) {
+            size_t above = row[j], left = row[j - 1];
+            size_t best = diagonal + (a[i - 1] != b[j - 1] ? 1 : 0);
+            if (above + 1 < best) best = above + 1;
+            if (left + 1 < best) best = left + 1;
+            diagonal = above;
+            row[j] = best;
+        }
+    }
+    return row[b_length];
+}
+
+bool rn_cli_is_likely_typo(const char *word, size_t length, const char *candidate)
+{
+    /* One slip in a short word, two in a longer one ("epoch" -> "epochs",
+     * "trian" -> "train"); more would suggest unrelated names. */
+    return rn_cli_edit_distance(word, length, candidate) <= (length >= 5 ? 2u : 1u);
+}
+
+/* The option of `table` nearest to a mistyped name, if it is a likely typo. */
+static const char *nearest_option(const rn_cli_option *table, const char *name, size_t length)
+{
+    const char *best = NULL;
+    size_t best_distance = SIZE_MAX;
+    for (const rn_cli_option *o = table; o && o->name; o++) {
+        if (o->kind == RN_OPT_SECTION || !rn_cli_is_likely_typo(name, length, o->name)) continue;
+        size_t distance = rn_cli_edit_distance(name, length, o->name);
+        if (distance < best_distance) best = o->name, best_distance = distance;
+    }
+    return best;
+}
+
 static const rn_cli_option *find_option(const rn_cli_option *table, const char *name, size_t length)
 {
     for (const rn_cli_option *o = table; o && o->name; o++)
@@ -269,9 +312,15 @@ int rn_cli_parse(const rn_cli_spec *spec, int argc, char **argv, rn_cli_args *ar
         size_t length = equals ? (size_t)(equals - name) : strlen(name);
         const rn_cli_option *option = find_option(spec->options, name, length);
         const rn_cli_option *common = option ? NULL : find_option(common_options, name, length);
-        if (!option && !common)
+        if (!option && !common) {
+            const char *hint = nearest_option(spec->options, name, length);
+            if (!hint) hint = nearest_option(common_options, name, length);
+            if (hint)
+                return rn_cli_fail(args, "unknown option '--%.*s' (did you mean --%s? see 'redes %s --help')",
+                                   (int)length, name, hint, spec->name);
             return rn_cli_fail(args, "unknown option '--%.*s' (see 'redes %s --help')", (int)length, name,
                                spec->name);
+        }
         const rn_cli_option *o = option ? option : common;
         const char *value = NULL;
         if (o->kind == RN_OPT_FLAG) {

@@ -79,6 +79,12 @@ typedef struct rn_cli_args {
  * 2 after printing a one-line error to stderr). */
 int rn_cli_parse(const rn_cli_spec *spec, int argc, char **argv, rn_cli_args *args);
 
+/* Levenshtein distance between word[0..length) and candidate (single-character
+ * insertions, deletions, substitutions); SIZE_MAX for words of 64+ characters.
+ * rn_cli_is_likely_typo: close enough to suggest ("did you mean ...?"). */
+size_t rn_cli_edit_distance(const char *word, size_t length, const char *candidate);
+bool rn_cli_is_likely_typo(const char *word, size_t length, const char *candidate);
+
 /* Prints "redes COMMAND: MESSAGE" to stderr and returns 2. */
 int rn_cli_fail(const rn_cli_args *args, const char *format, ...)
     __attribute__((format(printf, 2, 3)));

@@ -1,10 +1,12 @@
 /* redes.c — `redes <command> [options]`: finds the command and runs it. */
 #define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "redes/redes.h"
 
@@ -65,6 +67,23 @@ static void prefer_passive_waiting(char **argv)
 #endif
 }
 
+/* "redes: unknown command 'trian' (did you mean 'train'? see 'redes help')" */
+static int unknown_command(const char *name)
+{
+    const char *hint = NULL;
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (!commands[i].run || !rn_cli_is_likely_typo(name, strlen(name), commands[i].name)) continue;
+        size_t distance = rn_cli_edit_distance(name, strlen(name), commands[i].name);
+        if (distance < best) hint = commands[i].name, best = distance;
+    }
+    if (hint)
+        fprintf(stderr, "redes: unknown command '%s' (did you mean '%s'? see 'redes help')\n", name, hint);
+    else
+        fprintf(stderr, "redes: unknown command '%s' (see 'redes help')\n", name);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     prefer_passive_waiting(argv);
@@ -76,8 +95,7 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
                 if (commands[i].run && strcmp(commands[i].name, argv[2]) == 0)
                     return commands[i].run(2, help_argv);
-            fprintf(stderr, "redes: unknown command '%s' (see 'redes help')\n", argv[2]);
-            return 2;
+            return unknown_command(argv[2]);
         }
         print_usage();
         return argc < 2 ? 2 : 0;
@@ -89,6 +107,5 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (commands[i].run && strcmp(commands[i].name, argv[1]) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "redes: unknown command '%s' (see 'redes help')\n", argv[1]);
-    return 2;
+    return unknown_command(argv[1]);
 }

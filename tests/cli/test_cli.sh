@@ -8,7 +8,17 @@ expect_output "redes 0\." "$REDES" --version
 expect_status 0 "$REDES" help
 expect_status 2 "$REDES" no-such-command
 expect_stderr "unknown command 'no-such-command'" "$REDES" no-such-command
-expect_stderr "unknown command 'nope'" "$REDES" help nope
+expect_stderr "unknown command 'nope' \\(see 'redes help'\\)$" "$REDES" help nope
+# Likely typos get a suggestion (edit distance 1 for short words, 2 from 5
+# letters on); unrelated words do not.
+expect_status 2 "$REDES" trian
+expect_stderr "unknown command 'trian' \\(did you mean 'train'\\? see 'redes help'\\)$" "$REDES" trian
+expect_stderr "did you mean 'gradients'\\?" "$REDES" help gradent
+expect_stderr "unknown command 'xyz' \\(see 'redes help'\\)$" "$REDES" xyz
+expect_status 2 "$REDES" train --epoch 3
+expect_stderr "unknown option '--epoch' \\(did you mean --epochs\\? see 'redes train --help'\\)$" "$REDES" train --epoch 3
+expect_stderr "did you mean --json\\?" "$REDES" hh --jsn
+expect_stderr "unknown option '--bogus' \\(see 'redes train --help'\\)$" "$REDES" train --bogus
 
 # --help of the finished commands: usage first, lines of at most 100 characters,
 # every option's text in one column, the common options last.
