@@ -286,6 +286,26 @@ static json_t *metadata_json(const rn_safetensors *file, const char *key)
     return value;
 }
 
+/* Every view of `store` equals PyTorch's final values (the fixture's JSON
+ * object name -> flat list) to 1e-5 of the largest |value|. */
+static void assert_params_match(const rn_params *store, json_t *final)
+{
+    for (int v = 0; v < store->n_views; v++) {
+        const rn_param_view *view = &store->views[v];
+        json_t *values = json_object_get(final, view->name);
+        assert_non_null(values);
+        assert_int_equal(json_array_size(values), view->numel);
+        double max_diff = 0, max_value = 0;
+        for (size_t i = 0; i < view->numel; i++) {
+            double want = json_number_value(json_array_get(values, i));
+            max_diff = fmax(max_diff, fabs(store->values[view->offset + i] - want));
+            max_value = fmax(max_value, fabs(want));
+        }
+        if (max_diff > 1e-5 * fmax(max_value, 1e-3))
+            fail_msg("%s: max |diff| %.3g (max |value| %.3g)", view->name, max_diff, max_value);
+    }
+}
+
 /* The golden problems' data set: 5 features, 3 classes, from the fixture's
  * JSON arrays x (n x 5, flat) and y (n); returns the indices 0..n-1. */
 static int *golden_dataset(json_t *x, json_t *y, rn_dataset *data)
@@ -334,23 +354,8 @@ static void full_batch_training_matches_pytorch(void **state)
         if (fabs(t.history[e].train_loss - expected) > 1e-5 * fabs(expected))
             fail_msg("step %d: loss %.9g, PyTorch %.9g", e + 1, t.history[e].train_loss, expected);
     }
-    const rn_params *stores[2] = {&m.params, &m.buffers};
-    for (int k = 0; k < 2; k++) {
-        for (int v = 0; v < stores[k]->n_views; v++) {
-            const rn_param_view *view = &stores[k]->views[v];
-            json_t *values = json_object_get(final, view->name);
-            assert_non_null(values);
-            assert_int_equal(json_array_size(values), view->numel);
-            double max_diff = 0, max_value = 0;
-            for (size_t i = 0; i < view->numel; i++) {
-                double want = json_number_value(json_array_get(values, i));
-                max_diff = fmax(max_diff, fabs(stores[k]->values[view->offset + i] - want));
-                max_value = fmax(max_value, fabs(want));
-            }
-            if (max_diff > 1e-5 * fmax(max_value, 1e-3))
-                fail_msg("%s: max |diff| %.3g (max |value| %.3g)", view->name, max_diff, max_value);
-        }
-    }
+    assert_params_match(&m.params, final);
+    assert_params_match(&m.buffers, final);
     rn_trainer_free(&t);
     rn_model_free(&m);
     free(data.features);
@@ -432,20 +437,7 @@ static void minibatch_training_matches_pytorch(void **state)
         if (fabs(record.losses[k] - expected) > 1e-5 * fabs(expected))
             fail_msg("step %ld: loss %.9g, PyTorch %.9g", k + 1, record.losses[k], expected);
     }
-    for (int v = 0; v < m.params.n_views; v++) {
-        const rn_param_view *view = &m.params.views[v];
-        json_t *values = json_object_get(final, view->name);
-        assert_non_null(values);
-        assert_int_equal(json_array_size(values), view->numel);
-        double max_diff = 0, max_value = 0;
-        for (size_t i = 0; i < view->numel; i++) {
-            double want = json_number_value(json_array_get(values, i));
-            max_diff = fmax(max_diff, fabs(m.params.values[view->offset + i] - want));
-            max_value = fmax(max_value, fabs(want));
-        }
-        if (max_diff > 1e-5 * fmax(max_value, 1e-3))
-            fail_msg("%s: max |diff| %.3g (max |value| %.3g)", view->name, max_diff, max_value);
-    }
+    assert_params_match(&m.params, final);
     rn_trainer_free(&t);
     rn_model_free(&m);
     free(data.features);
