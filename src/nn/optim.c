@@ -119,7 +119,7 @@ void rn_optim_free(rn_optimizer *o)
 
 /* Each update is one branch-free loop so the compiler vectorises it
  * (`omp simd`; sqrtf vectorises because the build passes -fno-math-errno)
- * and, for SGD and Adam above 16 RN_PARALLEL_MIN_ELEMENTS (half a million
+ * and, for SGD and Adam above RN_PARALLEL_MIN_ELEMENTS (a million
  * parameters: a smaller update is done before a woken thread arrives),
  * splits it over the threads (RN_OMP_FOR).  The arithmetic per element is
  * the same as the scalar formula, so results depend neither on the vector
@@ -147,21 +147,21 @@ static void sgd_step(rn_optimizer *o, float *restrict theta, const float *restri
     const size_t n = o->count;
     float *restrict b = o->slot[0];
     if (mu == 0) {
-        RN_OMP_FOR(n / 16)
+        RN_OMP_FOR(n)
         for (size_t i = 0; i < n; i++) theta[i] -= lr * (g[i] + wd * theta[i]);
         return;
     }
     /* PyTorch clones the first gradient into the buffer (no dampening). */
     const float b_keep = o->step == 1 ? 0.0f : mu, d_keep = o->step == 1 ? 1.0f : keep;
     if (o->config.nesterov) {
-        RN_OMP_FOR(n / 16)
+        RN_OMP_FOR(n)
         for (size_t i = 0; i < n; i++) {
             float d = g[i] + wd * theta[i];
             b[i] = flush_tiny(b_keep * b[i] + d_keep * d);
             theta[i] -= lr * (d + mu * b[i]);
         }
     } else {
-        RN_OMP_FOR(n / 16)
+        RN_OMP_FOR(n)
         for (size_t i = 0; i < n; i++) {
             float d = g[i] + wd * theta[i];
             b[i] = flush_tiny(b_keep * b[i] + d_keep * d);
@@ -245,7 +245,7 @@ static void adam_step(rn_optimizer *o, float *restrict theta, const float *restr
     const float correction2_sqrt = (float)sqrt(correction2);
     float *restrict m = o->slot[0], *restrict v = o->slot[1];
     const size_t n = o->count;
-    RN_OMP_FOR(n / 16)
+    RN_OMP_FOR(n)
     for (size_t i = 0; i < n; i++) {
         theta[i] *= decay;
         float d = g[i] + wd * theta[i];
