@@ -160,6 +160,16 @@ static const conv_case conv_cases[] = {
     {3, 32, 12, 12, 64, 3, 3, 1, 0, 1, 1, 0},
     {1, 16, 5, 37, 16, 3, 3, 1, 1, 1, 1, 0}, /* rows of 19 tiles: two blocks of 16 */
     /* stride 1, no padding, output rows of 16 or more (LeNet-like sizes are above) */
+    /* the direct kernels (conv_direct.h): input-gradient rows of 35 (three
+     * vectors, the last part-filled) and 9 rows (4 + 4 + 1); 13 and 7
+     * output channels (blocks of 6 + 6 + 1); padding K - 1, a 4 x 2 kernel;
+     * padding K (too much for the direct input gradient) and 33 output
+     * channels (too many): the GEMM path */
+    {2, 5, 9, 35, 7, 5, 5, 1, 2, 1, 1, 0},
+    {3, 2, 6, 17, 13, 3, 3, 1, 1, 1, 1, 0},
+    {2, 3, 11, 10, 9, 4, 2, 1, 1, 1, 1, 0},
+    {1, 2, 6, 6, 3, 3, 3, 1, 3, 1, 1, 0},
+    {2, 3, 8, 8, 33, 3, 3, 1, 1, 1, 1, 0},
     {2, 3, 20, 19, 5, 3, 3, 1, 0, 1, 1, 0},
     {2, 4, 21, 20, 4, 3, 3, 1, 0, 2, 2, 0},
 };

@@ -27,6 +27,7 @@
 
 #include <string.h>
 
+#include "kernels/conv_direct.h"
 #include "kernels/winograd.h"
 #include "redes/gemm.h"
 #include "redes/parallel.h"
@@ -295,17 +296,79 @@ static rn_winograd_shape winograd_adjoint_shape(const rn_conv2d_geometry *g)
                                 2 - g->pad_height);
 }
 
-/* Workspace shared by the threads, after their slices: the transformed weights. */
-static size_t shared_floats(const rn_conv2d_geometry *g)
-{
-    if (!use_winograd(g)) return 0;
-    rn_winograd_shape shape = winograd_forward_shape(g);
-    return rn_winograd_weight_floats(&shape);
-}
-
 static size_t max_size(size_t a, size_t b)
 {
     return a > b ? a : b;
+}
+
+/* The weight gradient of the other stride-1, ungrouped layers is computed
+ * directly (conv_direct.h) from the chunk's padded images, side by side, and
+ * its output gradient in rows of whole vectors: image k's pixels (wide
+ * layout) at [k P_v, k P_v + H_out W_p), zeros up to P_v, the next multiple
+ * of the vector length.  Each padded image is followed by P_v - H_out W_p
+ * zeros, so the last tap's reads up to P_v stay inside it. */
+static bool use_direct_weight_gradient(const rn_conv2d_geometry *g)
+{
+    return is_wide(g) && g->groups == 1 && !use_winograd(g);
+}
+
+static size_t direct_pixels(const rn_conv2d_geometry *g)
+{
+    size_t vl = (size_t)rn_conv_direct_vector_floats();
+    size_t pixels = (size_t)g->out_height * row_length(g);
+    return (pixels + vl - 1) / vl * vl;
+}
+
+static size_t direct_x_image(const rn_conv2d_geometry *g)
+{
+    return padded_floats(g) + direct_pixels(g) - (size_t)g->out_height * row_length(g);
+}
+
+static size_t direct_image_floats(const rn_conv2d_geometry *g)
+{
+    return direct_x_image(g) + (size_t)g->out_channels * direct_pixels(g);
+}
+
+/* The input gradient of small stride-1 layers is computed directly too
+ * (rn_conv_direct_rows): dx is the full correlation of dy, zero-padded by
+ * K - 1 - P on every side, with the flipped kernels,
+ *
+ *   dx[c][y][x] = sum_{o,u,v} W[o][c][K_h-1-u][K_w-1-v] dy_pad[o][y + u][x + v],
+ *
+ * one output row of dx a vector (LeNet-5's conv2: rows of 14 in vectors of
+ * 16), skipping the kernel rows that meet only padding.  For many output
+ * channels (the GEMM's depth) the GEMM + col2im does better. */
+enum { DIRECT_DATA_MAX_OUT_CHANNELS = 32 };
+
+static bool use_direct_input_gradient(const rn_conv2d_geometry *g)
+{
+    return is_wide(g) && g->groups == 1 && !use_winograd(g) && g->dilation_height == 1 &&
+           g->dilation_width == 1 && g->pad_height <= g->kernel_height - 1 &&
+           g->pad_width <= g->kernel_width - 1 && g->out_channels <= DIRECT_DATA_MAX_OUT_CHANNELS;
+}
+
+/* dy_pad's geometry: rows H + K_h - 1, columns W rounded up to whole vectors + K_w - 1. */
+static int gradient_pad_rows(const rn_conv2d_geometry *g)
+{
+    return g->in_height + g->kernel_height - 1;
+}
+static int gradient_pad_columns(const rn_conv2d_geometry *g)
+{
+    int vl = rn_conv_direct_vector_floats();
+    return (g->in_width + vl - 1) / vl * vl + g->kernel_width - 1;
+}
+static size_t gradient_pad_floats(const rn_conv2d_geometry *g)
+{
+    return (size_t)g->out_channels * gradient_pad_rows(g) * gradient_pad_columns(g);
+}
+
+/* Workspace shared by the threads, after their slices: the transformed weights. */
+static size_t shared_floats(const rn_conv2d_geometry *g)
+{
+    if (use_direct_input_gradient(g)) return rn_conv2d_weight_count(g);
+    if (!use_winograd(g)) return 0;
+    rn_winograd_shape shape = winograd_forward_shape(g);
+    return rn_winograd_weight_floats(&shape);
 }
 
 /* A chunk's col and Y', a partial dW and dbias, a padded image and the tap
@@ -314,6 +377,10 @@ static size_t per_thread_floats(const rn_conv2d_geometry *g, int chunk_images)
 {
     size_t floats = per_image_floats(g) * (size_t)chunk_images + rn_conv2d_weight_count(g) +
                     (size_t)g->out_channels + padded_floats(g) + tap_table_floats(g);
+    if (use_direct_weight_gradient(g))
+        floats = max_size(floats, direct_image_floats(g) * (size_t)chunk_images + rn_conv2d_weight_count(g) +
+                                      (size_t)g->out_channels + tap_table_floats(g));
+    if (use_direct_input_gradient(g)) floats = max_size(floats, gradient_pad_floats(g));
     if (use_winograd(g)) {
         rn_winograd_shape forward = winograd_forward_shape(g), adjoint = winograd_adjoint_shape(g);
         /* the weight gradient's scratch and its per-thread sums: P and the bias */
@@ -882,9 +949,51 @@ static void forward_batch(const rn_conv2d_geometry *g, const float *x, const flo
     }
 }
 
+/* dx += the full correlation of dy with the flipped kernels (see
+ * use_direct_input_gradient), image by image, each thread in its slice. */
+static void backward_data_direct(const rn_conv2d_geometry *g, const float *dy, const float *w, float *dx,
+                                 float *workspace, const plan *p)
+{
+    /* w_flipped[o][u][v][c] = W[o][c][K_h-1-u][K_w-1-v]: the output channel of
+     * this correlation (c) innermost */
+    float *w_flipped = shared_workspace(workspace, p);
+    int Kh = g->kernel_height, Kw = g->kernel_width;
+    for (int o = 0; o < g->out_channels; o++)
+        for (int c = 0; c < g->in_channels; c++)
+            for (int u = 0; u < Kh; u++)
+                for (int v = 0; v < Kw; v++)
+                    w_flipped[(((size_t)o * Kh + u) * Kw + v) * g->in_channels + c] =
+                        w[(((size_t)o * g->in_channels + c) * Kh + Kh - 1 - u) * Kw + Kw - 1 - v];
+    int rows = gradient_pad_rows(g), columns = gradient_pad_columns(g);
+    int top = Kh - 1 - g->pad_height, left = Kw - 1 - g->pad_width;
+    size_t plane = (size_t)rows * columns;
+#pragma omp parallel num_threads(p->threads) if (p->threads > 1)
+    {
+        /* the zero border is written once; each image fills the inside */
+        float *dy_pad = workspace + p->per_thread * (size_t)rn_thread_index();
+        memset(dy_pad, 0, sizeof(float) * gradient_pad_floats(g));
+#pragma omp for schedule(static)
+        for (int b = 0; b < g->batch; b++) {
+            const float *dy_image = dy + (size_t)b * out_image_floats(g);
+            for (int o = 0; o < g->out_channels; o++)
+                for (int i = 0; i < g->out_height; i++)
+                    memcpy(dy_pad + o * plane + (size_t)(top + i) * columns + left,
+                           dy_image + ((size_t)o * g->out_height + i) * g->out_width,
+                           sizeof(float) * (size_t)g->out_width);
+            rn_conv_direct_rows(g->in_channels, g->out_channels, Kh, Kw, g->in_height, g->in_width, dy_pad,
+                                columns, plane, top, top + g->out_height, w_flipped,
+                                dx + (size_t)b * in_image_floats(g), (size_t)g->in_height * g->in_width);
+        }
+    }
+}
+
 static void backward_data_batch(const rn_conv2d_geometry *g, const float *dy, const float *w, float *dx,
                                 float *workspace, const plan *p)
 {
+    if (use_direct_input_gradient(g)) {
+        backward_data_direct(g, dy, w, dx, workspace, p);
+        return;
+    }
     if (use_winograd(g)) { /* dx += the convolution of dy with the turned, transposed kernels */
         rn_winograd_shape shape = winograd_adjoint_shape(g);
         float *U = shared_workspace(workspace, p);
@@ -946,11 +1055,85 @@ static void backward_weight_winograd(const rn_conv2d_geometry *g, const float *x
             dbias[o] += total[sums + o];
 }
 
+/* Thread slice of the direct weight gradient: the chunk's padded images,
+ * its dy in vector rows, then the partial dW and dbias, then the tap table. */
+typedef struct direct_slice {
+    float *x, *dy, *partial_dw, *partial_db;
+    int *taps;
+} direct_slice;
+
+static direct_slice direct_slice_of(const rn_conv2d_geometry *g, const plan *p, float *workspace, int thread)
+{
+    direct_slice d;
+    d.x = workspace + p->per_thread * (size_t)thread;
+    d.dy = d.x + direct_x_image(g) * (size_t)p->chunk_images;
+    d.partial_dw = d.dy + (size_t)g->out_channels * direct_pixels(g) * (size_t)p->chunk_images;
+    d.partial_db = d.partial_dw + rn_conv2d_weight_count(g);
+    d.taps = (int *)(d.partial_db + g->out_channels);
+    return d;
+}
+
+/* dW += sum over the batch of dY' col^T, directly (conv_direct.h); each
+ * thread sums its chunks into its partials, which are then added in thread
+ * order (deterministic for a given thread count). */
+static void backward_weight_direct(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
+                                   float *dbias, float *workspace, const plan *p)
+{
+    size_t weight_count = rn_conv2d_weight_count(g);
+    size_t x_image = direct_x_image(g), P = direct_pixels(g);
+    int row = row_length(g), pixels = g->out_height * row, patch = (int)tap_table_floats(g);
+#pragma omp parallel num_threads(p->threads) if (p->threads > 1)
+    {
+        direct_slice mine = direct_slice_of(g, p, workspace, rn_thread_index());
+        memset(mine.partial_dw, 0, sizeof(float) * weight_count);
+        memset(mine.partial_db, 0, sizeof(float) * (size_t)g->out_channels);
+        fill_tap_table(g, mine.taps);
+#pragma omp for schedule(static)
+        for (int k = 0; k < chunk_count(g, p); k++) {
+            int b0 = k * p->chunk_images;
+            int n_b = b0 + p->chunk_images <= g->batch ? p->chunk_images : g->batch - b0;
+            size_t ld_dy = P * (size_t)n_b;
+            for (int b = 0; b < n_b; b++) {
+                float *padded = mine.x + (size_t)b * x_image;
+                pad_image(g, x + (size_t)(b0 + b) * in_image_floats(g), padded);
+                memset(padded + padded_floats(g), 0, sizeof(float) * (x_image - padded_floats(g)));
+                for (int o = 0; o < g->out_channels; o++) {
+                    const float *src = dy + (size_t)(b0 + b) * out_image_floats(g) +
+                                       (size_t)o * g->out_height * g->out_width;
+                    float *dst = mine.dy + (size_t)o * ld_dy + (size_t)b * P;
+                    for (int i = 0; i < g->out_height; i++)
+                        copy_row_padded(dst + (size_t)i * row, src + (size_t)i * g->out_width, g->out_width,
+                                        row);
+                    memset(dst + pixels, 0, sizeof(float) * (P - (size_t)pixels));
+                }
+            }
+            rn_conv_direct_weight_gradient(g->out_channels, patch, n_b, P, mine.dy, ld_dy, mine.x, x_image,
+                                           mine.taps, mine.partial_dw);
+            for (int o = 0; o < g->out_channels; o++)
+                mine.partial_db[o] += row_sum(mine.dy + (size_t)o * ld_dy, (int)ld_dy);
+        }
+        /* implicit barrier: every partial is complete */
+#pragma omp for schedule(static)
+        for (size_t i = 0; i < weight_count; i++)
+            for (int t = 0; t < p->threads; t++)
+                dw[i] += direct_slice_of(g, p, workspace, t).partial_dw[i];
+#pragma omp single
+        if (dbias)
+            for (int o = 0; o < g->out_channels; o++)
+                for (int t = 0; t < p->threads; t++)
+                    dbias[o] += direct_slice_of(g, p, workspace, t).partial_db[o];
+    }
+}
+
 static void backward_weight_batch(const rn_conv2d_geometry *g, const float *x, const float *dy, float *dw,
                                   float *dbias, float *workspace, const plan *p)
 {
     if (use_winograd(g) && dw) {
         backward_weight_winograd(g, x, dy, dw, dbias, workspace, p);
+        return;
+    }
+    if (use_direct_weight_gradient(g) && dw) {
+        backward_weight_direct(g, x, dy, dw, dbias, workspace, p);
         return;
     }
     size_t weight_count = rn_conv2d_weight_count(g);
