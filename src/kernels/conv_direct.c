@@ -204,13 +204,14 @@ static inline __attribute__((always_inline)) void rows_block(const rows_operands
         }
 }
 
-#define ROWS_FN(CHANNELS, ROWS)                                                                              \
-    static void rows_##CHANNELS##_##ROWS(const rows_operands *op, int m0, int y0)                            \
+#define ROWS_FN(CHANNELS, ROWS, NAME)                                                                        \
+    static void rows_##CHANNELS##_##NAME(const rows_operands *op, int m0, int y0)                            \
     {                                                                                                        \
         for (int x0 = 0; x0 < op->out_width; x0 += VL)                                                       \
             rows_block(op, m0, y0, x0, CHANNELS, ROWS);                                                      \
     }
-#define ROWS_FNS(CHANNELS) ROWS_FN(CHANNELS, 1) ROWS_FN(CHANNELS, 2) ROWS_FN(CHANNELS, 4)
+#define ROWS_FNS(CHANNELS)                                                                                   \
+    ROWS_FN(CHANNELS, 1, one) ROWS_FN(CHANNELS, 2, two) ROWS_FN(CHANNELS, MAX_BLOCK_ROWS, most)
 ROWS_FNS(1)
 ROWS_FNS(2)
 ROWS_FNS(3)
@@ -222,11 +223,12 @@ ROWS_FNS(6)
 
 typedef void (*rows_fn)(const rows_operands *op, int m0, int y0);
 
-/* by_channels[c - 1] = {1, 2, 4 rows} for blocks of c channels */
+/* rows_by_channels[c - 1] = {1 row, 2 rows, MAX_BLOCK_ROWS rows} for blocks of c channels */
+#define ROWS_ENTRY(CHANNELS) {rows_##CHANNELS##_one, rows_##CHANNELS##_two, rows_##CHANNELS##_most}
 static const rows_fn rows_by_channels[][3] = {
-    {rows_1_1, rows_1_2, rows_1_4}, {rows_2_1, rows_2_2, rows_2_4}, {rows_3_1, rows_3_2, rows_3_4},
+    ROWS_ENTRY(1), ROWS_ENTRY(2), ROWS_ENTRY(3),
 #if MAX_BLOCK_CHANNELS > 3
-    {rows_4_1, rows_4_2, rows_4_4}, {rows_5_1, rows_5_2, rows_5_4}, {rows_6_1, rows_6_2, rows_6_4},
+    ROWS_ENTRY(4), ROWS_ENTRY(5), ROWS_ENTRY(6),
 #endif
 };
 
@@ -235,7 +237,7 @@ static void rows_for_channels(const rows_operands *op, int m0, int channels)
     const rows_fn *by_rows = rows_by_channels[channels - 1];
     int y0 = 0;
     for (; y0 + MAX_BLOCK_ROWS <= op->out_height; y0 += MAX_BLOCK_ROWS)
-        by_rows[MAX_BLOCK_ROWS == 4 ? 2 : 1](op, m0, y0);
+        by_rows[2](op, m0, y0);
     for (; y0 + 2 <= op->out_height; y0 += 2)
         by_rows[1](op, m0, y0);
     for (; y0 < op->out_height; y0++)
