@@ -226,7 +226,7 @@ static rn_trainer *watched;
 static void record_blocks(void *user, const rn_epoch_record *record)
 {
     (void)user;
-    if (record->epoch < 8) blocks_after_epoch[record->epoch] = rn_arena_block_allocations(rn_tape_arena(watched->tape));
+    if (record->epoch < 8) blocks_after_epoch[record->epoch] = rn_trainer_arena_blocks(watched);
 }
 
 static void early_stopping_and_no_allocation_per_step(void **state)
@@ -257,6 +257,118 @@ static void early_stopping_and_no_allocation_per_step(void **state)
     for (int e = 2; e <= 7; e++) assert_int_equal(blocks_after_epoch[e], blocks_after_epoch[1]);
     rn_trainer_free(&t);
     rn_model_free(&m);
+}
+
+/* Data-parallel steps (train.c): with 2 threads a batch of 64 runs as two
+ * shards of 32 on their own tapes, for a network with enough arithmetic per
+ * parameter (a small CNN on the 8 x 8 digits), not for an MLP.  The weights
+ * after 3 epochs agree with one tape's (1 thread) to float rounding; two
+ * runs on 2 threads agree bit for bit, with dropout too (each shard draws
+ * from its own seeded stream); and after the first epoch no tape takes
+ * memory from the system. */
+static float *train_copy(const rn_dataset *data, const int *train, int n_train, int threads, const char *spec,
+                         size_t *count, int *shards)
+{
+    rn_set_threads(threads);
+    rn_model m;
+    rn_rng rng;
+    rn_rng_seed(&rng, 3);
+    assert_int_equal(rn_model_create(&m, spec, (int[]){1, 8, 8}, 10), RN_OK);
+    assert_int_equal(rn_model_init(&m, RN_INIT_DEFAULT, &rng), RN_OK);
+    rn_train_config c = rn_train_defaults();
+    c.epochs = 3;
+    c.batch_size = 64;
+    assert_int_equal(rn_optim_parse("sgd", &c.optimizer), RN_OK);
+    c.optimizer.learning_rate = 0.01;
+    c.optimizer.momentum = 0.9;
+    c.on_epoch = record_blocks;
+    rn_trainer t;
+    assert_int_equal(rn_trainer_create(&t, &m, data, NULL, train, n_train, NULL, 0, &c), RN_OK);
+    watched = &t;
+    if (rn_trainer_run(&t) != RN_OK) fail_msg("%s", rn_error_message());
+    assert_int_equal(blocks_after_epoch[2], blocks_after_epoch[1]);
+    assert_int_equal(blocks_after_epoch[3], blocks_after_epoch[1]);
+    *shards = t.n_shards;
+    *count = m.params.count;
+    float *copy = malloc(sizeof(float) * m.params.count);
+    assert_non_null(copy);
+    memcpy(copy, m.params.values, sizeof(float) * m.params.count);
+    rn_trainer_free(&t);
+    rn_model_free(&m);
+    rn_set_threads(0);
+    return copy;
+}
+
+static void sharded_steps_match_one_tape(void **state)
+{
+    (void)state;
+    rn_dataset digits;
+    assert_int_equal(rn_dataset_load("digits", &digits), RN_OK);
+    int train[300];
+    for (int i = 0; i < 300; i++) train[i] = i; /* 4 full batches and one of 44 */
+    const char *cnn = "conv 16 3 pad 1, relu, conv 16 3 pad 1, relu, maxpool 2, fc 10";
+    const char *dropped = "conv 16 3 pad 1, relu, maxpool 2, dropout 0.3, fc 10";
+    size_t n, n2;
+    int shards;
+    float *one = train_copy(&digits, train, 300, 1, cnn, &n, &shards);
+    assert_int_equal(shards, 0);
+    float *two = train_copy(&digits, train, 300, 2, cnn, &n2, &shards);
+    assert_int_equal(shards, 2);
+    assert_int_equal(n, n2);
+    double largest = 0, worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        largest = fmax(largest, fabs(one[i]));
+        worst = fmax(worst, fabs((double)one[i] - two[i]));
+    }
+    if (worst > 1e-5 * largest) fail_msg("2 shards vs 1 tape: max |difference| %g (largest weight %g)", worst, largest);
+    free(one), free(two);
+    one = train_copy(&digits, train, 300, 2, dropped, &n, &shards);
+    two = train_copy(&digits, train, 300, 2, dropped, &n2, &shards);
+    assert_int_equal(shards, 2);
+    assert_memory_equal(one, two, sizeof(float) * n);
+    free(one), free(two);
+    /* a checkpoint after epoch 1, resumed on 2 threads, ends where the whole run does */
+    rn_set_threads(2);
+    char path[] = "/tmp/redes-shard-ckpt-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    rn_model part, resumed;
+    rn_trainer t_part, t_resumed;
+    rn_train_config c = rn_train_defaults();
+    c.epochs = 3;
+    c.batch_size = 64;
+    c.checkpoint_path = path;
+    c.stop_after_epoch = 1;
+    rn_rng rng;
+    rn_rng_seed(&rng, 3);
+    assert_int_equal(rn_model_create(&part, dropped, (int[]){1, 8, 8}, 10), RN_OK);
+    assert_int_equal(rn_model_init(&part, RN_INIT_DEFAULT, &rng), RN_OK);
+    assert_int_equal(rn_trainer_create(&t_part, &part, &digits, NULL, train, 300, NULL, 0, &c), RN_OK);
+    assert_int_equal(rn_trainer_run(&t_part), RN_OK);
+    assert_int_equal(t_part.n_shards, 2);
+    c.checkpoint_path = NULL;
+    c.stop_after_epoch = 0;
+    assert_int_equal(rn_model_create(&resumed, dropped, (int[]){1, 8, 8}, 10), RN_OK);
+    assert_int_equal(rn_trainer_create(&t_resumed, &resumed, &digits, NULL, train, 300, NULL, 0, &c), RN_OK);
+    if (rn_trainer_resume(&t_resumed, path) != RN_OK) fail_msg("%s", rn_error_message());
+    assert_int_equal(rn_trainer_run(&t_resumed), RN_OK);
+    rn_model whole;
+    rn_trainer t_whole;
+    rn_rng_seed(&rng, 3);
+    assert_int_equal(rn_model_create(&whole, dropped, (int[]){1, 8, 8}, 10), RN_OK);
+    assert_int_equal(rn_model_init(&whole, RN_INIT_DEFAULT, &rng), RN_OK);
+    assert_int_equal(rn_trainer_create(&t_whole, &whole, &digits, NULL, train, 300, NULL, 0, &c), RN_OK);
+    assert_int_equal(rn_trainer_run(&t_whole), RN_OK);
+    assert_memory_equal(resumed.params.values, whole.params.values, whole.params.count * sizeof(float));
+    unlink(path);
+    rn_trainer_free(&t_part), rn_trainer_free(&t_resumed), rn_trainer_free(&t_whole);
+    rn_model_free(&part), rn_model_free(&resumed), rn_model_free(&whole);
+    rn_set_threads(0);
+    /* an MLP stays on one tape (1 multiply-add per parameter per example) */
+    free(train_copy(&digits, train, 300, 2, "fc 64, relu, fc 10", &n, &shards));
+    assert_int_equal(shards, 0);
+    rn_dataset_free(&digits);
 }
 
 static void history_csv_has_every_column(void **state)
@@ -459,6 +571,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(all_three_modes_learn_iris, load_iris, free_iris),
         cmocka_unit_test_setup_teardown(resume_continues_bit_for_bit, load_iris, free_iris),
         cmocka_unit_test_setup_teardown(early_stopping_and_no_allocation_per_step, load_iris, free_iris),
+        cmocka_unit_test(sharded_steps_match_one_tape),
         cmocka_unit_test(history_csv_has_every_column),
         cmocka_unit_test(full_batch_training_matches_pytorch),
         cmocka_unit_test(minibatch_training_matches_pytorch),

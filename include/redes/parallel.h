@@ -12,12 +12,15 @@
 extern "C" {
 #endif
 
-/* Threads the next parallel region will use (1 without OpenMP). */
+/* Threads the next parallel region will use (1 without OpenMP, and 1 inside
+ * a parallel region when nesting is off, the default). */
 int rn_threads(void);
 /* Sets the threads for our loops and for BLAS; n <= 0 restores the default. */
 void rn_set_threads(int n);
 /* Index of the calling thread inside a parallel region (0 outside). */
 int rn_thread_index(void);
+/* Threads of the current team (1 outside a parallel region). */
+int rn_team_size(void);
 
 /* Element-wise loops parallelise only above this many elements.  With
  * OMP_WAIT_POLICY=passive (what the CLI, tests and CI use: spinning threads

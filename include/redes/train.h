@@ -105,6 +105,11 @@ typedef struct rn_trainer {
     rn_params best;         /* parameters of the best epoch */
     rn_params best_buffers; /* and its batch-norm statistics */
     bool stopped_early;
+    /* Data-parallel steps (more than one thread, no batch normalisation):
+     * each thread runs its share of the batch through its own tape and
+     * gradient buffer; NULL when steps run on one tape. */
+    struct rn_shard *shards;
+    int n_shards;
 } rn_trainer;
 
 /* Prepares a run on data examples train[0..n_train) (validation val[0..n_val),
@@ -114,6 +119,10 @@ rn_status rn_trainer_create(rn_trainer *trainer, rn_model *model, const rn_datas
                             const rn_standardizer *standardizer, const int *train, int n_train, const int *val,
                             int n_val, const rn_train_config *config);
 void rn_trainer_free(rn_trainer *trainer);
+
+/* Memory blocks the trainer's tapes (and its data-parallel shards' tapes)
+ * have taken from the system so far: constant once the first epoch has run. */
+size_t rn_trainer_arena_blocks(const rn_trainer *trainer);
 
 /* Runs the remaining epochs (all of them, or those after a resumed
  * checkpoint), stopping early when patience runs out; then, with early

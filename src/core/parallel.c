@@ -14,6 +14,11 @@ static int default_threads = 0;
 int rn_threads(void)
 {
 #ifdef _OPENMP
+    /* Inside a parallel region a nested one gets one thread (nesting is off
+     * unless OMP_MAX_ACTIVE_LEVELS says otherwise): code that sizes per-thread
+     * buffers by this count must not expect the others (the data-parallel
+     * training step runs whole layers on each of its threads). */
+    if (omp_get_active_level() >= omp_get_max_active_levels()) return 1;
     return omp_get_max_threads();
 #else
     return 1;
@@ -41,5 +46,14 @@ int rn_thread_index(void)
     return omp_get_thread_num();
 #else
     return 0;
+#endif
+}
+
+int rn_team_size(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
 #endif
 }
