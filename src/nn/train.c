@@ -128,21 +128,28 @@ static double multiply_adds(const rn_model *model)
 
 /* How many shards a step of `batch` examples runs as: 1 (one tape, the
  * kernels split over threads) with one thread, with batch normalisation,
- * when the shards would be tiny, and for networks with little arithmetic
- * per parameter.  Every step zeroes, sums and updates each parameter's
- * gradient on both cores (some 10 bytes per parameter crossing between
- * them); with fewer than SHARD_MIN_REUSE multiply-adds per example per
- * parameter that traffic costs more than the split saves.  Measured, one
- * MNIST epoch on 2 threads: LeNet-5 (about 7 per parameter) 1.65 -> 1.28 s;
- * the 784-256-128-10 MLP (1 per parameter) 0.83 -> 0.77 s wall but twice
- * the CPU time of one thread (1.53 s against 0.65). */
+ * when the shards would be tiny, and unless the network is small with much
+ * arithmetic per parameter:
+ * - every step zeroes, sums and updates each parameter's gradient on both
+ *   cores (some 10 bytes per parameter crossing between them); below
+ *   SHARD_MIN_REUSE multiply-adds per example per parameter that traffic
+ *   costs more than the split saves;
+ * - above SHARD_MAX_MULTIPLY_ADDS per example the kernels have enough work
+ *   per call to split it themselves, and shards only add a tape's memory.
+ * Measured, one MNIST epoch on 2 threads: LeNet-5 (0.4 M multiply-adds per
+ * example, about 7 per parameter) 1.65 -> 1.28 s; the 784-256-128-10 MLP
+ * (1 per parameter) 0.83 -> 0.77 s wall but twice the CPU time of one
+ * thread (1.53 s against 0.65); mnist-cnn (12 M per example) 22.5 -> 22.3 s,
+ * max RSS 121 -> 126 MB (100 batches scaled, two runs each). */
 enum { SHARD_MIN_REUSE = 4 };
+#define SHARD_MAX_MULTIPLY_ADDS 2e6
 
 static int shard_count(const rn_model *model, int batch)
 {
     for (int i = 0; i < model->n_layers; i++)
         if (model->layers[i].kind == RN_LAYER_BATCHNORM) return 1;
-    if (multiply_adds(model) < SHARD_MIN_REUSE * (double)model->params.count) return 1;
+    double work = multiply_adds(model);
+    if (work < SHARD_MIN_REUSE * (double)model->params.count || work > SHARD_MAX_MULTIPLY_ADDS) return 1;
     int shards = rn_threads(), most = batch / SHARD_MIN_EXAMPLES;
     if (shards > most) shards = most;
     return shards < 2 ? 1 : shards;
