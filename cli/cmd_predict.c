@@ -3,7 +3,8 @@
  *
  *   redes predict --model runs/mlp/model.safetensors digit.png
  *       any PNG of one digit, converted to 28x28 grey the way MNIST was made
- *       (rn_png_read_digit: invert if light, crop, fit 20x20, centre of mass)
+ *       (rn_png_read_digit: invert if the median grey is light, drop a frame
+ *       along the edges, crop, fit 20x20, centre of mass)
  *   redes predict --model runs/iris/model.safetensors 5.1,3.5,1.4,0.2
  *       comma-separated features, standardised as in training
  * Prints the softmax probabilities; --json prints class, label and

@@ -588,6 +588,163 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     assert_non_null(strstr(rn_error_message(), "no ink"));
 }
 
+/* ---------------------------------------------------------------- digit polarity and frames
+ * Synthetic photos of a "7" (a top bar and a stem on the right) as a camera
+ * or a scanner gives them: dark ink on white or grey paper, light ink on
+ * black, with frames and borders around.  Each must come out as MNIST does:
+ * white ink on black, the frame gone, the 7's bar at the top and its stem on
+ * the right, the centre of mass at (14, 14). */
+
+enum { PHOTO_W = 80, PHOTO_H = 100 };
+
+static void photo_rect(rn_tensor *t, int x, int y, int w, int h, float grey)
+{
+    for (int j = y; j < y + h; j++)
+        for (int i = x; i < x + w; i++)
+            t->data[j * t->shape[1] + i] = grey;
+}
+
+/* A 7 of 30 x 50 pixels with its box at (24, 28); the rest `paper`. */
+static void photo_of_seven(rn_tensor *t, float paper, float ink)
+{
+    int shape[2] = {PHOTO_H, PHOTO_W};
+    assert_int_equal(rn_tensor_alloc(t, 2, shape), RN_OK);
+    rn_tensor_fill(t, paper);
+    photo_rect(t, 24, 28, 30, 6, ink); /* bar */
+    photo_rect(t, 47, 28, 7, 50, ink); /* stem */
+}
+
+/* A frame `thickness` pixels wide along the picture's edges. */
+static long photo_frame(rn_tensor *t, int thickness, float grey)
+{
+    photo_rect(t, 0, 0, PHOTO_W, thickness, grey);
+    photo_rect(t, 0, PHOTO_H - thickness, PHOTO_W, thickness, grey);
+    photo_rect(t, 0, 0, thickness, PHOTO_H, grey);
+    photo_rect(t, PHOTO_W - thickness, 0, thickness, PHOTO_H, grey);
+    return (long)PHOTO_W * PHOTO_H - (long)(PHOTO_W - 2 * thickness) * (PHOTO_H - 2 * thickness);
+}
+
+/* Checks the 28 x 28 result of a 7: mass centred, 20 high, bar on top, stem
+ * on the right (a frame left in would make the box the whole picture). */
+static void assert_mnist_seven(const rn_tensor *digit)
+{
+    double cx, cy;
+    center_of_mass(digit, &cx, &cy);
+    assert_true(fabs(cx - 14.0) <= 0.5);
+    assert_true(fabs(cy - 14.0) <= 0.5);
+    int box_width, box_height;
+    ink_box_of(digit, &box_width, &box_height);
+    assert_int_equal(box_height, 20);
+    assert_int_equal(box_width, 12); /* 30 x 50 -> 12 x 20 */
+    int top = 28, bottom = -1;
+    for (int y = 0; y < 28; y++)
+        for (int x = 0; x < 28; x++)
+            if (digit->data[y * 28 + x] > 0.5f) {
+                if (y < top) top = y;
+                if (y > bottom) bottom = y;
+            }
+    int bar = 0, bar_left = 28, stem_left = 28;
+    for (int x = 0; x < 28; x++) {
+        bar += digit->data[top * 28 + x] > 0.5f;
+        if (digit->data[top * 28 + x] > 0.5f && x < bar_left) bar_left = x;
+        if (digit->data[bottom * 28 + x] > 0.5f && x < stem_left) stem_left = x;
+    }
+    assert_true(bar >= 10);                /* the bar: the whole box's width */
+    assert_true(stem_left - bar_left >= 8); /* the stem: the right quarter of the box */
+}
+
+static void digit_polarity_and_frames(void **state)
+{
+    (void)state;
+    rn_tensor photo, digit;
+    rn_digit_report report;
+
+    /* Dark ink on white paper inside a black 2-pixel frame: the border is
+     * black, yet the paper (most of the picture) is the background. */
+    photo_of_seven(&photo, 1.0f, 0.1f);
+    long frame = photo_frame(&photo, 2, 0.0f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_true(report.inverted);
+    assert_float_equal(report.background, 1.0f, 1e-3);
+    assert_int_equal(report.frame_pixels, frame);
+    assert_int_equal(report.ink_x, 24);
+    assert_int_equal(report.ink_y, 28);
+    assert_int_equal(report.ink_width, 30);
+    assert_int_equal(report.ink_height, 50);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* White ink on black inside a thin white frame: not inverted, frame dropped. */
+    photo_of_seven(&photo, 0.0f, 0.95f);
+    frame = photo_frame(&photo, 1, 1.0f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_false(report.inverted);
+    assert_int_equal(report.frame_pixels, frame);
+    assert_int_equal(report.ink_width, 30);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* Plain: dark on white, light on black; no frame found in either. */
+    for (int light_ink = 0; light_ink < 2; light_ink++) {
+        photo_of_seven(&photo, light_ink ? 0.05f : 0.9f, light_ink ? 0.8f : 0.2f);
+        assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+        assert_int_equal(report.inverted, !light_ink);
+        assert_int_equal(report.frame_pixels, 0);
+        assert_mnist_seven(&digit);
+        rn_tensor_free(&digit);
+        rn_tensor_free(&photo);
+    }
+
+    /* Grey paper (0.7) in a white 5-pixel scanner margin: the margin is
+     * lighter than the paper, so after inversion it is background, not ink. */
+    photo_of_seven(&photo, 0.7f, 0.15f);
+    photo_frame(&photo, 5, 1.0f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_true(report.inverted);
+    assert_float_equal(report.background, 0.7f, 1e-3);
+    assert_int_equal(report.frame_pixels, 0);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* A scan's dark shadow along the left edge only (6 pixels wide). */
+    photo_of_seven(&photo, 0.95f, 0.1f);
+    photo_rect(&photo, 0, 0, 6, PHOTO_H, 0.05f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_true(report.inverted);
+    assert_int_equal(report.frame_pixels, 6 * PHOTO_H);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* A 7 cropped tightly touches every edge: it is all the ink, so it stays. */
+    int tight_shape[2] = {50, 30};
+    assert_int_equal(rn_tensor_alloc(&photo, 2, tight_shape), RN_OK);
+    rn_tensor_fill(&photo, 1.0f);
+    photo_rect(&photo, 0, 0, 30, 6, 0.0f);
+    photo_rect(&photo, 23, 0, 7, 50, 0.0f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_true(report.inverted);
+    assert_int_equal(report.frame_pixels, 0);
+    assert_int_equal(report.ink_width * report.ink_height, 30 * 50);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* A flat picture has no strokes: a precise error, nothing allocated. */
+    int flat_shape[2] = {20, 20};
+    assert_int_equal(rn_tensor_alloc(&photo, 2, flat_shape), RN_OK);
+    rn_tensor_fill(&photo, 0.5f);
+    photo.data[7] = 0.52f; /* paper texture, below the 0.05 that counts as a stroke */
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_ERR_ARGUMENT);
+    assert_string_equal(rn_error_message(),
+                        "digit: no ink found: the picture is flat (every pixel between 0.500 and 0.520)");
+    assert_null(digit.data);
+    rn_tensor_free(&photo);
+}
+
 /* ---------------------------------------------------------------- gnuplot charts */
 
 static void check_png_header(const char *path, uint32_t width, uint32_t height)
@@ -756,6 +913,7 @@ int main(void)
         cmocka_unit_test(heatmap_cells_and_colorbar),
         cmocka_unit_test(png_reader_all_formats),
         cmocka_unit_test(mnist_preprocessing_centres_and_fits),
+        cmocka_unit_test(digit_polarity_and_frames),
         cmocka_unit_test(plot_writes_data_script_and_png),
         cmocka_unit_test(plot_reports_gnuplot_errors_and_absence),
     };

@@ -167,6 +167,28 @@ open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(
                               + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 PY
     expect_output '^\{"class":1,"label":"1","probabilities":\[' "$REDES" predict --model "$work/mnist/model.safetensors" "$work/one.png" --json
+    # The same 1 photographed inside a black 3-pixel frame, and as white ink
+    # on black in a white frame: the frame is dropped and the polarity found,
+    # so the model sees exactly the same 28 x 28 picture.
+    /usr/bin/python3 - "$work" <<'PY'
+import struct, sys, zlib
+w, h = 60, 80
+def write(path, pixel):
+    rows = b"".join(b"\x00" + bytes(pixel(x, y) for x in range(w)) for y in range(h))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                           + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+bar = lambda x, y: 26 <= x < 34 and 10 <= y < 70
+edge = lambda x, y, t: x < t or y < t or x >= w - t or y >= h - t
+write(sys.argv[1] + "/one-framed.png", lambda x, y: 0 if bar(x, y) or edge(x, y, 3) else 255)
+write(sys.argv[1] + "/one-negative.png", lambda x, y: 255 if bar(x, y) or edge(x, y, 1) else 0)
+PY
+    plain=$("$REDES" predict --model "$work/mnist/model.safetensors" "$work/one.png" --json 2>/dev/null)
+    for picture in one-framed one-negative; do
+        other=$("$REDES" predict --model "$work/mnist/model.safetensors" "$work/$picture.png" --json 2>/dev/null)
+        if [ "$other" = "$plain" ]; then report ok; else report fail "$picture.png: $other vs $plain"; fi
+    done
     if [ -s "$work/mnist/misclassified.png" ]; then report ok; else report fail "no misclassified.png"; fi
 fi
 
