@@ -745,6 +745,63 @@ static void digit_polarity_and_frames(void **state)
     rn_tensor_free(&photo);
 }
 
+/* ---------------------------------------------------------------- label placement */
+
+static void labels_never_overlap_names_or_points(void **state)
+{
+    (void)state;
+    /* 24 names around 6 crowded spots, 4 points each, two of them on top of
+     * each other (as coincident codes in the family-tree plot are). */
+    enum { N = 24 };
+    double x[N], y[N], w[N], h[N];
+    for (int i = 0; i < N; i++) {
+        int spot = i / 4, k = i % 4;
+        x[i] = 80 + 160 * (spot % 3) + (k == 3 ? 0 : 6 * k);
+        y[i] = 100 + 250 * (spot / 3) + (k == 3 ? 0 : 4 * k);
+        w[i] = 6.0 * (5 + i % 7) + 4; /* "Christopher" and "Gina" */
+        h[i] = 13;
+    }
+    rn_label_rect key = {440, 440, 560, 480};
+    rn_label_area area = {.width = 560, .height = 480, .marker_radius = 7, .obstacles = &key, .n_obstacles = 1};
+    rn_label_box boxes[N];
+    assert_int_equal(rn_labels_place(x, y, w, h, N, &area, boxes), RN_OK);
+    int leaders = 0;
+    for (int i = 0; i < N; i++) {
+        const rn_label_rect *r = &boxes[i].rect;
+        assert_float_equal(boxes[i].overlap, 0.0, 0.0);
+        assert_float_equal(r->right - r->left, w[i], 1e-9);
+        assert_true(r->left >= 0 && r->top >= 0 && r->right <= 560 && r->bottom <= 480);
+        assert_float_equal(rn_label_rect_overlap(r, &key), 0.0, 0.0);
+        for (int j = 0; j < N; j++) {
+            rn_label_rect marker = {x[j] - 7, y[j] - 7, x[j] + 7, y[j] + 7};
+            assert_float_equal(rn_label_rect_overlap(r, &marker), 0.0, 0.0);
+            if (j != i) assert_float_equal(rn_label_rect_overlap(r, &boxes[j].rect), 0.0, 0.0);
+        }
+        /* Near its point: within 8 lines; a leader line for the farther ones
+         * ends on the box's edge. */
+        double cx = (r->left + r->right) / 2, cy = (r->top + r->bottom) / 2;
+        assert_true(fabs(cx - x[i]) <= w[i] / 2 + 9 + 8 * 13 && fabs(cy - y[i]) <= 13 / 2.0 + 9 + 8 * 13);
+        if (boxes[i].leader) {
+            leaders++;
+            bool on_edge = fabs(boxes[i].leader_x - r->left) < 1e-9 || fabs(boxes[i].leader_x - r->right) < 1e-9 ||
+                           fabs(boxes[i].leader_y - r->top) < 1e-9 || fabs(boxes[i].leader_y - r->bottom) < 1e-9;
+            assert_true(on_edge);
+        }
+    }
+    assert_true(leaders > 0 && leaders < N); /* the crowd needs some, not all */
+
+    /* Same input, same boxes. */
+    rn_label_box again[N];
+    assert_int_equal(rn_labels_place(x, y, w, h, N, &area, again), RN_OK);
+    for (int i = 0; i < N; i++)
+        assert_memory_equal(&again[i].rect, &boxes[i].rect, sizeof boxes[i].rect);
+
+    /* Bad input is named. */
+    w[3] = 0;
+    assert_int_equal(rn_labels_place(x, y, w, h, N, &area, boxes), RN_ERR_ARGUMENT);
+    assert_non_null(strstr(rn_error_message(), "labels: name 3"));
+}
+
 /* ---------------------------------------------------------------- gnuplot charts */
 
 static void check_png_header(const char *path, uint32_t width, uint32_t height)
@@ -914,6 +971,7 @@ int main(void)
         cmocka_unit_test(png_reader_all_formats),
         cmocka_unit_test(mnist_preprocessing_centres_and_fits),
         cmocka_unit_test(digit_polarity_and_frames),
+        cmocka_unit_test(labels_never_overlap_names_or_points),
         cmocka_unit_test(plot_writes_data_script_and_png),
         cmocka_unit_test(plot_reports_gnuplot_errors_and_absence),
     };
