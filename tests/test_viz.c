@@ -370,6 +370,79 @@ static void hinton_squares_by_area_and_sign(void **state)
 
 /* ---------------------------------------------------------------- heatmap, confusion */
 
+static bool first_pixel_of(const rn_image *image, rn_rgb colour, int *x, int *y)
+{
+    for (int j = 0; j < image->height; j++)
+        for (int i = 0; i < image->width; i++) {
+            rn_rgb p = rn_image_get(image, i, j);
+            if (p.r == colour.r && p.g == colour.g && p.b == colour.b) {
+                *x = i, *y = j;
+                return true;
+            }
+        }
+    return false;
+}
+
+static bool same_rgb(rn_rgb a, rn_rgb b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
+
+/* A thin weight matrix (one row of 784, one column of 100) was a hairline
+ * of 1-px cells: now cells are at least 3 px, the short side is a band of
+ * at least 24 px, and indices label the rows and columns. */
+static void heatmap_thin_matrices_stay_readable(void **state)
+{
+    (void)state;
+    enum { WIDE = 784, TALL = 100 };
+    float row[WIDE], column[TALL];
+    /* Black first, then grey to white: only the first cell is black. */
+    for (int j = 0; j < WIDE; j++) row[j] = j == 0 ? 0.0f : 0.2f + 0.8f * (float)j / (WIDE - 1);
+    for (int i = 0; i < TALL; i++) column[i] = i == 0 ? 0.0f : 0.2f + 0.8f * (float)i / (TALL - 1);
+    rn_heatmap_options options = rn_heatmap_defaults();
+    options.colormap = RN_COLORMAP_GREY;
+    rn_image image;
+    assert_int_equal(rn_image_heatmap(&image, row, 1, WIDE, &options), RN_OK);
+    int x0, y0;
+    assert_true(first_pixel_of(&image, (rn_rgb){0, 0, 0}, &x0, &y0));
+    int cell_width = 0, band = 0;
+    while (same_rgb(rn_image_get(&image, x0 + cell_width, y0), (rn_rgb){0, 0, 0})) cell_width++;
+    while (same_rgb(rn_image_get(&image, x0, y0 + band), (rn_rgb){0, 0, 0})) band++;
+    assert_int_equal(cell_width, 3);
+    assert_int_equal(band, 24);
+    assert_true(image.width >= x0 + WIDE * 3);
+    assert_int_equal(rn_image_get(&image, x0 + WIDE * 3 - 1, y0).r, 255); /* the last cell: white */
+    /* Column ticks under the band: 0, 20, 40, ..., and 783 at the end. */
+    int ticks = 0, first_tick = -1, last_tick = -1;
+    for (int x = 0; x < x0 + WIDE * 3; x++) /* (the colour bar's frame is further right) */
+        if (same_rgb(rn_image_get(&image, x, y0 + band), (rn_rgb){90, 90, 90})) {
+            ticks++;
+            if (first_tick < 0) first_tick = x;
+            last_tick = x;
+        }
+    assert_int_equal(first_tick, x0 + 1);               /* centre of column 0 */
+    assert_int_equal(last_tick, x0 + 783 * 3 + 1);      /* centre of column 783 */
+    assert_true(ticks >= 30 && ticks <= 45);            /* every 20th: readable, not crowded */
+    rn_image_free(&image);
+
+    assert_int_equal(rn_image_heatmap(&image, column, TALL, 1, &options), RN_OK);
+    assert_true(first_pixel_of(&image, (rn_rgb){0, 0, 0}, &x0, &y0));
+    cell_width = band = 0;
+    while (same_rgb(rn_image_get(&image, x0 + cell_width, y0), (rn_rgb){0, 0, 0})) cell_width++;
+    while (same_rgb(rn_image_get(&image, x0, y0 + band), (rn_rgb){0, 0, 0})) band++;
+    assert_int_equal(band, 6);        /* 600 / 100 */
+    assert_int_equal(cell_width, 48); /* stretched 8x into a band */
+    /* The colour bar labels round values between its ends: tick marks. */
+    int bar_ticks = 0, bar_x = x0 + 48 + 14 + 18;
+    for (int y = 0; y < image.height; y++)
+        bar_ticks += same_rgb(rn_image_get(&image, bar_x + 1, y), (rn_rgb){90, 90, 90});
+    assert_true(bar_ticks >= 5);
+    rn_image_free(&image);
+
+    /* A cell size given by the caller is kept. */
+    options.cell = 1;
+    assert_int_equal(rn_image_heatmap(&image, row, 1, WIDE, &options), RN_OK);
+    assert_true(image.width < WIDE + 200);
+    rn_image_free(&image);
+}
+
 static void heatmap_cells_and_colorbar(void **state)
 {
     (void)state;
@@ -379,12 +452,16 @@ static void heatmap_cells_and_colorbar(void **state)
     options.cell = 10;
     rn_image image;
     assert_int_equal(rn_image_heatmap(&image, matrix, 2, 3, &options), RN_OK);
-    /* Margin 12: cell (0,0) = 0 -> black, cell (1,2) = 5 -> white. */
-    assert_int_equal(rn_image_get(&image, 12 + 5, 12 + 5).r, 0);
-    assert_int_equal(rn_image_get(&image, 12 + 25, 12 + 15).r, 255);
-    assert_int_equal(rn_image_get(&image, 12 + 15, 12 + 15).r, 204); /* 4/5 */
+    /* Cell (0,0) = 0 is the first pure black pixel (text is grey 20): the
+     * map starts 12 px down, right of the row indices. */
+    int map_x, map_y;
+    assert_true(first_pixel_of(&image, (rn_rgb){0, 0, 0}, &map_x, &map_y));
+    assert_int_equal(map_y, 12);
+    assert_true(map_x > 12 + 10); /* "0" and "1" left of the rows */
+    assert_int_equal(rn_image_get(&image, map_x + 25, map_y + 15).r, 255); /* cell (1,2) = 5 -> white */
+    assert_int_equal(rn_image_get(&image, map_x + 15, map_y + 15).r, 204); /* 4/5 */
     /* The colour bar right of the map: white at the top, black at the bottom. */
-    int bar_x = 12 + 30 + 14 + 9;
+    int bar_x = map_x + 30 + 14 + 9;
     assert_int_equal(rn_image_get(&image, bar_x, 13).r, 255);
     assert_int_equal(rn_image_get(&image, bar_x, 12 + 120 - 2).r, 0);
     rn_image_free(&image);
@@ -971,6 +1048,7 @@ int main(void)
         cmocka_unit_test(png_reader_all_formats),
         cmocka_unit_test(mnist_preprocessing_centres_and_fits),
         cmocka_unit_test(digit_polarity_and_frames),
+        cmocka_unit_test(heatmap_thin_matrices_stay_readable),
         cmocka_unit_test(labels_never_overlap_names_or_points),
         cmocka_unit_test(plot_writes_data_script_and_png),
         cmocka_unit_test(plot_reports_gnuplot_errors_and_absence),
