@@ -184,11 +184,17 @@ edge = lambda x, y, t: x < t or y < t or x >= w - t or y >= h - t
 write(sys.argv[1] + "/one-framed.png", lambda x, y: 0 if bar(x, y) or edge(x, y, 3) else 255)
 write(sys.argv[1] + "/one-negative.png", lambda x, y: 255 if bar(x, y) or edge(x, y, 1) else 0)
 PY
-    plain=$("$REDES" predict --model "$work/mnist/model.safetensors" "$work/one.png" --json 2>/dev/null)
-    for picture in one-framed one-negative; do
-        other=$("$REDES" predict --model "$work/mnist/model.safetensors" "$work/$picture.png" --json 2>/dev/null)
-        if [ "$other" = "$plain" ]; then report ok; else report fail "$picture.png: $other vs $plain"; fi
-    done
+    probabilities() { "$REDES" predict --model "$work/mnist/model.safetensors" "$1" --json 2>/dev/null |
+        /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(d['probabilities'], d['inverted'], d['frame_pixels'])"; }
+    plain=$(probabilities "$work/one.png")
+    framed=$(probabilities "$work/one-framed.png")
+    negative=$(probabilities "$work/one-negative.png")
+    # The same numbers; inverted or not, and the frame's pixels (60 x 80 less 54 x 74, less 58 x 78).
+    if [ "${plain% True 0}" != "$plain" ] && [ "$framed" = "${plain% True 0} True 804" ]; then report ok; else
+        report fail "framed: $framed vs $plain"; fi
+    if [ "$negative" = "${plain% True 0} False 276" ]; then report ok; else report fail "negative: $negative vs $plain"; fi
+    expect_output "one-framed.png \(dark ink on light, inverted; a frame of 804 px dropped\): class 1" \
+        "$REDES" predict --model "$work/mnist/model.safetensors" "$work/one-framed.png"
     if [ -s "$work/mnist/misclassified.png" ]; then report ok; else report fail "no misclassified.png"; fi
 fi
 
