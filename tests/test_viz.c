@@ -349,6 +349,22 @@ static void hinton_squares_by_area_and_sign(void **state)
     /* The square is centred: the cell's middle is white for w = 1. */
     assert_int_equal(rn_image_get(&image, panel_x + 9, panel_y + 9).r, 255);
     assert_int_equal(rn_image_get(&image, panel_x, panel_y).r, 128); /* 1-px margin */
+    /* The key under the panel: one more full square (256 white pixels) for
+     * the largest |w|; without it only the weights' 256 + 16. */
+    int all_white = 0;
+    for (int y = 0; y < image.height; y++)
+        for (int x = 0; x < image.width; x++) all_white += rn_image_get(&image, x, y).r == 255;
+    assert_int_equal(all_white, 256 + 16 + 256);
+    assert_int_equal(rn_image_get(&image, 12 + 9, image.height - 12 - 9).r, 255); /* the key's square */
+    int key_height = image.height;
+    rn_image_free(&image);
+    options.key = false;
+    assert_int_equal(rn_image_hinton(&image, weights, 1, 4, &options), RN_OK);
+    all_white = 0;
+    for (int y = 0; y < image.height; y++)
+        for (int x = 0; x < image.width; x++) all_white += rn_image_get(&image, x, y).r == 255;
+    assert_int_equal(all_white, 256 + 16);
+    assert_true(image.height < key_height);
     rn_image_free(&image);
 
     /* The family-tree layout: 6 panels of 2 x 12, two to a row. */

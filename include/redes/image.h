@@ -221,6 +221,9 @@ typedef struct rn_hinton_options {
     const char *const *row_labels;    /* panel_rows labels drawn left of each panel, or NULL */
     const char *const *column_labels; /* panel_columns labels under the lowest panels, or NULL */
     const char *title;                /* or NULL */
+    /* A key under the diagram: a full square and the |w| it stands for, so
+     * that sizes can be read as numbers (default on). */
+    bool key;
 } rn_hinton_options;
 
 rn_hinton_options rn_hinton_defaults(void);
