@@ -744,6 +744,9 @@ static void assert_mnist_seven(const rn_tensor *digit)
     }
     assert_true(bar >= 10);                /* the bar: the whole box's width */
     assert_true(stem_left - bar_left >= 8); /* the stem: the right quarter of the box */
+    /* The paper inside the 7's box (left of the stem, under the bar) is
+     * exactly 0, not a faint grey left by a rounded background level. */
+    assert_float_equal(digit->data[bottom * 28 + bar_left], 0.0f, 0.0);
 }
 
 static void digit_polarity_and_frames(void **state)

@@ -149,15 +149,16 @@ static void resample_line(const float *src, int n_src, ptrdiff_t src_stride, flo
 
 enum { GREY_BINS = 1024 };
 
-/* The median of n values in [0, 1], to 1/1024 (a histogram: no sort). */
+static int grey_bin(float v) { return (int)(fminf(fmaxf(v, 0.0f), 1.0f) * (GREY_BINS - 1) + 0.5f); }
+
+/* The median of n values in [0, 1]: its histogram bin (1/1024 wide, no
+ * sort), then the mean of the values in that bin, so that plain paper comes
+ * out as exactly its own grey and maps to exactly 0. */
 static float median_grey(const float *values, size_t n)
 {
     size_t *count = calloc(GREY_BINS, sizeof *count);
     if (!count) return NAN;
-    for (size_t i = 0; i < n; i++) {
-        float v = fminf(fmaxf(values[i], 0.0f), 1.0f);
-        count[(int)(v * (GREY_BINS - 1) + 0.5f)]++;
-    }
+    for (size_t i = 0; i < n; i++) count[grey_bin(values[i])]++;
     size_t seen = 0;
     int bin = 0;
     for (; bin < GREY_BINS; bin++) {
@@ -165,7 +166,11 @@ static float median_grey(const float *values, size_t n)
         if (2 * seen >= n) break;
     }
     free(count);
-    return (float)bin / (GREY_BINS - 1);
+    double sum = 0.0;
+    size_t in_bin = 0;
+    for (size_t i = 0; i < n; i++)
+        if (grey_bin(values[i]) == bin) sum += values[i], in_bin++;
+    return (float)(sum / (double)in_bin);
 }
 
 /* ---- frames
