@@ -226,6 +226,7 @@ static int apply_common(const rn_cli_spec *spec, rn_cli_args *args, const char *
         if (!parse_long(value, &integer) || integer < 0)
             return rn_cli_fail(args, "--seed expects a non-negative integer, got '%s'", value);
         args->seed = (uint64_t)integer;
+        args->seed_given = true;
         return -1;
     }
     if (strcmp(name, "threads") == 0) {

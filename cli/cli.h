@@ -66,6 +66,7 @@ enum { RN_CLI_MAX_POSITIONAL = 16 };
 
 typedef struct rn_cli_args {
     uint64_t seed;       /* --seed, default 1 */
+    bool seed_given;     /* --seed was on the command line */
     const char *out_dir; /* --out, NULL when not given (see rn_cli_out_dir) */
     bool json;           /* --json */
     bool quiet;          /* --quiet */

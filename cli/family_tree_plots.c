@@ -17,6 +17,7 @@
 
 #include "redes/family_tree.h"
 #include "redes/image.h"
+#include "redes/labels.h"
 
 extern char **environ;
 
@@ -265,6 +266,97 @@ static void informative_units(const rn_family_unit_meaning *m, int *unit_x, int 
         if (u != *unit_x && fabs(m->generation[u]) > fabs(m->generation[*unit_y])) *unit_y = u;
 }
 
+/* ---- names without overlaps
+ * gnuplot puts a name where it is told and never moves it, so 24 names next
+ * to points that crowd (the learned codes cluster by generation and
+ * nationality; Christine and Andrew may even coincide) print over each
+ * other.  The figure's geometry is fixed here (size, margins, ranges), the
+ * names are placed in pixels by rn_labels_place (labels.h), and the script
+ * draws each at its place, with a thin line to its point when it had to move
+ * away. */
+
+enum { FIGURE_WIDTH = 1400, FIGURE_HEIGHT = 650 };
+/* Plot areas as fractions of the figure: left and right panel, bottom, top. */
+static const double panel_left[2] = {0.065, 0.565}, panel_right[2] = {0.475, 0.975};
+static const double panel_bottom = 0.17, panel_top = 0.87;
+/* Sans 8 in pngcairo, measured: 5.6 px a character ("Christopher" is 62 px), 10 px high. */
+static const double name_char_width = 5.8, name_height = 13, name_padding = 4, marker_radius = 8;
+
+typedef struct panel_geometry {
+    double x0, x1, y0, y1;  /* data ranges */
+    double width, height;   /* plot area in pixels */
+} panel_geometry;
+
+/* Ranges with room for the names: 12 % of the span on each side. */
+static panel_geometry panel_of(const double *x, const double *y, int n, int panel)
+{
+    panel_geometry g = {INFINITY, -INFINITY, INFINITY, -INFINITY, 0, 0};
+    for (int i = 0; i < n; i++) {
+        g.x0 = fmin(g.x0, x[i]), g.x1 = fmax(g.x1, x[i]);
+        g.y0 = fmin(g.y0, y[i]), g.y1 = fmax(g.y1, y[i]);
+    }
+    double pad_x = 0.12 * fmax(g.x1 - g.x0, 1e-3), pad_y = 0.12 * fmax(g.y1 - g.y0, 1e-3);
+    g.x0 -= pad_x, g.x1 += pad_x, g.y0 -= pad_y, g.y1 += pad_y;
+    g.width = (panel_right[panel] - panel_left[panel]) * FIGURE_WIDTH;
+    g.height = (panel_top - panel_bottom) * FIGURE_HEIGHT;
+    return g;
+}
+
+static double to_pixel_x(const panel_geometry *g, double x) { return (x - g->x0) / (g->x1 - g->x0) * g->width; }
+static double to_pixel_y(const panel_geometry *g, double y) { return (g->y1 - y) / (g->y1 - g->y0) * g->height; }
+static double to_data_x(const panel_geometry *g, double px) { return g->x0 + px / g->width * (g->x1 - g->x0); }
+static double to_data_y(const panel_geometry *g, double py) { return g->y1 - py / g->height * (g->y1 - g->y0); }
+
+/* people_2d_labels.dat (comma-separated, like person_codes.csv: gnuplot
+ * reads both with one separator), one block per panel, one line per person:
+ *   x,y,name_x,name_y,name,left,top,right,bottom (pixels),leader,leader_x,leader_y */
+static rn_status write_name_block(FILE *f, const panel_geometry *g, const double *x, const double *y)
+{
+    enum { N = RN_FAMILY_PEOPLE };
+    double px[N], py[N], widths[N], heights[N];
+    for (int p = 0; p < N; p++) {
+        px[p] = to_pixel_x(g, x[p]);
+        py[p] = to_pixel_y(g, y[p]);
+        widths[p] = name_char_width * (double)strlen(rn_family_person_name(p)) + name_padding;
+        heights[p] = name_height;
+    }
+    rn_label_area area = {.width = g->width, .height = g->height, .marker_radius = marker_radius};
+    rn_label_box boxes[N];
+    RN_CHECK(rn_labels_place(px, py, widths, heights, N, &area, boxes));
+    for (int p = 0; p < N; p++) {
+        const rn_label_rect *r = &boxes[p].rect;
+        fprintf(f, "%.6f,%.6f,%.6f,%.6f,%s,%.1f,%.1f,%.1f,%.1f,%d,%.6f,%.6f\n", x[p], y[p],
+                to_data_x(g, (r->left + r->right) / 2), to_data_y(g, (r->top + r->bottom) / 2),
+                rn_family_person_name(p), r->left, r->top, r->right, r->bottom, boxes[p].leader,
+                to_data_x(g, boxes[p].leader_x), to_data_y(g, boxes[p].leader_y));
+    }
+    fprintf(f, "\n\n");
+    return RN_OK;
+}
+
+/* The plot commands of one panel: leaders, points, names. */
+static void plot_panel(FILE *f, int panel, int block, int column_x, int column_y, const panel_geometry *g,
+                       const char *title, const char *xlabel, const char *ylabel)
+{
+    fprintf(f,
+            "set lmargin at screen %.3f\nset rmargin at screen %.3f\n"
+            "set xrange [%.6f:%.6f]\nset yrange [%.6f:%.6f]\n"
+            "set title '%s'\nset xlabel \"%s\"\nset ylabel \"%s\"\n"
+            "plot 'people_2d_labels.dat' index %d using 1:2:(int($10) ? $11 - $1 : NaN):($12 - $2) with vectors "
+            "nohead linecolor rgb '#999999' notitle, \\\n"
+            "     'person_codes.csv' every ::1 using %d:%d:(shape($3)):(colour(strcol(2))) with points "
+            "pointsize 2 pointtype variable linecolor rgb variable notitle, \\\n"
+            "     'people_2d_labels.dat' index %d using 3:4:5 with labels center font 'Sans,8' notitle%s\n",
+            panel_left[panel], panel_right[panel], g->x0, g->x1, g->y0, g->y1, title, xlabel, ylabel, block,
+            column_x, column_y, block,
+            panel == 0 ? ", \\\n     NaN with points pt 7 ps 1.5 lc rgb '#1f5fbf' title 'English', "
+                         "NaN with points pt 7 ps 1.5 lc rgb '#d03020' title 'Italian', "
+                         "NaN with points pt 6 ps 1.5 lc rgb 'black' title 'generation 1', "
+                         "NaN with points pt 8 ps 1.5 lc rgb 'black' title 'generation 2', "
+                         "NaN with points pt 4 ps 1.5 lc rgb 'black' title 'generation 3'"
+                       : "");
+}
+
 static rn_status write_people(const char *folder, const rn_family_weights *w, const rn_family_unit_meaning *m)
 {
     float codes[RN_FAMILY_PEOPLE][UNITS];
@@ -274,6 +366,7 @@ static rn_status write_people(const char *folder, const rn_family_weights *w, co
     int unit_x, unit_y;
     informative_units(m, &unit_x, &unit_y);
 
+    double ux[RN_FAMILY_PEOPLE], uy[RN_FAMILY_PEOPLE], pc1[RN_FAMILY_PEOPLE], pc2[RN_FAMILY_PEOPLE];
     char tmp[4200];
     FILE *f = start_file(folder, "person_codes.csv", tmp, sizeof tmp);
     if (!f) return rn_error(RN_ERR_IO, "%s: %s", tmp, strerror(errno));
@@ -289,42 +382,57 @@ static rn_status write_people(const char *folder, const rn_family_weights *w, co
         for (int k = 0; k < UNITS; k++)
             fprintf(f, ",%.6f", (double)codes[p][k]);
         fprintf(f, ",%.6f,%.6f\n", pc[0], pc[1]);
+        /* As printed, so that names sit exactly where gnuplot reads the points. */
+        ux[p] = round((double)codes[p][unit_x] * 1e6) / 1e6;
+        uy[p] = round((double)codes[p][unit_y] * 1e6) / 1e6;
+        pc1[p] = round(pc[0] * 1e6) / 1e6;
+        pc2[p] = round(pc[1] * 1e6) / 1e6;
+    }
+    RN_CHECK(finish_file(f, tmp));
+
+    const panel_geometry units = panel_of(ux, uy, RN_FAMILY_PEOPLE, 0);
+    const panel_geometry pca = panel_of(pc1, pc2, RN_FAMILY_PEOPLE, 1);
+    f = start_file(folder, "people_2d_labels.dat", tmp, sizeof tmp);
+    if (!f) return rn_error(RN_ERR_IO, "%s: %s", tmp, strerror(errno));
+    fprintf(f, "# Where people_2d.gp writes the names (rn_labels_place: no two overlap, none covers a point).\n"
+               "# Block 0: left panel, block 1: right panel.  Pixels measured from the plot area's top left.\n"
+               "# x,y,name_x,name_y,name,left,top,right,bottom,leader,leader_x,leader_y\n");
+    rn_status s = write_name_block(f, &units, ux, uy);
+    if (s == RN_OK) s = write_name_block(f, &pca, pc1, pc2);
+    if (s != RN_OK) {
+        fclose(f);
+        remove(tmp);
+        return s;
     }
     RN_CHECK(finish_file(f, tmp));
 
     f = start_file(folder, "people_2d.gp", tmp, sizeof tmp);
     if (!f) return rn_error(RN_ERR_IO, "%s: %s", tmp, strerror(errno));
-    fprintf(
-        f,
-        "# The 24 people in the learned code: left, the unit most correlated with nationality against\n"
-        "# the other unit most correlated with generation; right, the first two principal components\n"
-        "# of the 6 person units.  Colour: nationality; shape: generation (circle 1, triangle 2, square 3).\n"
-        "set terminal pngcairo size 1400,650 font 'Sans,10'\n"
-        "set output 'people_2d.png'\n"
-        "set datafile separator ','\n"
-        "set multiplot layout 1,2 title 'The 24 people as the person units see them' font 'Sans,13'\n"
-        "colour(n) = n eq 'English' ? 0x1f5fbf : 0xd03020\n"
-        "shape(g) = g == 1 ? 7 : g == 2 ? 9 : 5\n"
-        "set key bottom right\nset grid\n"
-        "set offsets 0.05, 0.05, 0.05, 0.05\n"
-        "set xlabel 'unit %d  (r with nationality %+.2f)'\n"
-        "set ylabel 'unit %d  (r with generation %+.2f)'\n"
-        "set title 'two most informative units'\n"
-        "plot 'person_codes.csv' every ::1 using %d:%d:(shape($3)):(colour(strcol(2))) with points "
-        "pointsize 2 pointtype variable linecolor rgb variable notitle, \\\n"
-        "     '' every ::1 using %d:%d:1 with labels offset 0,1.1 font 'Sans,8' notitle, \\\n"
-        "     NaN with points pt 7 lc rgb '#1f5fbf' title 'English', NaN with points pt 7 lc rgb '#d03020' "
-        "title 'Italian'\n"
-        "set xlabel 'first principal component (variance %.3g)'\n"
-        "set ylabel 'second principal component (variance %.3g)'\n"
-        "set title 'PCA of the 6 person units'\n"
-        "set autoscale\n"
-        "plot 'person_codes.csv' every ::1 using 11:12:(shape($3)):(colour(strcol(2))) with points "
-        "pointsize 2 pointtype variable linecolor rgb variable notitle, \\\n"
-        "     '' every ::1 using 11:12:1 with labels offset 0,1.1 font 'Sans,8' notitle\n"
-        "unset multiplot\n",
-        unit_x + 1, m->nationality[unit_x], unit_y + 1, m->generation[unit_y], 5 + unit_x, 5 + unit_y,
-        5 + unit_x, 5 + unit_y, variance[0], variance[1]);
+    fprintf(f,
+            "# The 24 people in the learned code: left, the unit most correlated with nationality against\n"
+            "# the other unit most correlated with generation; right, the first two principal components\n"
+            "# of the 6 person units.  Colour: nationality; shape: generation (circle 1, triangle 2, square 3).\n"
+            "# The names sit where people_2d_labels.dat says (placed so that none overlaps another or a\n"
+            "# point; a grey line joins a name that had to move away to its point): the sizes, margins and\n"
+            "# ranges below are the ones they were placed for.\n"
+            "set terminal pngcairo size %d,%d font 'Sans,10'\n"
+            "set output 'people_2d.png'\n"
+            "set datafile separator ','\n"
+            "set multiplot title 'The 24 people as the person units see them' font 'Sans,13'\n"
+            "colour(n) = n eq 'English' ? 0x1f5fbf : 0xd03020\n"
+            "shape(g) = g == 1 ? 7 : g == 2 ? 9 : 5\n"
+            "set key at screen 0.5, screen 0.015 center bottom horizontal maxcols 5 samplen 1 width 2\n"
+            "set grid\n"
+            "set bmargin at screen %.3f\nset tmargin at screen %.3f\n",
+            FIGURE_WIDTH, FIGURE_HEIGHT, panel_bottom, panel_top);
+    char xlabel[96], ylabel[96];
+    snprintf(xlabel, sizeof xlabel, "unit %d  (r with nationality %+.2f)", unit_x + 1, m->nationality[unit_x]);
+    snprintf(ylabel, sizeof ylabel, "unit %d  (r with generation %+.2f)", unit_y + 1, m->generation[unit_y]);
+    plot_panel(f, 0, 0, 5 + unit_x, 5 + unit_y, &units, "two most informative units", xlabel, ylabel);
+    snprintf(xlabel, sizeof xlabel, "first principal component (variance %.3g)", variance[0]);
+    snprintf(ylabel, sizeof ylabel, "second principal component (variance %.3g)", variance[1]);
+    plot_panel(f, 1, 1, 11, 12, &pca, "PCA of the 6 person units", xlabel, ylabel);
+    fprintf(f, "unset multiplot\n");
     return finish_file(f, tmp);
 }
 

@@ -158,6 +158,16 @@ static void all_three_modes_learn_iris(void **state)
     }
 }
 
+/* add_to_checkpoint: the caller's own metadata (redes train: data and options). */
+static int caller_calls;
+static rn_status add_caller_entry(void *user, rn_safetensors *file)
+{
+    int *calls = user;
+    char text[32];
+    snprintf(text, sizeof text, "epoch %d", ++*calls);
+    return rn_safetensors_set_metadata(file, "caller.note", text);
+}
+
 static void resume_continues_bit_for_bit(void **state)
 {
     iris_fixture *f = *state;
@@ -183,9 +193,19 @@ static void resume_continues_bit_for_bit(void **state)
     rn_train_config first = c;
     first.checkpoint_path = path;
     first.stop_after_epoch = 2;
+    first.add_to_checkpoint = add_caller_entry;
+    first.user = &caller_calls;
     make_model(&part, spec, 9);
     run(f, &part, &first, &t_part);
     assert_int_equal(t_part.epochs_done, 2);
+    /* The caller's entry is in the checkpoint, written once per epoch. */
+    assert_int_equal(caller_calls, 2);
+    rn_safetensors *file;
+    assert_int_equal(rn_safetensors_read(path, &file), RN_OK);
+    const char *entry = rn_safetensors_metadata(file, "caller.note");
+    assert_non_null(entry);
+    assert_string_equal(entry, "epoch 2");
+    rn_safetensors_free(file);
 
     make_model(&resumed, spec, 1234); /* different init: all must come from the file */
     assert_int_equal(rn_trainer_create(&t_resumed, &resumed, &f->data, &f->standardizer, f->split.train,

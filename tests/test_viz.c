@@ -349,6 +349,22 @@ static void hinton_squares_by_area_and_sign(void **state)
     /* The square is centred: the cell's middle is white for w = 1. */
     assert_int_equal(rn_image_get(&image, panel_x + 9, panel_y + 9).r, 255);
     assert_int_equal(rn_image_get(&image, panel_x, panel_y).r, 128); /* 1-px margin */
+    /* The key under the panel: one more full square (256 white pixels) for
+     * the largest |w|; without it only the weights' 256 + 16. */
+    int all_white = 0;
+    for (int y = 0; y < image.height; y++)
+        for (int x = 0; x < image.width; x++) all_white += rn_image_get(&image, x, y).r == 255;
+    assert_int_equal(all_white, 256 + 16 + 256);
+    assert_int_equal(rn_image_get(&image, 12 + 9, image.height - 12 - 9).r, 255); /* the key's square */
+    int key_height = image.height;
+    rn_image_free(&image);
+    options.key = false;
+    assert_int_equal(rn_image_hinton(&image, weights, 1, 4, &options), RN_OK);
+    all_white = 0;
+    for (int y = 0; y < image.height; y++)
+        for (int x = 0; x < image.width; x++) all_white += rn_image_get(&image, x, y).r == 255;
+    assert_int_equal(all_white, 256 + 16);
+    assert_true(image.height < key_height);
     rn_image_free(&image);
 
     /* The family-tree layout: 6 panels of 2 x 12, two to a row. */
@@ -370,6 +386,79 @@ static void hinton_squares_by_area_and_sign(void **state)
 
 /* ---------------------------------------------------------------- heatmap, confusion */
 
+static bool first_pixel_of(const rn_image *image, rn_rgb colour, int *x, int *y)
+{
+    for (int j = 0; j < image->height; j++)
+        for (int i = 0; i < image->width; i++) {
+            rn_rgb p = rn_image_get(image, i, j);
+            if (p.r == colour.r && p.g == colour.g && p.b == colour.b) {
+                *x = i, *y = j;
+                return true;
+            }
+        }
+    return false;
+}
+
+static bool same_rgb(rn_rgb a, rn_rgb b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
+
+/* A thin weight matrix (one row of 784, one column of 100) was a hairline
+ * of 1-px cells: now cells are at least 3 px, the short side is a band of
+ * at least 24 px, and indices label the rows and columns. */
+static void heatmap_thin_matrices_stay_readable(void **state)
+{
+    (void)state;
+    enum { WIDE = 784, TALL = 100 };
+    float row[WIDE], column[TALL];
+    /* Black first, then grey to white: only the first cell is black. */
+    for (int j = 0; j < WIDE; j++) row[j] = j == 0 ? 0.0f : 0.2f + 0.8f * (float)j / (WIDE - 1);
+    for (int i = 0; i < TALL; i++) column[i] = i == 0 ? 0.0f : 0.2f + 0.8f * (float)i / (TALL - 1);
+    rn_heatmap_options options = rn_heatmap_defaults();
+    options.colormap = RN_COLORMAP_GREY;
+    rn_image image;
+    assert_int_equal(rn_image_heatmap(&image, row, 1, WIDE, &options), RN_OK);
+    int x0, y0;
+    assert_true(first_pixel_of(&image, (rn_rgb){0, 0, 0}, &x0, &y0));
+    int cell_width = 0, band = 0;
+    while (same_rgb(rn_image_get(&image, x0 + cell_width, y0), (rn_rgb){0, 0, 0})) cell_width++;
+    while (same_rgb(rn_image_get(&image, x0, y0 + band), (rn_rgb){0, 0, 0})) band++;
+    assert_int_equal(cell_width, 3);
+    assert_int_equal(band, 24);
+    assert_true(image.width >= x0 + WIDE * 3);
+    assert_int_equal(rn_image_get(&image, x0 + WIDE * 3 - 1, y0).r, 255); /* the last cell: white */
+    /* Column ticks under the band: 0, 20, 40, ..., and 783 at the end. */
+    int ticks = 0, first_tick = -1, last_tick = -1;
+    for (int x = 0; x < x0 + WIDE * 3; x++) /* (the colour bar's frame is further right) */
+        if (same_rgb(rn_image_get(&image, x, y0 + band), (rn_rgb){90, 90, 90})) {
+            ticks++;
+            if (first_tick < 0) first_tick = x;
+            last_tick = x;
+        }
+    assert_int_equal(first_tick, x0 + 1);               /* centre of column 0 */
+    assert_int_equal(last_tick, x0 + 783 * 3 + 1);      /* centre of column 783 */
+    assert_true(ticks >= 30 && ticks <= 45);            /* every 20th: readable, not crowded */
+    rn_image_free(&image);
+
+    assert_int_equal(rn_image_heatmap(&image, column, TALL, 1, &options), RN_OK);
+    assert_true(first_pixel_of(&image, (rn_rgb){0, 0, 0}, &x0, &y0));
+    cell_width = band = 0;
+    while (same_rgb(rn_image_get(&image, x0 + cell_width, y0), (rn_rgb){0, 0, 0})) cell_width++;
+    while (same_rgb(rn_image_get(&image, x0, y0 + band), (rn_rgb){0, 0, 0})) band++;
+    assert_int_equal(band, 6);        /* 600 / 100 */
+    assert_int_equal(cell_width, 48); /* stretched 8x into a band */
+    /* The colour bar labels round values between its ends: tick marks. */
+    int bar_ticks = 0, bar_x = x0 + 48 + 14 + 18;
+    for (int y = 0; y < image.height; y++)
+        bar_ticks += same_rgb(rn_image_get(&image, bar_x + 1, y), (rn_rgb){90, 90, 90});
+    assert_true(bar_ticks >= 5);
+    rn_image_free(&image);
+
+    /* A cell size given by the caller is kept. */
+    options.cell = 1;
+    assert_int_equal(rn_image_heatmap(&image, row, 1, WIDE, &options), RN_OK);
+    assert_true(image.width < WIDE + 200);
+    rn_image_free(&image);
+}
+
 static void heatmap_cells_and_colorbar(void **state)
 {
     (void)state;
@@ -379,12 +468,16 @@ static void heatmap_cells_and_colorbar(void **state)
     options.cell = 10;
     rn_image image;
     assert_int_equal(rn_image_heatmap(&image, matrix, 2, 3, &options), RN_OK);
-    /* Margin 12: cell (0,0) = 0 -> black, cell (1,2) = 5 -> white. */
-    assert_int_equal(rn_image_get(&image, 12 + 5, 12 + 5).r, 0);
-    assert_int_equal(rn_image_get(&image, 12 + 25, 12 + 15).r, 255);
-    assert_int_equal(rn_image_get(&image, 12 + 15, 12 + 15).r, 204); /* 4/5 */
+    /* Cell (0,0) = 0 is the first pure black pixel (text is grey 20): the
+     * map starts 12 px down, right of the row indices. */
+    int map_x, map_y;
+    assert_true(first_pixel_of(&image, (rn_rgb){0, 0, 0}, &map_x, &map_y));
+    assert_int_equal(map_y, 12);
+    assert_true(map_x > 12 + 10); /* "0" and "1" left of the rows */
+    assert_int_equal(rn_image_get(&image, map_x + 25, map_y + 15).r, 255); /* cell (1,2) = 5 -> white */
+    assert_int_equal(rn_image_get(&image, map_x + 15, map_y + 15).r, 204); /* 4/5 */
     /* The colour bar right of the map: white at the top, black at the bottom. */
-    int bar_x = 12 + 30 + 14 + 9;
+    int bar_x = map_x + 30 + 14 + 9;
     assert_int_equal(rn_image_get(&image, bar_x, 13).r, 255);
     assert_int_equal(rn_image_get(&image, bar_x, 12 + 120 - 2).r, 0);
     rn_image_free(&image);
@@ -588,6 +681,223 @@ static void mnist_preprocessing_centres_and_fits(void **state)
     assert_non_null(strstr(rn_error_message(), "no ink"));
 }
 
+/* ---------------------------------------------------------------- digit polarity and frames
+ * Synthetic photos of a "7" (a top bar and a stem on the right) as a camera
+ * or a scanner gives them: dark ink on white or grey paper, light ink on
+ * black, with frames and borders around.  Each must come out as MNIST does:
+ * white ink on black, the frame gone, the 7's bar at the top and its stem on
+ * the right, the centre of mass at (14, 14). */
+
+enum { PHOTO_W = 80, PHOTO_H = 100 };
+
+static void photo_rect(rn_tensor *t, int x, int y, int w, int h, float grey)
+{
+    for (int j = y; j < y + h; j++)
+        for (int i = x; i < x + w; i++)
+            t->data[j * t->shape[1] + i] = grey;
+}
+
+/* A 7 of 30 x 50 pixels with its box at (24, 28); the rest `paper`. */
+static void photo_of_seven(rn_tensor *t, float paper, float ink)
+{
+    int shape[2] = {PHOTO_H, PHOTO_W};
+    assert_int_equal(rn_tensor_alloc(t, 2, shape), RN_OK);
+    rn_tensor_fill(t, paper);
+    photo_rect(t, 24, 28, 30, 6, ink); /* bar */
+    photo_rect(t, 47, 28, 7, 50, ink); /* stem */
+}
+
+/* A frame `thickness` pixels wide along the picture's edges. */
+static long photo_frame(rn_tensor *t, int thickness, float grey)
+{
+    photo_rect(t, 0, 0, PHOTO_W, thickness, grey);
+    photo_rect(t, 0, PHOTO_H - thickness, PHOTO_W, thickness, grey);
+    photo_rect(t, 0, 0, thickness, PHOTO_H, grey);
+    photo_rect(t, PHOTO_W - thickness, 0, thickness, PHOTO_H, grey);
+    return (long)PHOTO_W * PHOTO_H - (long)(PHOTO_W - 2 * thickness) * (PHOTO_H - 2 * thickness);
+}
+
+/* Checks the 28 x 28 result of a 7: mass centred, 20 high, bar on top, stem
+ * on the right (a frame left in would make the box the whole picture). */
+static void assert_mnist_seven(const rn_tensor *digit)
+{
+    double cx, cy;
+    center_of_mass(digit, &cx, &cy);
+    assert_true(fabs(cx - 14.0) <= 0.5);
+    assert_true(fabs(cy - 14.0) <= 0.5);
+    int box_width, box_height;
+    ink_box_of(digit, &box_width, &box_height);
+    assert_int_equal(box_height, 20);
+    assert_int_equal(box_width, 12); /* 30 x 50 -> 12 x 20 */
+    int top = 28, bottom = -1;
+    for (int y = 0; y < 28; y++)
+        for (int x = 0; x < 28; x++)
+            if (digit->data[y * 28 + x] > 0.5f) {
+                if (y < top) top = y;
+                if (y > bottom) bottom = y;
+            }
+    int bar = 0, bar_left = 28, stem_left = 28;
+    for (int x = 0; x < 28; x++) {
+        bar += digit->data[top * 28 + x] > 0.5f;
+        if (digit->data[top * 28 + x] > 0.5f && x < bar_left) bar_left = x;
+        if (digit->data[bottom * 28 + x] > 0.5f && x < stem_left) stem_left = x;
+    }
+    assert_true(bar >= 10);                /* the bar: the whole box's width */
+    assert_true(stem_left - bar_left >= 8); /* the stem: the right quarter of the box */
+    /* The paper inside the 7's box (left of the stem, under the bar) is
+     * exactly 0, not a faint grey left by a rounded background level. */
+    assert_float_equal(digit->data[bottom * 28 + bar_left], 0.0f, 0.0);
+}
+
+static void digit_polarity_and_frames(void **state)
+{
+    (void)state;
+    rn_tensor photo, digit;
+    rn_digit_report report;
+
+    /* Dark ink on white paper inside a black 2-pixel frame: the border is
+     * black, yet the paper (most of the picture) is the background. */
+    photo_of_seven(&photo, 1.0f, 0.1f);
+    long frame = photo_frame(&photo, 2, 0.0f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_true(report.inverted);
+    assert_float_equal(report.background, 1.0f, 1e-3);
+    assert_int_equal(report.frame_pixels, frame);
+    assert_int_equal(report.ink_x, 24);
+    assert_int_equal(report.ink_y, 28);
+    assert_int_equal(report.ink_width, 30);
+    assert_int_equal(report.ink_height, 50);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* White ink on black inside a thin white frame: not inverted, frame dropped. */
+    photo_of_seven(&photo, 0.0f, 0.95f);
+    frame = photo_frame(&photo, 1, 1.0f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_false(report.inverted);
+    assert_int_equal(report.frame_pixels, frame);
+    assert_int_equal(report.ink_width, 30);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* Plain: dark on white, light on black; no frame found in either. */
+    for (int light_ink = 0; light_ink < 2; light_ink++) {
+        photo_of_seven(&photo, light_ink ? 0.05f : 0.9f, light_ink ? 0.8f : 0.2f);
+        assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+        assert_int_equal(report.inverted, !light_ink);
+        assert_int_equal(report.frame_pixels, 0);
+        assert_mnist_seven(&digit);
+        rn_tensor_free(&digit);
+        rn_tensor_free(&photo);
+    }
+
+    /* Grey paper (0.7) in a white 5-pixel scanner margin: the margin is
+     * lighter than the paper, so after inversion it is background, not ink. */
+    photo_of_seven(&photo, 0.7f, 0.15f);
+    photo_frame(&photo, 5, 1.0f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_true(report.inverted);
+    assert_float_equal(report.background, 0.7f, 1e-3);
+    assert_int_equal(report.frame_pixels, 0);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* A scan's dark shadow along the left edge only (6 pixels wide). */
+    photo_of_seven(&photo, 0.95f, 0.1f);
+    photo_rect(&photo, 0, 0, 6, PHOTO_H, 0.05f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_true(report.inverted);
+    assert_int_equal(report.frame_pixels, 6 * PHOTO_H);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* A 7 cropped tightly touches every edge: it is all the ink, so it stays. */
+    int tight_shape[2] = {50, 30};
+    assert_int_equal(rn_tensor_alloc(&photo, 2, tight_shape), RN_OK);
+    rn_tensor_fill(&photo, 1.0f);
+    photo_rect(&photo, 0, 0, 30, 6, 0.0f);
+    photo_rect(&photo, 23, 0, 7, 50, 0.0f);
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_OK);
+    assert_true(report.inverted);
+    assert_int_equal(report.frame_pixels, 0);
+    assert_int_equal(report.ink_width * report.ink_height, 30 * 50);
+    assert_mnist_seven(&digit);
+    rn_tensor_free(&digit);
+    rn_tensor_free(&photo);
+
+    /* A flat picture has no strokes: a precise error, nothing allocated. */
+    int flat_shape[2] = {20, 20};
+    assert_int_equal(rn_tensor_alloc(&photo, 2, flat_shape), RN_OK);
+    rn_tensor_fill(&photo, 0.5f);
+    photo.data[7] = 0.52f; /* paper texture, below the 0.05 that counts as a stroke */
+    assert_int_equal(rn_mnist_preprocess_report(&photo, &digit, &report), RN_ERR_ARGUMENT);
+    assert_string_equal(rn_error_message(),
+                        "digit: no ink found: the picture is flat (every pixel between 0.500 and 0.520)");
+    assert_null(digit.data);
+    rn_tensor_free(&photo);
+}
+
+/* ---------------------------------------------------------------- label placement */
+
+static void labels_never_overlap_names_or_points(void **state)
+{
+    (void)state;
+    /* 24 names around 6 crowded spots, 4 points each, two of them on top of
+     * each other (as coincident codes in the family-tree plot are). */
+    enum { N = 24 };
+    double x[N], y[N], w[N], h[N];
+    for (int i = 0; i < N; i++) {
+        int spot = i / 4, k = i % 4;
+        x[i] = 80 + 160 * (spot % 3) + (k == 3 ? 0 : 6 * k);
+        y[i] = 100 + 250 * (spot / 3) + (k == 3 ? 0 : 4 * k);
+        w[i] = 6.0 * (5 + i % 7) + 4; /* "Christopher" and "Gina" */
+        h[i] = 13;
+    }
+    rn_label_rect key = {440, 440, 560, 480};
+    rn_label_area area = {.width = 560, .height = 480, .marker_radius = 7, .obstacles = &key, .n_obstacles = 1};
+    rn_label_box boxes[N];
+    assert_int_equal(rn_labels_place(x, y, w, h, N, &area, boxes), RN_OK);
+    int leaders = 0;
+    for (int i = 0; i < N; i++) {
+        const rn_label_rect *r = &boxes[i].rect;
+        assert_float_equal(boxes[i].overlap, 0.0, 0.0);
+        assert_float_equal(r->right - r->left, w[i], 1e-9);
+        assert_true(r->left >= 0 && r->top >= 0 && r->right <= 560 && r->bottom <= 480);
+        assert_float_equal(rn_label_rect_overlap(r, &key), 0.0, 0.0);
+        for (int j = 0; j < N; j++) {
+            rn_label_rect marker = {x[j] - 7, y[j] - 7, x[j] + 7, y[j] + 7};
+            assert_float_equal(rn_label_rect_overlap(r, &marker), 0.0, 0.0);
+            if (j != i) assert_float_equal(rn_label_rect_overlap(r, &boxes[j].rect), 0.0, 0.0);
+        }
+        /* Near its point: within 8 lines; a leader line for the farther ones
+         * ends on the box's edge. */
+        double cx = (r->left + r->right) / 2, cy = (r->top + r->bottom) / 2;
+        assert_true(fabs(cx - x[i]) <= w[i] / 2 + 9 + 8 * 13 && fabs(cy - y[i]) <= 13 / 2.0 + 9 + 8 * 13);
+        if (boxes[i].leader) {
+            leaders++;
+            bool on_edge = fabs(boxes[i].leader_x - r->left) < 1e-9 || fabs(boxes[i].leader_x - r->right) < 1e-9 ||
+                           fabs(boxes[i].leader_y - r->top) < 1e-9 || fabs(boxes[i].leader_y - r->bottom) < 1e-9;
+            assert_true(on_edge);
+        }
+    }
+    assert_true(leaders > 0 && leaders < N); /* the crowd needs some, not all */
+
+    /* Same input, same boxes. */
+    rn_label_box again[N];
+    assert_int_equal(rn_labels_place(x, y, w, h, N, &area, again), RN_OK);
+    for (int i = 0; i < N; i++)
+        assert_memory_equal(&again[i].rect, &boxes[i].rect, sizeof boxes[i].rect);
+
+    /* Bad input is named. */
+    w[3] = 0;
+    assert_int_equal(rn_labels_place(x, y, w, h, N, &area, boxes), RN_ERR_ARGUMENT);
+    assert_non_null(strstr(rn_error_message(), "labels: name 3"));
+}
+
 /* ---------------------------------------------------------------- gnuplot charts */
 
 static void check_png_header(const char *path, uint32_t width, uint32_t height)
@@ -756,6 +1066,9 @@ int main(void)
         cmocka_unit_test(heatmap_cells_and_colorbar),
         cmocka_unit_test(png_reader_all_formats),
         cmocka_unit_test(mnist_preprocessing_centres_and_fits),
+        cmocka_unit_test(digit_polarity_and_frames),
+        cmocka_unit_test(heatmap_thin_matrices_stay_readable),
+        cmocka_unit_test(labels_never_overlap_names_or_points),
         cmocka_unit_test(plot_writes_data_script_and_png),
         cmocka_unit_test(plot_reports_gnuplot_errors_and_absence),
     };

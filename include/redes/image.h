@@ -221,6 +221,9 @@ typedef struct rn_hinton_options {
     const char *const *row_labels;    /* panel_rows labels drawn left of each panel, or NULL */
     const char *const *column_labels; /* panel_columns labels under the lowest panels, or NULL */
     const char *title;                /* or NULL */
+    /* A key under the diagram: a full square and the |w| it stands for, so
+     * that sizes can be read as numbers (default on). */
+    bool key;
 } rn_hinton_options;
 
 rn_hinton_options rn_hinton_defaults(void);
@@ -247,18 +250,38 @@ rn_status rn_png_read_grey(const char *path, rn_tensor *out);
 /* Turns a grey picture (H, W) in [0, 1] of one hand-written digit into the
  * MNIST form: a (28, 28) heap tensor in [0, 1] with white ink (1) on black
  * background (0), as LeCun et al. made the data set:
- *   1. if the background is light (the border's mean is above 0.5) the picture
- *      is inverted, so ink is high; then the contrast is stretched so that the
- *      background (the border's mean) becomes 0 and the brightest ink 1;
- *   2. the bounding box of the ink (pixels above 0.1 after step 1) is
- *      resampled by area averaging to fit 20 x 20, keeping the aspect ratio,
- *      and scaled so that its brightest pixel is 1 (thin strokes on a large
- *      canvas would otherwise average down to faint grey);
- *   3. the 20 x 20 box is placed in 28 x 28 so that the ink's centre of mass
+ *   1. polarity: the background is the median grey level (a digit covers a
+ *      minority of the picture); the picture is dark-on-light, and is
+ *      inverted, when that median lies nearer the lightest pixel than the
+ *      darkest.  Then the contrast is stretched so that the background
+ *      becomes 0 and the brightest ink 1.  A flat picture (lightest - darkest
+ *      below 0.05) or one without ink beyond the background is
+ *      RN_ERR_ARGUMENT ("no ink found");
+ *   2. frames: ink (pixels above 0.1 after step 1, 8-connected) that touches
+ *      the picture's edge along at least half of a side is a frame, a scan's
+ *      dark edge or a white border, and is dropped, unless nothing else is
+ *      left (a digit cropped tightly touches the edges and stays);
+ *   3. the bounding box of the remaining ink is resampled by area averaging
+ *      to fit 20 x 20, keeping the aspect ratio, and scaled so that its
+ *      brightest pixel is 1 (thin strokes on a large canvas would otherwise
+ *      average down to faint grey);
+ *   4. the 20 x 20 box is placed in 28 x 28 so that the ink's centre of mass
  *      falls on the centre (14, 14) (pixel centres at i + 0.5), shifted by a
  *      whole number of pixels and kept inside the frame.
- * A picture without ink (contrast below 0.05) is RN_ERR_ARGUMENT. */
+ * Not handled: a frame or shadow covering half of the picture or more (it
+ * would be taken for the background), and a frame drawn inside a margin
+ * (it does not touch the edge, so it is taken for ink). */
 rn_status rn_mnist_preprocess(const rn_tensor *grey, rn_tensor *out);
+
+/* What rn_mnist_preprocess decided, for tests and for explaining a result. */
+typedef struct rn_digit_report {
+    float background;  /* the median grey level of the picture, before inversion */
+    bool inverted;     /* dark ink on light paper: the picture was inverted */
+    long frame_pixels; /* ink pixels dropped as a frame or border (0: none) */
+    int ink_x, ink_y, ink_width, ink_height; /* the ink's bounding box in the picture */
+} rn_digit_report;
+
+rn_status rn_mnist_preprocess_report(const rn_tensor *grey, rn_tensor *out, rn_digit_report *report);
 
 /* rn_png_read_grey followed by rn_mnist_preprocess: `redes predict digit.png`. */
 rn_status rn_png_read_digit(const char *path, rn_tensor *out);

@@ -24,6 +24,7 @@
 #include "redes/idx.h"
 #include "redes/image.h"
 #include "redes/inspect.h"
+#include "redes/labels.h"
 #include "redes/logic_gates.h"
 #include "redes/loss.h"
 #include "redes/metrics.h"

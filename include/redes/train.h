@@ -33,6 +33,7 @@
 #include "redes/dataset.h"
 #include "redes/model.h"
 #include "redes/optim.h"
+#include "redes/safetensors.h"
 #include "redes/status.h"
 
 #ifdef __cplusplus
@@ -61,6 +62,10 @@ typedef struct rn_train_config {
     void (*on_step)(void *user, int epoch, long step_in_epoch, long steps_per_epoch, double loss);
     void (*on_epoch)(void *user, const struct rn_epoch_record *record);
     void *user;
+    /* Adds the caller's entries to every checkpoint just before it is written
+     * (may be NULL).  `redes train` records there where its data came from
+     * and its options, so that `--resume CHECKPOINT` alone restarts the run. */
+    rn_status (*add_to_checkpoint)(void *user, rn_safetensors *file);
     int stop_after_epoch; /* stop (as if interrupted) after this epoch (0 = run to the end); for tests */
 } rn_train_config;
 

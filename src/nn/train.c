@@ -657,6 +657,7 @@ rn_status rn_trainer_save_checkpoint(const rn_trainer *t, const char *path)
                        : rn_error(RN_ERR_MEMORY, "checkpoint: cannot serialise the state");
     }
     if (s == RN_OK) s = rn_safetensors_set_metadata(file, "optimizer", rn_optim_name(t->config.optimizer.kind));
+    if (s == RN_OK && t->config.add_to_checkpoint) s = t->config.add_to_checkpoint(t->config.user, file);
     if (s == RN_OK) s = rn_safetensors_write(file, path);
     free(state_text);
     free(order);

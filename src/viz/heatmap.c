@@ -1,6 +1,7 @@
 /* heatmap.c — a matrix as coloured cells with a colour bar, and the
  * confusion matrix with counts in its cells (see include/redes/image.h). */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,15 @@ enum {
     BAR_WIDTH = 18,
     BAR_MIN_HEIGHT = 120,
     LABEL_GAP = 6,
+    TICK = 4,
+    /* Automatic cells: at least MIN_CELL px a side, so that one entry is
+     * still a visible patch when a viewer shrinks the picture; a thin map
+     * (one row, a long column) is stretched across its short side to at
+     * least MIN_MAP_SIDE px, a band instead of a hairline, cells at most
+     * MAX_STRETCH times longer than wide. */
+    MIN_CELL = 3,
+    MIN_MAP_SIDE = 120,
+    MAX_STRETCH = 8,
 };
 
 static const rn_rgb TEXT_COLOUR = {20, 20, 20};
@@ -33,8 +43,25 @@ rn_heatmap_options rn_heatmap_defaults(void)
                                 .title = NULL};
 }
 
-/* The colour bar: top = hi, bottom = lo, with labels for both ends and, for
- * a range through zero drawn diverging, the middle. */
+/* 1, 2 or 5 times a power of ten: the smallest at least `x` (x > 0)... */
+static double nice_step(double x)
+{
+    double power = pow(10.0, floor(log10(x)));
+    double m = x / power;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * power;
+}
+
+/* ... or the nearest to `x` (on a log scale, roughly). */
+static double nice_near(double x)
+{
+    double power = pow(10.0, floor(log10(x)));
+    double m = x / power;
+    return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * power;
+}
+
+/* The colour bar: top = hi, bottom = lo, labelled at both ends and at round
+ * values in between (about one label every 40 px, none crowding an end
+ * label); for a range through zero drawn diverging, zero is one of them. */
 static void draw_colorbar(rn_image *image, int x, int y, int height, rn_colormap map, float lo, float hi)
 {
     for (int row = 0; row < height; row++) {
@@ -43,26 +70,104 @@ static void draw_colorbar(rn_image *image, int x, int y, int height, rn_colormap
     }
     rn_image_draw_rect(image, x - 1, y - 1, BAR_WIDTH + 2, height + 2, FRAME_COLOUR);
     char label[32];
-    int text_x = x + BAR_WIDTH + LABEL_GAP;
+    const int text_x = x + BAR_WIDTH + LABEL_GAP, text_height = RN_FONT_HEIGHT * TEXT_SCALE;
     rn_viz_format_number(label, sizeof label, hi);
     rn_image_text(image, text_x, y, label, TEXT_COLOUR, TEXT_SCALE);
     rn_viz_format_number(label, sizeof label, lo);
-    rn_image_text(image, text_x, y + height - RN_FONT_HEIGHT * TEXT_SCALE, label, TEXT_COLOUR, TEXT_SCALE);
-    if (lo < 0.0f && hi > 0.0f && map == RN_COLORMAP_DIVERGING) {
-        int zero_row = (int)lrintf((float)(height - 1) * hi / (hi - lo));
-        rn_image_fill_rect(image, x + BAR_WIDTH, y + zero_row, 4, 1, FRAME_COLOUR);
-        rn_image_text(image, text_x, y + zero_row - RN_FONT_HEIGHT * TEXT_SCALE / 2, "0", TEXT_COLOUR,
-                      TEXT_SCALE);
+    rn_image_text(image, text_x, y + height - text_height, label, TEXT_COLOUR, TEXT_SCALE);
+    if (!(hi > lo) || height < 3 * text_height) return;
+    double wanted = (hi - lo) * 32.0 / height, step = nice_near(wanted);
+    if (step < 0.75 * wanted) step = nice_step(wanted); /* labels at least 24 px apart */
+    for (double value = ceil(lo / step) * step; value < hi; value += step) {
+        int row = (int)lround((height - 1) * (hi - value) / (hi - lo));
+        if (row < text_height + 4 || row > height - 1 - text_height - 4) continue; /* clear of the ends */
+        rn_image_fill_rect(image, x + BAR_WIDTH, y + row, TICK, 1, FRAME_COLOUR);
+        rn_viz_format_number(label, sizeof label, fabs(value) < step * 1e-6 ? 0.0 : value);
+        rn_image_text(image, text_x, y + row - text_height / 2, label, TEXT_COLOUR, TEXT_SCALE);
     }
 }
 
+/* The widest label the colour bar can print: its ends, or a tick between. */
 static int colorbar_label_width(float lo, float hi)
 {
-    char a[32], b[32];
-    rn_viz_format_number(a, sizeof a, hi);
-    rn_viz_format_number(b, sizeof b, lo);
-    int wa = rn_text_width(a, TEXT_SCALE), wb = rn_text_width(b, TEXT_SCALE);
-    return wa > wb ? wa : wb;
+    char text[32];
+    int widest = 0;
+    double values[4] = {hi, lo, 0.0, 0.0};
+    if (hi > lo) {
+        double step = nice_near((hi - lo) * 32.0 / BAR_MIN_HEIGHT) / 64; /* the finest a tall bar uses */
+        values[2] = ceil(lo / step) * step + step;
+        values[3] = floor(hi / step) * step - step;
+    }
+    for (int k = 0; k < 4; k++) {
+        rn_viz_format_number(text, sizeof text, values[k]);
+        int w = rn_text_width(text, TEXT_SCALE);
+        if (w > widest) widest = w;
+    }
+    return widest;
+}
+
+/* Indices along one side of the map, 0 and the last always, round ones in
+ * between where they do not crowd (at least a label's width plus a gap
+ * apart).  `cell` px an entry; `along_columns`: below the map, else left. */
+typedef struct axis_ticks {
+    int count, cell;
+    int step; /* index step between labels */
+} axis_ticks;
+
+static axis_ticks ticks_for(int count, int cell, bool along_columns)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%d", count - 1);
+    int room = along_columns ? rn_text_width(text, TEXT_SCALE) + 3 * LABEL_GAP
+                             : RN_FONT_HEIGHT * TEXT_SCALE + 2 * LABEL_GAP;
+    int step = (int)nice_step(fmax(1.0, (double)room / cell));
+    return (axis_ticks){count, cell, step};
+}
+
+static bool tick_shown(const axis_ticks *t, int index, int room)
+{
+    if (index == 0 || index == t->count - 1) return true;
+    if (index % t->step != 0) return false;
+    /* Not so near the last label that the two run together. */
+    return (t->count - 1 - index) * t->cell >= room;
+}
+
+static int row_label_width(int rows)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%d", rows - 1);
+    return rn_text_width(text, TEXT_SCALE) + TICK + LABEL_GAP;
+}
+
+static void draw_ticks(rn_image *image, int map_x, int map_y, int rows, int columns, int cell_width,
+                       int cell_height)
+{
+    char text[16];
+    axis_ticks along = ticks_for(columns, cell_width, true), down = ticks_for(rows, cell_height, false);
+    int below = map_y + rows * cell_height;
+    for (int j = 0; j < columns; j++) {
+        snprintf(text, sizeof text, "%d", j);
+        int w = rn_text_width(text, TEXT_SCALE), centre = map_x + j * cell_width + cell_width / 2;
+        if (!tick_shown(&along, j, w + 2 * LABEL_GAP)) continue;
+        rn_image_fill_rect(image, centre, below, 1, TICK, FRAME_COLOUR);
+        int left = centre - w / 2;
+        if (j == columns - 1 && columns > 1) left = centre - w + RN_FONT_WIDTH; /* keep the last inside */
+        if (j == 0) left = centre - RN_FONT_WIDTH;
+        rn_image_text(image, left < 0 ? 0 : left, below + TICK + 2, text, TEXT_COLOUR, TEXT_SCALE);
+    }
+    for (int i = 0; i < rows; i++) {
+        snprintf(text, sizeof text, "%d", i);
+        int centre = map_y + i * cell_height + cell_height / 2;
+        if (!tick_shown(&down, i, RN_FONT_HEIGHT * TEXT_SCALE + LABEL_GAP)) continue;
+        rn_image_fill_rect(image, map_x - TICK, centre, TICK, 1, FRAME_COLOUR);
+        /* Centred on its row, but not above the map nor below it (where
+         * the column labels are). */
+        int top = centre - RN_FONT_HEIGHT * TEXT_SCALE / 2, lowest = below - RN_FONT_HEIGHT * TEXT_SCALE;
+        if (top > lowest) top = lowest;
+        if (top < map_y) top = map_y;
+        rn_image_text(image, map_x - TICK - 2 - rn_text_width(text, TEXT_SCALE), top, text, TEXT_COLOUR,
+                      TEXT_SCALE);
+    }
 }
 
 static rn_status heatmap_range(const float *matrix, size_t n, const rn_heatmap_options *o, float *lo,
@@ -80,6 +185,23 @@ static rn_status heatmap_range(const float *matrix, size_t n, const rn_heatmap_o
     return RN_OK;
 }
 
+/* Cell sides: o->cell if given, else about 400 px across and at most 600 px
+ * down, at least MIN_CELL, a thin map stretched into a band. */
+static void cell_sides(int rows, int columns, int given, int *cell_width, int *cell_height)
+{
+    if (given > 0) {
+        *cell_width = *cell_height = given;
+        return;
+    }
+    int cell = 400 / columns;
+    if (rows * cell > 600) cell = 600 / rows;
+    if (cell < MIN_CELL) cell = MIN_CELL;
+    *cell_width = *cell_height = cell;
+    int band_height = (MIN_MAP_SIDE + rows - 1) / rows, band_width = (MIN_MAP_SIDE + columns - 1) / columns;
+    if (rows * cell < MIN_MAP_SIDE) *cell_height = band_height < MAX_STRETCH * cell ? band_height : MAX_STRETCH * cell;
+    if (columns * cell < MIN_MAP_SIDE) *cell_width = band_width < MAX_STRETCH * cell ? band_width : MAX_STRETCH * cell;
+}
+
 rn_status rn_image_heatmap(rn_image *out, const float *matrix, int rows, int columns,
                            const rn_heatmap_options *options)
 {
@@ -92,35 +214,34 @@ rn_status rn_image_heatmap(rn_image *out, const float *matrix, int rows, int col
     float lo, hi;
     RN_CHECK(heatmap_range(matrix, (size_t)rows * columns, &o, &lo, &hi));
 
-    int cell = o.cell;
-    if (cell == 0) {
-        /* About 400 px across, at most 600 px down, at least 1 px per entry. */
-        cell = 400 / columns;
-        if (rows * cell > 600) cell = 600 / rows;
-        if (cell < 1) cell = 1;
-    }
-    if ((long long)cell * columns > 16384 || (long long)cell * rows > 16384)
-        return rn_error(RN_ERR_ARGUMENT, "heatmap: %dx%d cells of %d px are too large", rows, columns, cell);
-    int map_width = cell * columns, map_height = cell * rows;
+    int cell_width, cell_height;
+    cell_sides(rows, columns, o.cell, &cell_width, &cell_height);
+    if ((long long)cell_width * columns > 16384 || (long long)cell_height * rows > 16384)
+        return rn_error(RN_ERR_ARGUMENT, "heatmap: %dx%d cells of %dx%d px are too large", rows, columns,
+                        cell_width, cell_height);
+    int map_width = cell_width * columns, map_height = cell_height * rows;
     int title_height = o.title ? rn_text_height(o.title, TEXT_SCALE) + MARGIN : 0;
     int bar_height = map_height > BAR_MIN_HEIGHT ? map_height : BAR_MIN_HEIGHT;
-    int width = MARGIN + map_width + MARGIN;
+    int map_x = MARGIN + row_label_width(rows), map_y = MARGIN + title_height;
+    int column_labels_height = TICK + 2 + RN_FONT_HEIGHT * TEXT_SCALE;
+    int width = map_x + map_width + MARGIN;
     if (o.colorbar) width += BAR_GAP - MARGIN + BAR_WIDTH + LABEL_GAP + colorbar_label_width(lo, hi) + MARGIN;
-    int content_height = o.colorbar && bar_height > map_height ? bar_height : map_height;
-    int height = MARGIN + title_height + content_height + MARGIN;
+    int content_height = map_height + column_labels_height;
+    if (o.colorbar && bar_height > content_height) content_height = bar_height;
+    int height = map_y + content_height + MARGIN;
     int title_width = o.title ? rn_text_width(o.title, TEXT_SCALE) + 2 * MARGIN : 0;
     if (title_width > width) width = title_width;
 
     RN_CHECK(rn_image_alloc(out, width, height, 3));
     rn_image_fill(out, RN_WHITE);
     if (o.title) rn_image_text(out, MARGIN, MARGIN, o.title, TEXT_COLOUR, TEXT_SCALE);
-    int map_x = MARGIN, map_y = MARGIN + title_height;
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < columns; j++) {
             float t = rn_viz_unit(matrix[(size_t)i * columns + j], lo, hi);
-            rn_image_fill_rect(out, map_x + j * cell, map_y + i * cell, cell, cell,
+            rn_image_fill_rect(out, map_x + j * cell_width, map_y + i * cell_height, cell_width, cell_height,
                                rn_colormap_color(o.colormap, t));
         }
+    draw_ticks(out, map_x, map_y, rows, columns, cell_width, cell_height);
     if (o.colorbar)
         draw_colorbar(out, map_x + map_width + BAR_GAP, map_y + 1, bar_height - 2, o.colormap, lo, hi);
     return RN_OK;

@@ -1,6 +1,7 @@
 /* hinton.c — Hinton diagrams: each weight a square on grey, white for
  * positive, black for negative, area proportional to |w| (see image.h). */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "redes/image.h"
@@ -21,7 +22,8 @@ rn_hinton_options rn_hinton_defaults(void)
                                .panel_labels = NULL,
                                .row_labels = NULL,
                                .column_labels = NULL,
-                               .title = NULL};
+                               .title = NULL,
+                               .key = true};
 }
 
 /* side = (cell - 2) sqrt(|w| / max_abs): the area (side^2) grows with |w|, and
@@ -50,10 +52,20 @@ typedef struct hinton_layout {
     int label_left, label_above, label_below;
     bool vertical_columns;
     int title_height;
+    int key_y; /* top of the key line (when o->key) */
     int width, height;
 } hinton_layout;
 
-static rn_status layout_of(int panel_rows, int panel_columns, const rn_hinton_options *o, hinton_layout *L)
+/* "= |w| 0.3  (full square; white +, black -)" for the key. */
+static void key_text(float max_abs, char *text, size_t size)
+{
+    char number[32];
+    rn_viz_format_number(number, sizeof number, max_abs);
+    snprintf(text, size, "= |w| %s  (area ~ |w|; white +, black -)", number);
+}
+
+static rn_status layout_of(int panel_rows, int panel_columns, const rn_hinton_options *o, float max_abs,
+                           hinton_layout *L)
 {
     memset(L, 0, sizeof *L);
     L->cell = o->cell;
@@ -79,6 +91,14 @@ static rn_status layout_of(int panel_rows, int panel_columns, const rn_hinton_op
     if (o->title) {
         long long title_width = rn_text_width(o->title, TITLE_SCALE) + 2LL * MARGIN;
         if (title_width > width) width = title_width;
+    }
+    if (o->key) {
+        char text[96];
+        key_text(max_abs, text, sizeof text);
+        L->key_y = (int)(height - MARGIN + LABEL_GAP + (o->column_labels ? LABEL_GAP : 0));
+        height = L->key_y + L->cell + MARGIN;
+        long long key_width = 2LL * MARGIN + L->cell + LABEL_GAP + rn_text_width(text, 1);
+        if (key_width > width) width = key_width;
     }
     if (width > 16384 || height > 16384)
         return rn_error(RN_ERR_ARGUMENT, "hinton diagram: %lldx%lld pixels is too large", width, height);
@@ -146,7 +166,7 @@ rn_status rn_image_hinton(rn_image *out, const float *weights, int panel_rows, i
     float max_abs = o.max_abs > 0.0f ? o.max_abs : fmaxf(fabsf(lo), fabsf(hi));
 
     hinton_layout L;
-    RN_CHECK(layout_of(panel_rows, panel_columns, &o, &L));
+    RN_CHECK(layout_of(panel_rows, panel_columns, &o, max_abs, &L));
     RN_CHECK(rn_image_alloc(out, L.width, L.height, 1));
     rn_image_fill(out, PAGE);
     if (o.title) rn_image_text(out, MARGIN, MARGIN, o.title, TEXT_COLOUR, TITLE_SCALE);
@@ -155,6 +175,15 @@ rn_status rn_image_hinton(rn_image *out, const float *weights, int panel_rows, i
         int y = MARGIN + L.title_height + (p / L.panels_per_row) * L.step_y;
         draw_panel(out, &L, &o, weights + (size_t)p * panel_size, panel_rows, panel_columns, max_abs, x, y,
                    p);
+    }
+    if (o.key) {
+        char text[96];
+        key_text(max_abs, text, sizeof text);
+        int side = rn_hinton_square_side(max_abs, max_abs, L.cell), offset = (L.cell - side) / 2;
+        rn_image_fill_rect(out, MARGIN, L.key_y, L.cell, L.cell, BACKGROUND);
+        rn_image_fill_rect(out, MARGIN + offset, L.key_y + offset, side, side, RN_WHITE);
+        rn_image_text(out, MARGIN + L.cell + LABEL_GAP, L.key_y + (L.cell - RN_FONT_HEIGHT) / 2, text, TEXT_COLOUR,
+                      1);
     }
     return RN_OK;
 }

@@ -137,60 +137,188 @@ static void resample_line(const float *src, int n_src, ptrdiff_t src_stride, flo
     }
 }
 
+/* ---- polarity
+ * The background is the picture's median grey level.  A digit is a few
+ * strokes: it covers a minority of the picture (MNIST: about a fifth of the
+ * 28 x 28 pixels, a pen stroke on a photo far less), so at least half of the
+ * pixels are background, whatever frame, border or shadow surrounds it (as
+ * long as that too covers less than half).  The picture is dark ink on light
+ * paper, and is inverted, when that median lies nearer the lightest level
+ * than the darkest: median > (darkest + lightest) / 2.  (The border's mean,
+ * used before, took a black frame around white paper for a dark background.) */
+
+enum { GREY_BINS = 1024 };
+
+static int grey_bin(float v) { return (int)(fminf(fmaxf(v, 0.0f), 1.0f) * (GREY_BINS - 1) + 0.5f); }
+
+/* The median of n values in [0, 1]: its histogram bin (1/1024 wide, no
+ * sort), then the mean of the values in that bin, so that plain paper comes
+ * out as exactly its own grey and maps to exactly 0. */
+static float median_grey(const float *values, size_t n)
+{
+    size_t *count = calloc(GREY_BINS, sizeof *count);
+    if (!count) return NAN;
+    for (size_t i = 0; i < n; i++) count[grey_bin(values[i])]++;
+    size_t seen = 0;
+    int bin = 0;
+    for (; bin < GREY_BINS; bin++) {
+        seen += count[bin];
+        if (2 * seen >= n) break;
+    }
+    free(count);
+    double sum = 0.0;
+    size_t in_bin = 0;
+    for (size_t i = 0; i < n; i++)
+        if (grey_bin(values[i]) == bin) sum += values[i], in_bin++;
+    return (float)(sum / (double)in_bin);
+}
+
+/* ---- frames
+ * After the polarity is fixed, a frame drawn around the digit, the dark edge
+ * of a scan or the white border of a screenshot is "ink" too, and its
+ * bounding box would be the whole picture.  Such ink is connected to the
+ * picture's edge and runs along it: an ink region (8-connected, pixels above
+ * INK) that covers at least half of one side's edge pixels is taken for a
+ * frame and dropped, provided ink is left afterwards (a tightly cropped digit
+ * that touches the edges stays whole). */
+
+enum { NOT_SEEN = 0, SEEN = 1, FRAME = 2 };
+static const float INK = 0.1f; /* of the stroke contrast: above paper texture and JPEG noise */
+
+/* Finds the ink region (8-connected pixels above INK) containing `seed`,
+ * marks it SEEN and leaves its pixels in queue[0..size) (breadth first: each
+ * pixel enters the queue once, so W H entries are enough); counts its pixels
+ * on each edge of the picture: top, bottom, left, right. */
+static size_t find_region(const float *work, unsigned char *mark, int *queue, int width, int height, int seed,
+                          int on_edge[4])
+{
+    size_t head = 0, tail = 0;
+    queue[tail++] = seed;
+    mark[seed] = SEEN;
+    while (head < tail) {
+        int i = queue[head++], x = i % width, y = i / width;
+        on_edge[0] += y == 0;
+        on_edge[1] += y == height - 1;
+        on_edge[2] += x == 0;
+        on_edge[3] += x == width - 1;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                int nx = x + dx, ny = y + dy;
+                if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+                int j = ny * width + nx;
+                if (mark[j] != NOT_SEEN || work[j] <= INK) continue;
+                mark[j] = SEEN;
+                queue[tail++] = j;
+            }
+    }
+    return tail;
+}
+
+/* Sets mark[i] = FRAME for the pixels of frame regions (others NOT_SEEN or
+ * SEEN) and counts them; none if dropping them would leave no ink. */
+static rn_status find_frame(const float *work, int width, int height, unsigned char *mark, size_t *frame_pixels)
+{
+    size_t n = (size_t)width * height, ink = 0, frame = 0;
+    *frame_pixels = 0;
+    memset(mark, NOT_SEEN, n);
+    int *queue = malloc(n * sizeof *queue);
+    if (!queue) return rn_error(RN_ERR_MEMORY, "digit: cannot allocate %dx%d", height, width);
+    for (size_t i = 0; i < n; i++) {
+        int x = (int)(i % width), y = (int)(i / width);
+        bool on_edge = x == 0 || y == 0 || x == width - 1 || y == height - 1;
+        if (!on_edge || mark[i] != NOT_SEEN || work[i] <= INK) continue;
+        int count[4] = {0, 0, 0, 0};
+        size_t size = find_region(work, mark, queue, width, height, (int)i, count);
+        bool along_a_side = 2 * count[0] >= width || 2 * count[1] >= width || 2 * count[2] >= height ||
+                            2 * count[3] >= height;
+        if (!along_a_side) continue;
+        for (size_t k = 0; k < size; k++) mark[queue[k]] = FRAME;
+        frame += size;
+    }
+    free(queue);
+    for (size_t i = 0; i < n; i++) ink += work[i] > INK;
+    if (frame < ink) *frame_pixels = frame;
+    else memset(mark, NOT_SEEN, n); /* all the ink touches the edges: a tight crop, keep it */
+    return RN_OK;
+}
+
 typedef struct ink_box {
     int x0, y0, width, height;
 } ink_box;
 
 /* Normalises contrast so that the background is 0 and the brightest ink 1,
- * inverting first if the picture is dark-on-light.  Writes into `work`
- * (H x W, contiguous) and finds the ink's bounding box. */
-static rn_status normalise_ink(const rn_tensor *grey, float *work, ink_box *box)
+ * inverting first if the picture is dark-on-light (see "polarity"), drops a
+ * frame (see "frames") and finds the ink's bounding box.  Writes into `work`
+ * (H x W, contiguous). */
+static rn_status normalise_ink(const rn_tensor *grey, float *work, ink_box *box, rn_digit_report *report)
 {
     int height = grey->shape[0], width = grey->shape[1];
-    double border_sum = 0.0;
-    int border_count = 0;
+    size_t n = (size_t)height * width;
+    float darkest = INFINITY, lightest = -INFINITY;
     for (int y = 0; y < height; y++)
         for (int x = 0; x < width; x++) {
             float v = *rn_tensor_at2(grey, y, x);
             if (!isfinite(v)) return rn_error(RN_ERR_NUMERIC, "digit: pixel (%d, %d) is not finite", x, y);
             work[(size_t)y * width + x] = v;
-            if (y == 0 || x == 0 || y == height - 1 || x == width - 1) {
-                border_sum += v;
-                border_count++;
-            }
+            darkest = fminf(darkest, v);
+            lightest = fmaxf(lightest, v);
         }
-    float background = (float)(border_sum / border_count);
-    bool invert = background > 0.5f;
-    float peak = -INFINITY;
-    size_t n = (size_t)height * width;
-    for (size_t i = 0; i < n; i++) {
-        if (invert) work[i] = 1.0f - work[i];
-        if (work[i] > peak) peak = work[i];
-    }
+    if (lightest - darkest < 0.05f)
+        return rn_error(RN_ERR_ARGUMENT,
+                        "digit: no ink found: the picture is flat (every pixel between %.3f and %.3f)",
+                        (double)darkest, (double)lightest);
+    float background = median_grey(work, n);
+    if (isnan(background)) return rn_error(RN_ERR_MEMORY, "digit: out of memory for the histogram");
+    bool invert = background > 0.5f * (darkest + lightest);
+    report->background = background;
+    report->inverted = invert;
+    float peak = invert ? 1.0f - darkest : lightest;
     if (invert) background = 1.0f - background;
     float contrast = peak - background;
     if (contrast < 0.05f)
         return rn_error(RN_ERR_ARGUMENT, "digit: no ink found (contrast %.3f between background and strokes)",
                         (double)contrast);
+    for (size_t i = 0; i < n; i++) {
+        float v = invert ? 1.0f - work[i] : work[i];
+        work[i] = fminf(fmaxf((v - background) / contrast, 0.0f), 1.0f);
+    }
+
+    unsigned char *mark = malloc(n);
+    if (!mark) return rn_error(RN_ERR_MEMORY, "digit: cannot allocate %dx%d", height, width);
+    size_t frame_pixels = 0;
+    rn_status status = find_frame(work, width, height, mark, &frame_pixels);
     int x0 = width, y0 = height, x1 = -1, y1 = -1;
-    for (int y = 0; y < height; y++)
+    for (int y = 0; status == RN_OK && y < height; y++)
         for (int x = 0; x < width; x++) {
-            float *v = &work[(size_t)y * width + x];
-            *v = fminf(fmaxf((*v - background) / contrast, 0.0f), 1.0f);
-            /* Ink: above 10% of the stroke contrast (ignores paper texture). */
-            if (*v <= 0.1f) continue;
+            size_t i = (size_t)y * width + x;
+            if (mark[i] == FRAME) work[i] = 0.0f;
+            if (work[i] <= INK) continue;
             if (x < x0) x0 = x;
             if (x > x1) x1 = x;
             if (y < y0) y0 = y;
             if (y > y1) y1 = y;
         }
+    free(mark);
+    RN_CHECK(status);
+    report->frame_pixels = (long)frame_pixels;
     *box = (ink_box){x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+    report->ink_x = box->x0;
+    report->ink_y = box->y0;
+    report->ink_width = box->width;
+    report->ink_height = box->height;
     return RN_OK;
 }
 
 rn_status rn_mnist_preprocess(const rn_tensor *grey, rn_tensor *out)
 {
+    rn_digit_report report;
+    return rn_mnist_preprocess_report(grey, out, &report);
+}
+
+rn_status rn_mnist_preprocess_report(const rn_tensor *grey, rn_tensor *out, rn_digit_report *report)
+{
     memset(out, 0, sizeof *out);
+    memset(report, 0, sizeof *report);
     if (!grey || grey->ndim != 2 || grey->shape[0] < 1 || grey->shape[1] < 1)
         return rn_error(RN_ERR_SHAPE, "digit: expected a grey picture (H, W)");
     int height = grey->shape[0], width = grey->shape[1];
@@ -199,7 +327,7 @@ rn_status rn_mnist_preprocess(const rn_tensor *grey, rn_tensor *out)
     float *rows_done = NULL;
     if (!work) return rn_error(RN_ERR_MEMORY, "digit: cannot allocate %dx%d", height, width);
     ink_box box = {0, 0, 0, 0};
-    rn_status status = normalise_ink(grey, work, &box);
+    rn_status status = normalise_ink(grey, work, &box, report);
     if (status != RN_OK) goto done;
 
     /* Fit the box into 20x20 keeping the aspect ratio. */

@@ -48,6 +48,40 @@ for f in hinton_person_units.png hinton_person_units_library.png people_2d.png l
 done
 lines=$(grep -c '' "$tmp/run/person_codes.csv")
 if [ "$lines" = 25 ]; then report ok; else report fail "person_codes.csv has $lines lines"; fi
+# The names in people_2d.png: 24 a panel, no two overlapping, none on a point
+# (markers: 8 px round each point), all inside the plot area, each next to
+# its point or joined to it by a leader line.
+if /usr/bin/python3 - "$tmp/run/people_2d_labels.dat" "$tmp/run/person_codes.csv" <<'PY'
+import sys
+blocks = open(sys.argv[1]).read().split("\n\n\n")
+rows = [[line.split(",") for line in b.splitlines() if line and not line.startswith("#")] for b in blocks]
+rows = [r for r in rows if r]
+names = [line.split(",")[0] for line in open(sys.argv[2]).read().splitlines()[1:]]
+assert len(rows) == 2, len(rows)
+def overlap(a, b):
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+for panel in rows:
+    assert [r[4] for r in panel] == names, [r[4] for r in panel]
+    boxes = [tuple(map(float, r[5:9])) for r in panel]
+    xs = [float(r[0]) for r in panel]; ys = [float(r[1]) for r in panel]
+    nx = [float(r[2]) for r in panel]; ny = [float(r[3]) for r in panel]
+    # pixels per data unit, from two names' centres and boxes
+    for i, a in enumerate(boxes):
+        assert a[0] >= 0 and a[1] >= 0, a
+        for j, b in enumerate(boxes):
+            assert i == j or not overlap(a, b), (panel[i][4], panel[j][4])
+    # Markers in pixels: the box centre maps to (name_x, name_y); fit the scale from all names.
+    k = [i for i in range(1, 24) if abs(nx[i] - nx[0]) > 1e-9 and abs(ny[i] - ny[0]) > 1e-9][0]
+    sx = ((boxes[k][0] + boxes[k][2]) / 2 - (boxes[0][0] + boxes[0][2]) / 2) / (nx[k] - nx[0])
+    sy = ((boxes[k][1] + boxes[k][3]) / 2 - (boxes[0][1] + boxes[0][3]) / 2) / (ny[k] - ny[0])
+    cx0 = (boxes[0][0] + boxes[0][2]) / 2 - sx * nx[0]; cy0 = (boxes[0][1] + boxes[0][3]) / 2 - sy * ny[0]
+    for i, a in enumerate(boxes):
+        for j in range(24):
+            px, py = cx0 + sx * xs[j], cy0 + sy * ys[j]
+            assert not overlap(a, (px - 7.9, py - 7.9, px + 7.9, py + 7.9)), (panel[i][4], "covers", names[j])
+PY
+then report ok; else report fail "people_2d names overlap"; fi
+grep -q "people_2d_labels.dat' index 1 using 3:4:5 with labels" "$tmp/run/people_2d.gp" && report ok || report fail "people_2d.gp does not draw the placed names"
 
 # Bad input: exit 2 and one precise line.
 expect_status 2 "$REDES" family-tree --holdout Colin:wife
