@@ -118,6 +118,16 @@ rn_status rn_model_init(rn_model *model, rn_init_kind kind, rn_rng *rng);
  * from rng in training mode. */
 rn_var *rn_model_forward(rn_model *model, rn_tape *tape, rn_var *x, rn_rng *rng);
 
+/* Gradients for one backward pass, without a zeroing pass over all of
+ * them.  Before: the fully connected layers' weight and bias gradients are
+ * marked unwritten, so that linear's backward assigns them (the weight
+ * gradient's GEMM with beta = 0 neither needs zeros nor reads them); every
+ * other parameter's gradient is zeroed.  After: a marked gradient that no
+ * backward wrote (no gradient reached its layer) is zeroed.  Equivalent to
+ * rn_params_zero_grad before the pass. */
+void rn_model_begin_gradients(rn_model *model);
+void rn_model_end_gradients(rn_model *model);
+
 /* Adds params, buffers and "model.*" metadata (spec, input shape, classes)
  * to a file about to be written. */
 rn_status rn_model_add_to_file(const rn_model *model, rn_safetensors *file);

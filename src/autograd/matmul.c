@@ -117,10 +117,15 @@ static void linear_backward(rn_tape *tape, rn_var *out)
     if (rn_var_needs_grad(x)) /* dx (rows, in) += dz (rows, out) W (out, in); = if first */
         rn_gemm(false, false, rows, n_in, n_out, 1.0f, dz, n_out, w->value.data, n_in,
                 rn_var_take_unwritten(x) ? 0.0f : 1.0f, x->grad.data, n_in);
-    if (rn_var_needs_grad(w)) /* dW (out, in) += dz^T (out, rows) x (rows, in) */
-        rn_gemm(true, false, n_out, n_in, rows, 1.0f, dz, n_out, x->value.data, n_in, 1.0f,
-                w->grad.data, n_in);
-    if (b && rn_var_needs_grad(b)) rn_rows_sum_acc(dz, b->grad.data, rows, n_out);
+    /* dW (out, in) += dz^T (out, rows) x (rows, in); = if the parameter's
+     * gradient is marked unwritten (rn_model_begin_gradients) */
+    if (rn_var_needs_grad(w))
+        rn_gemm(true, false, n_out, n_in, rows, 1.0f, dz, n_out, x->value.data, n_in,
+                rn_var_take_unwritten(w) ? 0.0f : 1.0f, w->grad.data, n_in);
+    if (b && rn_var_needs_grad(b)) {
+        if (rn_var_take_unwritten(b)) memset(b->grad.data, 0, sizeof(float) * (size_t)n_out);
+        rn_rows_sum_acc(dz, b->grad.data, rows, n_out);
+    }
 }
 
 rn_var *rn_linear_act(rn_tape *tape, rn_var *x, rn_var *weight, rn_var *bias, rn_activation kind,

@@ -514,3 +514,36 @@ rn_status rn_model_load(rn_model *model, const char *path)
     if (status != RN_OK) return rn_error_context(status, "%s", path);
     return RN_OK;
 }
+
+/* ---------------------------------------------------------------- gradients */
+
+static void zero_leaf(rn_var *leaf)
+{
+    if (leaf->grad.data) memset(leaf->grad.data, 0, sizeof(float) * rn_tensor_numel(&leaf->grad));
+    leaf->grad_unwritten = false;
+}
+
+void rn_model_begin_gradients(rn_model *model)
+{
+    for (int i = 0; i < model->n_layers; i++) {
+        rn_layer *l = &model->layers[i];
+        bool assigned = l->kind == RN_LAYER_LINEAR; /* linear_backward honours the mark */
+        if (l->weight_index >= 0) {
+            if (assigned) l->weight.grad_unwritten = l->weight.grad.data != NULL;
+            else zero_leaf(&l->weight);
+        }
+        if (l->bias_index >= 0) {
+            if (assigned) l->bias.grad_unwritten = l->bias.grad.data != NULL;
+            else zero_leaf(&l->bias);
+        }
+    }
+}
+
+void rn_model_end_gradients(rn_model *model)
+{
+    for (int i = 0; i < model->n_layers; i++) {
+        rn_layer *l = &model->layers[i];
+        if (l->weight_index >= 0 && l->weight.grad_unwritten) zero_leaf(&l->weight);
+        if (l->bias_index >= 0 && l->bias.grad_unwritten) zero_leaf(&l->bias);
+    }
+}

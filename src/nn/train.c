@@ -298,17 +298,19 @@ static rn_status tape_gradient(rn_trainer *t, int count, double *loss_value, lon
     rn_var *logits = rn_model_forward(model, t->tape, x, &t->dropout_rng);
     rn_var *loss = rn_cross_entropy_loss(t->tape, logits, t->batch_y);
     if (!loss) return rn_error(rn_tape_status(t->tape), "%s", rn_tape_error(t->tape));
-    rn_params_zero_grad(&model->params);
-    RN_CHECK(rn_backward(t->tape, loss));
+    rn_model_begin_gradients(model);
+    rn_status s = rn_backward(t->tape, loss);
+    rn_model_end_gradients(model);
+    if (s != RN_OK) return s;
     *loss_value = loss->value.data[0];
     *correct = count_correct(logits->value.data, t->batch_y, count, model->n_classes);
     return RN_OK;
 }
 
 /* Shard k's part: examples [first, first + size) of the batch of `count`,
- * its gradient (scaled by size / count) into `grads`. */
-static rn_status shard_gradient(rn_trainer *t, rn_shard *s, rn_model *model, float *grads, int first, int size,
-                                int count)
+ * its gradient (scaled by size / count) into its model's gradients (the
+ * model's own for shard 0, the shard's buffer for the others). */
+static rn_status shard_gradient(rn_trainer *t, rn_shard *s, rn_model *model, int first, int size, int count)
 {
     rn_tape_reset(s->tape);
     rn_tape_set_training(s->tape, true);
@@ -317,9 +319,11 @@ static rn_status shard_gradient(rn_trainer *t, rn_shard *s, rn_model *model, flo
     rn_var *logits = rn_model_forward(model, s->tape, x, &s->rng);
     rn_var *loss = rn_cross_entropy_loss(s->tape, logits, t->batch_y + first);
     if (!loss) return rn_error(rn_tape_status(s->tape), "%s", rn_tape_error(s->tape));
-    memset(grads, 0, model->params.count * sizeof(float));
     float weight = (float)size / (float)count;
-    RN_CHECK(rn_backward_seed(s->tape, loss, &weight));
+    rn_model_begin_gradients(model);
+    rn_status status = rn_backward_seed(s->tape, loss, &weight);
+    rn_model_end_gradients(model);
+    if (status != RN_OK) return status;
     s->loss = loss->value.data[0];
     s->correct = count_correct(logits->value.data, t->batch_y + first, size, model->n_classes);
     return RN_OK;
@@ -340,8 +344,7 @@ static rn_status sharded_gradient(rn_trainer *t, int count, double *loss_value, 
         for (int k = rn_thread_index(); k < n; k += rn_team_size()) {
             rn_shard *s = &t->shards[k];
             int first = (int)((long)count * k / n), last = (int)((long)count * (k + 1) / n);
-            s->status = shard_gradient(t, s, k == 0 ? model : &s->replica, k == 0 ? model->params.grads : s->grads,
-                                       first, last - first, count);
+            s->status = shard_gradient(t, s, k == 0 ? model : &s->replica, first, last - first, count);
             if (s->status != RN_OK) snprintf(s->message, sizeof s->message, "%s", rn_error_message());
         }
 #pragma omp barrier
