@@ -98,9 +98,22 @@ void rn_gather(const rn_dataset *dataset, const rn_standardizer *standardizer, c
                float *x, int *y)
 {
     size_t features = (size_t)dataset->n_features;
+    /* The examples are scattered over the data set (tens of MB): ask for the
+     * rows PREFETCH_AHEAD ahead while converting this one, so that their
+     * cache misses overlap instead of following one another (MNIST MLP
+     * epoch, one thread: 0.620 -> 0.590 s; 8 ahead was no better). */
+    enum { PREFETCH_AHEAD = 4, LINE = 64 };
     for (int r = 0; r < n; r++) {
         size_t example = (size_t)indices[r];
         float *row = x + (size_t)r * features;
+        if (r + PREFETCH_AHEAD < n) {
+            size_t ahead = (size_t)indices[r + PREFETCH_AHEAD];
+            const char *start = dataset->pixels ? (const char *)(dataset->pixels + ahead * features)
+                                                : (const char *)(dataset->features + ahead * features);
+            size_t bytes = features * (dataset->pixels ? 1 : sizeof(float));
+            for (size_t offset = 0; offset < bytes; offset += LINE)
+                __builtin_prefetch(start + offset);
+        }
         if (dataset->pixels) {
             bytes_to_unit_floats(dataset->pixels + example * features, row, features);
         } else {
