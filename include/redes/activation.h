@@ -30,6 +30,8 @@
 #ifndef REDES_ACTIVATION_H
 #define REDES_ACTIVATION_H
 
+#include <math.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -52,6 +54,17 @@ typedef enum rn_activation {
     RN_ACT_GELU,
     RN_ACT_COUNT
 } rn_activation;
+
+/* sigma(x) = 1 / (1 + e^-x) for one float, exactly as the array kernels
+ * compute it (written so that e^ never overflows: for x < 0 it is
+ * e^x / (1 + e^x)).  Code that writes a network's equations out by hand
+ * (xor_mlp.c) gets the kernels' floats bit for bit. */
+static inline float rn_sigmoid_scalar(float x)
+{
+    float e = expf(-fabsf(x));
+    float s = 1.0f / (1.0f + e);
+    return x >= 0.0f ? s : e * s;
+}
 
 /* "identity", "step", "sign", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
  * "softplus", "gelu"; "?" for an out-of-range value. */

@@ -53,13 +53,8 @@ float rn_activation_default_alpha(rn_activation kind)
     return 0.0f;
 }
 
-/* sigma(x) = 1 / (1 + e^-x), written so e^ never overflows. */
-static inline float sigmoid(float x)
-{
-    float e = expf(-fabsf(x));
-    float s = 1.0f / (1.0f + e);
-    return x >= 0.0f ? s : e * s;
-}
+/* sigma(x) = 1 / (1 + e^-x), written so e^ never overflows (activation.h). */
+static inline float sigmoid(float x) { return rn_sigmoid_scalar(x); }
 
 static inline float softplus(float x) { return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x))); }
 

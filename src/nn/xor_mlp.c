@@ -4,15 +4,32 @@
  * computes. */
 #include "redes/xor_mlp.h"
 
+#include "redes/activation.h"
+
 #include <math.h>
 #include <string.h>
 
 const float rn_xor_inputs[RN_XOR_EXAMPLES * 2] = {0, 0, 0, 1, 1, 0, 1, 1};
 const float rn_xor_targets[RN_XOR_EXAMPLES] = {0, 1, 1, 0};
 
-/* σ(z) = 1 / (1 + e^(−z)), the textbook form (the tape's kernel uses the
- * overflow-safe form; both agree to float rounding). */
-static float sigma(float z) { return 1.0f / (1.0f + expf(-z)); }
+/* σ(z) = 1 / (1 + e^(−z)), computed as the tape's kernel computes it (for
+ * z < 0 as e^z / (1 + e^z), so that e^ never overflows). */
+static float sigma(float z) { return rn_sigmoid_scalar(z); }
+
+/* w1 x1 + w2 x2 summed the way the matrix product sums it: the first
+ * product, then the second added to it (in one rounding, a fused
+ * multiply-add, where the CPU has one).  With the same σ and the bias added
+ * last, the forward by hand and the vectorised one give the same floats,
+ * not just close ones. */
+static float two_products(float w1, float x1, float w2, float x2)
+{
+#ifdef __FMA__
+    return fmaf(w2, x2, w1 * x1);
+#else
+    float first = w1 * x1, second = w2 * x2;
+    return first + second;
+#endif
+}
 
 void rn_xor_mlp_init(rn_xor_mlp *net, float scale, rn_rng *rng)
 {
@@ -28,9 +45,9 @@ rn_xor_mlp_activations rn_xor_mlp_forward_by_hand(const rn_xor_mlp *net, float x
     float v1 = p[RN_XOR_W2 + 0], v2 = p[RN_XOR_W2 + 1];
     float c = p[RN_XOR_B2];
     rn_xor_mlp_activations a;
-    a.h1 = sigma(w11 * x1 + w12 * x2 + b1); /* h1 = σ(w11 x1 + w12 x2 + b1) */
-    a.h2 = sigma(w21 * x1 + w22 * x2 + b2); /* h2 = σ(w21 x1 + w22 x2 + b2) */
-    a.y = sigma(v1 * a.h1 + v2 * a.h2 + c); /* y  = σ(v1 h1 + v2 h2 + c)    */
+    a.h1 = sigma(two_products(w11, x1, w12, x2) + b1);   /* h1 = σ(w11 x1 + w12 x2 + b1) */
+    a.h2 = sigma(two_products(w21, x1, w22, x2) + b2);   /* h2 = σ(w21 x1 + w22 x2 + b2) */
+    a.y = sigma(two_products(v1, a.h1, v2, a.h2) + c);   /* y  = σ(v1 h1 + v2 h2 + c)    */
     return a;
 }
 
