@@ -6,7 +6,7 @@
 # For every seed S, the MLP 784-256-128-10 (ReLU, Adam 1e-3, batch 64,
 # EPOCHS epochs, inputs in [0, 1]) is trained five ways:
 #
-#   A  redes:   redes's init,   redes's orders  (= `redes train ... --seed S --threads 1`)
+#   A  redes:   redes's init,   redes's orders  (= `redes train ... --schedule constant --seed S --threads 1`)
 #   B  PyTorch: redes's init,   redes's orders  (same start and batches as A)
 #   C  PyTorch: redes's init,   PyTorch's orders
 #   D  PyTorch: PyTorch's init, PyTorch's orders (= mnist_mlp_torch_reference.py --no-normalize S)

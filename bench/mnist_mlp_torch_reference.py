@@ -3,7 +3,7 @@
 accuracy distributions with `redes train` (not a timing benchmark):
 
     redes train --data mnist --layers 256,128 --activation relu --optimizer adam \
-                --lr 1e-3 --batch 64 --epochs 10 --seed S
+                --lr 1e-3 --batch 64 --epochs 10 --schedule constant --seed S
 
 PyTorch side: nn.Sequential(Linear(784,256), ReLU, Linear(256,128), ReLU,
 Linear(128,10)) with nn.Linear's default initialisation, Adam(lr=1e-3), batch
@@ -14,7 +14,11 @@ Normalize((0.1307,), (0.3081,)) as in pytorch/examples/mnist; --no-normalize
 keeps [0, 1] like redes.  The data sit in memory as one tensor and a randperm
 per epoch replaces the DataLoader (same sampling, less overhead).
 
-    mnist_mlp_torch_reference.py [--data mnist|fashion] [--no-normalize] SEED...
+    mnist_mlp_torch_reference.py [--data mnist|fashion] [--no-normalize] [--schedule cosine] SEED...
+
+--schedule cosine anneals Adam's rate as `redes train` does by default
+(torch's CosineAnnealingLR with T_max = epochs, stepped per epoch); the
+default here is constant (`redes train --schedule constant`).
 
 Prints one line per seed: "RESULT data=.. normalize=.. seed=S test_accuracy=A"
 the running training accuracy of the last epoch and the per-epoch test
@@ -64,10 +68,12 @@ def accuracy(net, x, y):
     return correct / x.shape[0]
 
 
-def run(seed, x_train, y_train, x_test, y_test, epochs):
+def run(seed, x_train, y_train, x_test, y_test, epochs, schedule):
     torch.manual_seed(seed)
     net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    # redes's cosine: eta_e = eta_0 (1 + cos(pi e / E)) / 2 for epoch e = 0..E-1
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs) if schedule == "cosine" else None
     per_epoch = []
     for _ in range(epochs):
         order = torch.randperm(x_train.shape[0])
@@ -80,6 +86,8 @@ def run(seed, x_train, y_train, x_test, y_test, epochs):
             loss.backward()
             optimizer.step()
             correct += (logits.argmax(1) == y_train[index]).sum().item()
+        if scheduler:
+            scheduler.step()
         per_epoch.append(accuracy(net, x_test, y_test))
     return per_epoch, correct / x_train.shape[0]
 
@@ -89,14 +97,16 @@ def main():
     parser.add_argument("--data", default="mnist", choices=sorted(FILES))
     parser.add_argument("--no-normalize", action="store_true")
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--schedule", default="constant", choices=["constant", "cosine"])
     parser.add_argument("seeds", type=int, nargs="+")
     a = parser.parse_args()
     torch.set_num_threads(1)
     x_train, y_train, x_test, y_test = load(a.data, not a.no_normalize)
     for seed in a.seeds:
-        per_epoch, train_accuracy = run(seed, x_train, y_train, x_test, y_test, a.epochs)
-        print("RESULT data=%s normalize=%d seed=%d test_accuracy=%.4f last_train_accuracy=%.4f per_epoch=%s"
-              % (a.data, not a.no_normalize, seed, per_epoch[-1], train_accuracy,
+        per_epoch, train_accuracy = run(seed, x_train, y_train, x_test, y_test, a.epochs, a.schedule)
+        print("RESULT data=%s normalize=%d schedule=%s seed=%d test_accuracy=%.4f last_train_accuracy=%.4f "
+              "per_epoch=%s"
+              % (a.data, not a.no_normalize, a.schedule, seed, per_epoch[-1], train_accuracy,
                  ",".join("%.4f" % p for p in per_epoch)),
               flush=True)
 

@@ -562,7 +562,7 @@ int rn_cmd_train(int argc, char **argv)
         {"l1", RN_OPT_DOUBLE, &o.l1, "L1 penalty lambda sum |w|", 0, 10, NULL},
         {"l2", RN_OPT_DOUBLE, &o.l2, "L2 penalty lambda/2 sum w^2", 0, 10, NULL},
         {"clip", RN_OPT_DOUBLE, &o.clip, "clip the gradient's global norm to this (0 = off)", 0, 1e6, NULL},
-        {"schedule", RN_OPT_CHOICE, &o.schedule, "learning-rate schedule (default: constant; cosine for the lenet5 and mnist-cnn presets)", 0, 0, "constant|step|exponential|cosine"},
+        {"schedule", RN_OPT_CHOICE, &o.schedule, "learning-rate schedule (default: cosine, from --lr down to 0 over the epochs; constant keeps --lr)", 0, 0, "constant|step|exponential|cosine"},
         {"step-size", RN_OPT_INT, &o.step_size, "epochs between decays of the step schedule; 0 = 10", 0, 100000, NULL},
         {"gamma", RN_OPT_DOUBLE, &o.gamma, "decay factor; 0 = 0.1 (step) or 0.95 (exponential)", 0, 1, NULL},
         {"batch", RN_OPT_INT, &o.batch, "batch size: 1 = online, >= training set = full batch (default 64)", 1, 1 << 24, NULL},
@@ -596,7 +596,11 @@ int rn_cmd_train(int argc, char **argv)
      * its learning rate unless --lr or another optimiser is asked for.  (A
      * resumed run has both from its checkpoint.) */
     const rn_preset_recipe *recipe = rn_model_preset_recipe(o.net);
-    if (!o.schedule) o.schedule = recipe ? recipe->schedule : "constant";
+    /* Without a preset the rate anneals from --lr to 0 on a half cosine too:
+     * chosen on a validation split (the MNIST MLP of chapter 3, 10 % of the
+     * training set held out, seeds 1-3: 0.9775 with a constant rate, 0.9823
+     * with the cosine); --schedule constant gives PyTorch's plain run. */
+    if (!o.schedule) o.schedule = recipe ? recipe->schedule : "cosine";
     if (recipe && o.learning_rate < 0 && !strcmp(o.optimizer, recipe->optimizer))
         o.learning_rate = recipe->learning_rate;
 

@@ -65,8 +65,10 @@ expect_output '^\{"class":0,"label":"setosa","probabilities":\[' "$REDES" predic
 expect_output '"predictions":\[\{"class":0.*\{"class":2' "$REDES" predict --model "$work/iris/model.safetensors" 5.1,3.5,1.4,0.2 6.9,3.1,5.4,2.1 --json
 expect_output 'class 2 \(virginica\)' "$REDES" predict --model "$work/iris/model.safetensors" 6.9,3.1,5.4,2.1
 
-# --- resume: 2 epochs + resume to 4 equals 4 epochs, loss for loss
-common=(train --data wine --layers 8 --dropout 0.2 --optimizer momentum --lr 0.05 --batch 16 --val-fraction 0.2 --seed 5 --json)
+# --- resume: 2 epochs + resume to 4 equals 4 epochs, loss for loss (a
+# constant rate: the default cosine anneals over the epochs a run plans)
+common=(train --data wine --layers 8 --dropout 0.2 --optimizer momentum --lr 0.05 --batch 16 --val-fraction 0.2 --seed 5
+        --schedule constant --json)
 run_capture "$REDES" "${common[@]}" --epochs 4 --out "$work/whole"
 whole=$(json_field train_loss)
 run_capture "$REDES" "${common[@]}" --epochs 2 --out "$work/part"
@@ -133,7 +135,7 @@ expect_stderr "--epochs 3 goes past the checkpoint's cosine schedule, which anne
     "$REDES" train --resume "$work/cosine/checkpoint.safetensors" --epochs 3 --out "$work/bad"
 # A user's CSV that moved: named, and --data gives its new place.
 cp "$SOURCE/data/sklearn/iris.csv" "$work/grapes.csv"
-run_capture "$REDES" train --data "$work/grapes.csv" --layers 8 --epochs 2 --out "$work/grapes" --quiet
+run_capture "$REDES" train --data "$work/grapes.csv" --layers 8 --epochs 2 --schedule constant --out "$work/grapes" --quiet
 mv "$work/grapes.csv" "$work/vines.csv"
 expect_stderr "grapes.csv, which is not there any more .*give the data with --data" \
     "$REDES" train --resume "$work/grapes/checkpoint.safetensors" --epochs 3 --out "$work/bad"
