@@ -86,8 +86,8 @@ int main(int argc, char **argv)
         qsort(data, (size_t)repeats, sizeof(double), bench_compare_doubles);
         qsort(weight, (size_t)repeats, sizeof(double), bench_compare_doubles);
         printf("%-34s %9.3f %9.3f %9.3f %9.3f %9.3f   (backward: data %.3f, weight %.3f)\n", L->name,
-               forward[repeats / 2] * 1e3, backward[repeats / 2] * 1e3, total[repeats / 2] * 1e3, total[0] * 1e3,
-               cpu[repeats / 2] * 1e3, data[repeats / 2] * 1e3, weight[repeats / 2] * 1e3);
+               forward[repeats / 2] * 1e3, backward[repeats / 2] * 1e3, total[repeats / 2] * 1e3,
+               total[0] * 1e3, cpu[repeats / 2] * 1e3, data[repeats / 2] * 1e3, weight[repeats / 2] * 1e3);
         free(x), free(y), free(dy), free(dx), free(w), free(dw), free(b), free(db), free(ws);
     }
     return 0;

@@ -344,7 +344,8 @@ static void sharded_steps_match_one_tape(void **state)
         largest = fmax(largest, fabs(one[i]));
         worst = fmax(worst, fabs((double)one[i] - two[i]));
     }
-    if (worst > 1e-5 * largest) fail_msg("2 shards vs 1 tape: max |difference| %g (largest weight %g)", worst, largest);
+    if (worst > 1e-5 * largest)
+        fail_msg("2 shards vs 1 tape: max |difference| %g (largest weight %g)", worst, largest);
     free(one), free(two);
     one = train_copy(&digits, train, 300, 2, dropped, &n, &shards);
     two = train_copy(&digits, train, 300, 2, dropped, &n2, &shards);

@@ -952,7 +952,8 @@ static void forward_direct(const rn_conv2d_geometry *g, const float *x, const fl
     for (int o = 0; o < g->out_channels; o++)
         for (int c = 0; c < g->in_channels; c++)
             for (size_t t = 0; t < taps; t++)
-                w_t[((size_t)c * taps + t) * g->out_channels + o] = w[((size_t)o * g->in_channels + c) * taps + t];
+                w_t[((size_t)c * taps + t) * g->out_channels + o] =
+                    w[((size_t)o * g->in_channels + c) * taps + t];
     int rows = g->in_height + 2 * g->pad_height, columns = input_pad_columns(g);
     size_t plane = (size_t)rows * columns, out_plane = (size_t)g->out_height * g->out_width;
 #pragma omp parallel num_threads(p->threads) if (p->threads > 1)
@@ -966,7 +967,8 @@ static void forward_direct(const rn_conv2d_geometry *g, const float *x, const fl
             for (int c = 0; c < g->in_channels; c++)
                 for (int i = 0; i < g->in_height; i++)
                     memcpy(x_pad + c * plane + (size_t)(g->pad_height + i) * columns + g->pad_width,
-                           image + ((size_t)c * g->in_height + i) * g->in_width, sizeof(float) * (size_t)g->in_width);
+                           image + ((size_t)c * g->in_height + i) * g->in_width,
+                           sizeof(float) * (size_t)g->in_width);
             float *y_image = y + (size_t)b * out_image_floats(g);
             for (int o = 0; o < g->out_channels; o++) {
                 float *plane_o = y_image + (size_t)o * out_plane, value = bias ? bias[o] : 0.0f;

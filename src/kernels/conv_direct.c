@@ -115,9 +115,15 @@ typedef void (*dot_rows_fn)(const operands *op, int o0, int patch);
 void rn_conv_direct_weight_gradient(int out_channels, int patch, int images, size_t dy_image, const float *dy,
                                     size_t ld_dy, const float *x, size_t x_image, const int *taps, float *dw)
 {
-    static const dot_rows_fn by_rows[] = {NULL,       dot_rows_1, dot_rows_2, dot_rows_3,
+    static const dot_rows_fn by_rows[] = {
+        NULL,
+        dot_rows_1,
+        dot_rows_2,
+        dot_rows_3,
 #if MAX_ROWS > 3
-                                          dot_rows_4, dot_rows_5, dot_rows_6
+        dot_rows_4,
+        dot_rows_5,
+        dot_rows_6
 #endif
     };
     operands op = {images, dy_image, ld_dy, x_image, dy, x, taps, dw, patch};
@@ -196,7 +202,8 @@ static inline __attribute__((always_inline)) void rows_block(const rows_operands
             /* a masked add: the scalar loop cost as much as the products for
              * LeNet-5's conv1, whose rows of 28 end in 12 lanes */
             __mmask16 mask = (__mmask16)((1u << lanes) - 1);
-            _mm512_mask_storeu_ps(dst, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dst), (__m512)acc[j][m]));
+            _mm512_mask_storeu_ps(dst, mask,
+                                  _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dst), (__m512)acc[j][m]));
 #else
             for (int l = 0; l < lanes; l++)
                 dst[l] += acc[j][m][l];
@@ -224,7 +231,10 @@ ROWS_FNS(6)
 typedef void (*rows_fn)(const rows_operands *op, int m0, int y0);
 
 /* rows_by_channels[c - 1] = {1 row, 2 rows, MAX_BLOCK_ROWS rows} for blocks of c channels */
-#define ROWS_ENTRY(CHANNELS) {rows_##CHANNELS##_one, rows_##CHANNELS##_two, rows_##CHANNELS##_most}
+#define ROWS_ENTRY(CHANNELS)                                                                                 \
+    {                                                                                                        \
+        rows_##CHANNELS##_one, rows_##CHANNELS##_two, rows_##CHANNELS##_most                                 \
+    }
 static const rows_fn rows_by_channels[][3] = {
     ROWS_ENTRY(1), ROWS_ENTRY(2), ROWS_ENTRY(3),
 #if MAX_BLOCK_CHANNELS > 3
@@ -244,13 +254,13 @@ static void rows_for_channels(const rows_operands *op, int m0, int channels)
         by_rows[0](op, m0, y0);
 }
 
-void rn_conv_direct_rows(int out_channels, int in_channels, int kernel_height, int kernel_width, int out_height,
-                         int out_width, const float *in, int in_columns, size_t in_plane, int row_lo, int row_hi,
-                         const float *w, float *out, size_t out_plane)
+void rn_conv_direct_rows(int out_channels, int in_channels, int kernel_height, int kernel_width,
+                         int out_height, int out_width, const float *in, int in_columns, size_t in_plane,
+                         int row_lo, int row_hi, const float *w, float *out, size_t out_plane)
 {
-    rows_operands op = {out_channels, in_channels, kernel_height, kernel_width, out_height, out_width,
-                        in_columns,   row_lo,      row_hi,        in_plane,     out_plane,  in,
-                        w,            out};
+    rows_operands op = {
+        out_channels, in_channels, kernel_height, kernel_width, out_height, out_width, in_columns,
+        row_lo,       row_hi,      in_plane,      out_plane,    in,         w,         out};
     /* equal blocks: 16 channels as 6 + 5 + 5, not 6 + 6 + 4 */
     int blocks = (out_channels + MAX_BLOCK_CHANNELS - 1) / MAX_BLOCK_CHANNELS;
     for (int b = 0, m0 = 0; b < blocks; b++) {

@@ -58,8 +58,8 @@ void rn_conv_direct_weight_gradient(int out_channels, int patch, int images, siz
  *
  * Blocks of 6 output channels x 4 rows keep 24 vector accumulators; each
  * step loads 4 input vectors and 6 weights for 24 multiply-adds. */
-void rn_conv_direct_rows(int out_channels, int in_channels, int kernel_height, int kernel_width, int out_height,
-                         int out_width, const float *in, int in_columns, size_t in_plane, int row_lo, int row_hi,
-                         const float *w, float *out, size_t out_plane);
+void rn_conv_direct_rows(int out_channels, int in_channels, int kernel_height, int kernel_width,
+                         int out_height, int out_width, const float *in, int in_columns, size_t in_plane,
+                         int row_lo, int row_hi, const float *w, float *out, size_t out_plane);
 
 #endif

@@ -91,8 +91,8 @@ static int argmax(const float *row, int n)
  *
  * so shard t's backward pass starts from B_t / B instead of 1, and the
  * shards' gradients are added in shard order (the same numbers for a given
- * thread count).  Why: a small network (LeNet-5, the MLPs) gives each
- * kernel little to split, and under OMP_WAIT_POLICY=passive every parallel
+ * thread count).  Why: a small network (LeNet-5) gives each kernel little
+ * to split, and under OMP_WAIT_POLICY=passive every parallel
  * region wakes the other threads through the kernel; here a step is one
  * region.  Not with batch normalisation, whose statistics are those of the
  * whole batch.  Each shard's dropout draws from a stream seeded by the
@@ -120,8 +120,8 @@ static double multiply_adds(const rn_model *model)
         if (l->kind == RN_LAYER_LINEAR)
             total += (double)l->in_shape[0] * l->in_shape[1] * l->in_shape[2] * l->units;
         else if (l->kind == RN_LAYER_CONV)
-            total += (double)l->out_shape[0] * l->out_shape[1] * l->out_shape[2] * l->in_shape[0] * l->kernel *
-                     l->kernel;
+            total += (double)l->out_shape[0] * l->out_shape[1] * l->out_shape[2] * l->in_shape[0] *
+                     l->kernel * l->kernel;
     }
     return total;
 }
@@ -130,8 +130,8 @@ static double multiply_adds(const rn_model *model)
  * kernels split over threads) with one thread, with batch normalisation,
  * when the shards would be tiny, and unless the network is small with much
  * arithmetic per parameter:
- * - every step zeroes, sums and updates each parameter's gradient on both
- *   cores (some 10 bytes per parameter crossing between them); below
+ * - every step sums and updates each parameter's gradient on both cores
+ *   (some 10 bytes per parameter crossing between them); below
  *   SHARD_MIN_REUSE multiply-adds per example per parameter that traffic
  *   costs more than the split saves;
  * - above SHARD_MAX_MULTIPLY_ADDS per example the kernels have enough work
@@ -197,8 +197,10 @@ static void bind_shards(rn_trainer *t)
         for (int i = 0; i < model->n_layers; i++) {
             const rn_layer *from = &model->layers[i];
             rn_layer *to = &s->replica.layers[i];
-            if (from->weight_index >= 0) to->weight.grad.data = s->grads + (from->weight.grad.data - model->params.grads);
-            if (from->bias_index >= 0) to->bias.grad.data = s->grads + (from->bias.grad.data - model->params.grads);
+            if (from->weight_index >= 0)
+                to->weight.grad.data = s->grads + (from->weight.grad.data - model->params.grads);
+            if (from->bias_index >= 0)
+                to->bias.grad.data = s->grads + (from->bias.grad.data - model->params.grads);
         }
     }
 }
