@@ -286,15 +286,21 @@ static void early_stopping_and_no_allocation_per_step(void **state)
  * runs on 2 threads agree bit for bit, with dropout too (each shard draws
  * from its own seeded stream); and after the first epoch no tape takes
  * memory from the system. */
+/* A network on the 8 x 8 digits, initialised from seed 3. */
+static void make_digits_model(rn_model *m, const char *spec)
+{
+    rn_rng rng;
+    rn_rng_seed(&rng, 3);
+    assert_int_equal(rn_model_create(m, spec, (int[]){1, 8, 8}, 10), RN_OK);
+    assert_int_equal(rn_model_init(m, RN_INIT_DEFAULT, &rng), RN_OK);
+}
+
 static float *train_copy(const rn_dataset *data, const int *train, int n_train, int threads, const char *spec,
                          size_t *count, int *shards)
 {
     rn_set_threads(threads);
     rn_model m;
-    rn_rng rng;
-    rn_rng_seed(&rng, 3);
-    assert_int_equal(rn_model_create(&m, spec, (int[]){1, 8, 8}, 10), RN_OK);
-    assert_int_equal(rn_model_init(&m, RN_INIT_DEFAULT, &rng), RN_OK);
+    make_digits_model(&m, spec);
     rn_train_config c = rn_train_defaults();
     c.epochs = 3;
     c.batch_size = 64;
@@ -365,24 +371,19 @@ static void sharded_steps_match_one_tape(void **state)
     c.batch_size = 64;
     c.checkpoint_path = path;
     c.stop_after_epoch = 1;
-    rn_rng rng;
-    rn_rng_seed(&rng, 3);
-    assert_int_equal(rn_model_create(&part, dropped, (int[]){1, 8, 8}, 10), RN_OK);
-    assert_int_equal(rn_model_init(&part, RN_INIT_DEFAULT, &rng), RN_OK);
+    make_digits_model(&part, dropped);
     assert_int_equal(rn_trainer_create(&t_part, &part, &digits, NULL, train, 300, NULL, 0, &c), RN_OK);
     assert_int_equal(rn_trainer_run(&t_part), RN_OK);
     assert_int_equal(t_part.n_shards, 2);
     c.checkpoint_path = NULL;
     c.stop_after_epoch = 0;
-    assert_int_equal(rn_model_create(&resumed, dropped, (int[]){1, 8, 8}, 10), RN_OK);
+    make_digits_model(&resumed, dropped); /* the checkpoint's weights replace these */
     assert_int_equal(rn_trainer_create(&t_resumed, &resumed, &digits, NULL, train, 300, NULL, 0, &c), RN_OK);
     if (rn_trainer_resume(&t_resumed, path) != RN_OK) fail_msg("%s", rn_error_message());
     assert_int_equal(rn_trainer_run(&t_resumed), RN_OK);
     rn_model whole;
     rn_trainer t_whole;
-    rn_rng_seed(&rng, 3);
-    assert_int_equal(rn_model_create(&whole, dropped, (int[]){1, 8, 8}, 10), RN_OK);
-    assert_int_equal(rn_model_init(&whole, RN_INIT_DEFAULT, &rng), RN_OK);
+    make_digits_model(&whole, dropped);
     assert_int_equal(rn_trainer_create(&t_whole, &whole, &digits, NULL, train, 300, NULL, 0, &c), RN_OK);
     assert_int_equal(rn_trainer_run(&t_whole), RN_OK);
     assert_memory_equal(resumed.params.values, whole.params.values, whole.params.count * sizeof(float));

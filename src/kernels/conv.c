@@ -941,6 +941,18 @@ static void winograd_batch(const rn_conv2d_geometry *g, const rn_winograd_shape 
     }
 }
 
+/* Copies an image (channels, height, width) into the inside of a buffer of
+ * planes `plane` floats apart, rows `columns` long, from row `top`, column
+ * `left` on; the border around it is left as it is (zeros). */
+static void place_inside(const float *image, int channels, int height, int width, float *padded, size_t plane,
+                         int columns, int top, int left)
+{
+    for (int c = 0; c < channels; c++)
+        for (int i = 0; i < height; i++)
+            memcpy(padded + c * plane + (size_t)(top + i) * columns + left,
+                   image + ((size_t)c * height + i) * width, sizeof(float) * (size_t)width);
+}
+
 /* y (+)= bias + the correlation of x, zero-padded, with the kernels
  * (rn_conv_direct_rows), image by image, each thread in its slice. */
 static void forward_direct(const rn_conv2d_geometry *g, const float *x, const float *w, const float *bias,
@@ -963,12 +975,8 @@ static void forward_direct(const rn_conv2d_geometry *g, const float *x, const fl
         memset(x_pad, 0, sizeof(float) * input_pad_floats(g));
 #pragma omp for schedule(static)
         for (int b = 0; b < g->batch; b++) {
-            const float *image = x + (size_t)b * in_image_floats(g);
-            for (int c = 0; c < g->in_channels; c++)
-                for (int i = 0; i < g->in_height; i++)
-                    memcpy(x_pad + c * plane + (size_t)(g->pad_height + i) * columns + g->pad_width,
-                           image + ((size_t)c * g->in_height + i) * g->in_width,
-                           sizeof(float) * (size_t)g->in_width);
+            place_inside(x + (size_t)b * in_image_floats(g), g->in_channels, g->in_height, g->in_width, x_pad,
+                         plane, columns, g->pad_height, g->pad_width);
             float *y_image = y + (size_t)b * out_image_floats(g);
             for (int o = 0; o < g->out_channels; o++) {
                 float *plane_o = y_image + (size_t)o * out_plane, value = bias ? bias[o] : 0.0f;
@@ -1050,12 +1058,8 @@ static void backward_data_direct(const rn_conv2d_geometry *g, const float *dy, c
         memset(dy_pad, 0, sizeof(float) * gradient_pad_floats(g));
 #pragma omp for schedule(static)
         for (int b = 0; b < g->batch; b++) {
-            const float *dy_image = dy + (size_t)b * out_image_floats(g);
-            for (int o = 0; o < g->out_channels; o++)
-                for (int i = 0; i < g->out_height; i++)
-                    memcpy(dy_pad + o * plane + (size_t)(top + i) * columns + left,
-                           dy_image + ((size_t)o * g->out_height + i) * g->out_width,
-                           sizeof(float) * (size_t)g->out_width);
+            place_inside(dy + (size_t)b * out_image_floats(g), g->out_channels, g->out_height, g->out_width,
+                         dy_pad, plane, columns, top, left);
             rn_conv_direct_rows(g->in_channels, g->out_channels, Kh, Kw, g->in_height, g->in_width, dy_pad,
                                 columns, plane, top, top + g->out_height, w_flipped,
                                 dx + (size_t)b * in_image_floats(g), (size_t)g->in_height * g->in_width);
