@@ -4,11 +4,10 @@
 #
 #   scripts/demo.sh [REDES] [--out DIR] [--epochs N] [--threads N]
 #
-# About two minutes on 2 cores: an epoch of LeNet-5 (54000 images) costs
-# about 10 s of CPU time measured with the machine shared by other jobs (less
-# when it is not), so the 10 epochs take at most ~110 s of CPU, and reach
-# about 99.2-99.3 % test accuracy (the cosine schedule matters: at a constant
-# rate LeNet-5 stays near 98.9 %, in PyTorch too).
+# About 15 seconds on 2 idle cores (an epoch of LeNet-5 is about 1.4 s on
+# two threads, 2.2 s on one; a busy machine can make it several times that),
+# and about 99.2-99.3 % test accuracy (the cosine schedule matters: at a
+# constant rate LeNet-5 stays near 98.9 %, in PyTorch too).
 # Writes into runs/demo-YYYYmmdd-HHMMSS/ (or --out DIR):
 #   model.safetensors  history.csv  loss.png  accuracy.png  confusion.png
 #   misclassified.png  inspect/filters.png  inspect/features-*.png

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +295,69 @@ static void conv_transpose_matches_direct_loops(void **state)
         check_case(&conv_cases[i], true, false);
         check_case(&conv_cases[i], true, true);
     }
+}
+
+/* Kernels called from inside a parallel region (a caller's own, or a
+ * data-parallel training shard's) run on that thread alone: their plans must
+ * not count on the other threads' parts of the workspace (rn_threads() is 1
+ * there).  Two threads each run the three passes of LeNet-5's conv2 (the
+ * direct kernels) and of a Winograd layer on their own buffers. */
+static bool passes_match_reference(const conv_case *c)
+{
+    rn_conv2d_geometry g = geometry_of(c, false);
+    rn_rng rng;
+    rn_rng_seed(&rng, 11);
+    conv_sizes n = sizes_of(&g, false);
+    float *x = random_floats(&rng, n.x), *w = random_floats(&rng, n.w), *dy = random_floats(&rng, n.y);
+    float *bias = random_floats(&rng, (size_t)g.out_channels);
+    double *ry = zeros(n.y), *rdx = zeros(n.x), *rdw = zeros(n.w), *rdb = zeros((size_t)g.out_channels);
+    reference_conv(&g, x, w, bias, dy, ry, rdx, rdw, rdb);
+    size_t ws_n = rn_conv2d_workspace_floats(&g);
+    float *ws = malloc(sizeof(float) * ws_n), *y = malloc(sizeof(float) * n.y);
+    float *dx = calloc(n.x, sizeof(float)), *dw = calloc(n.w, sizeof(float));
+    float *db = calloc((size_t)g.out_channels, sizeof(float));
+    bool ok = ws && y && dx && dw && db && rn_conv2d_forward(&g, x, w, bias, y, ws, ws_n) == RN_OK &&
+              rn_conv2d_backward_data(&g, dy, w, dx, ws, ws_n) == RN_OK &&
+              rn_conv2d_backward_weight(&g, x, dy, dw, db, ws, ws_n) == RN_OK;
+    const struct {
+        const float *got;
+        const double *want;
+        size_t count;
+    } checks[] = {{y, ry, n.y}, {dx, rdx, n.x}, {dw, rdw, n.w}, {db, rdb, (size_t)g.out_channels}};
+    for (size_t k = 0; ok && k < 4; k++)
+        for (size_t i = 0; i < checks[k].count; i++)
+            ok = ok && fabs(checks[k].got[i] - checks[k].want[i]) <= 2e-5 * (1.0 + fabs(checks[k].want[i]));
+    free(x), free(w), free(dy), free(bias), free(ws), free(y), free(dx), free(dw), free(db);
+    free(ry), free(rdx), free(rdw), free(rdb);
+    return ok;
+}
+
+static void conv_inside_a_parallel_region(void **state)
+{
+    (void)state;
+#ifndef _OPENMP
+    skip();
+#else
+    static const conv_case cases[] = {{4, 6, 14, 14, 16, 5, 5, 1, 0, 1, 1, 0},
+                                      {4, 16, 9, 9, 16, 3, 3, 1, 1, 1, 1, 0}};
+    rn_set_threads(2);
+    bool ok[2][2] = {{false, false}, {false, false}}, alone[2] = {false, false};
+#pragma omp parallel num_threads(2)
+    {
+        int t = omp_get_thread_num();
+        if (t < 2) {
+            alone[t] = rn_threads() == 1;
+            for (int k = 0; k < 2; k++)
+                ok[t][k] = passes_match_reference(&cases[k]);
+        }
+    }
+    rn_set_threads(0);
+    for (int t = 0; t < 2; t++) {
+        if (!alone[t]) fail_msg("thread %d: rn_threads() is not 1 inside a parallel region", t);
+        for (int k = 0; k < 2; k++)
+            if (!ok[t][k]) fail_msg("thread %d, case %d: wrong numbers inside a parallel region", t, k);
+    }
+#endif
 }
 
 /* ----------------------------------------------------------------- finite differences */
@@ -593,6 +659,7 @@ int main(void)
         cmocka_unit_test(known_box_convolution),
         cmocka_unit_test(bad_geometry_is_an_error),
         cmocka_unit_test(conv_matches_direct_loops),
+        cmocka_unit_test(conv_inside_a_parallel_region),
         cmocka_unit_test(conv_transpose_matches_direct_loops),
         cmocka_unit_test(backward_passes_match_finite_differences),
         cmocka_unit_test(pooling_matches_direct_loops),
