@@ -397,6 +397,29 @@ static void sharded_steps_match_one_tape(void **state)
     rn_dataset_free(&digits);
 }
 
+/* rn_model_begin_gradients marks the fully connected layers' gradients
+ * unwritten and zeroes the others; whatever no backward pass wrote is zero
+ * after rn_model_end_gradients, as after rn_params_zero_grad. */
+static void gradients_no_backward_wrote_are_zero(void **state)
+{
+    (void)state;
+    rn_model m;
+    make_digits_model(&m, "conv 4 3 pad 1, relu, bn, maxpool 2, fc 10");
+    for (size_t i = 0; i < m.params.count; i++) m.params.grads[i] = NAN; /* stale values */
+    rn_model_begin_gradients(&m);
+    for (int i = 0; i < m.n_layers; i++) {
+        const rn_layer *l = &m.layers[i];
+        if (l->weight_index < 0) continue;
+        bool linear = l->kind == RN_LAYER_LINEAR;
+        assert_int_equal(l->weight.grad_unwritten, linear);
+        if (!linear) assert_true(l->weight.grad.data[0] == 0.0f);
+    }
+    rn_model_end_gradients(&m);
+    for (size_t i = 0; i < m.params.count; i++)
+        if (m.params.grads[i] != 0.0f) fail_msg("gradient %zu is %g after begin/end", i, m.params.grads[i]);
+    rn_model_free(&m);
+}
+
 static void history_csv_has_every_column(void **state)
 {
     (void)state;
@@ -598,6 +621,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(resume_continues_bit_for_bit, load_iris, free_iris),
         cmocka_unit_test_setup_teardown(early_stopping_and_no_allocation_per_step, load_iris, free_iris),
         cmocka_unit_test(sharded_steps_match_one_tape),
+        cmocka_unit_test(gradients_no_backward_wrote_are_zero),
         cmocka_unit_test(history_csv_has_every_column),
         cmocka_unit_test(full_batch_training_matches_pytorch),
         cmocka_unit_test(minibatch_training_matches_pytorch),
