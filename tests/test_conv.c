@@ -302,6 +302,7 @@ static void conv_transpose_matches_direct_loops(void **state)
  * not count on the other threads' parts of the workspace (rn_threads() is 1
  * there).  Two threads each run the three passes of LeNet-5's conv2 (the
  * direct kernels) and of a Winograd layer on their own buffers. */
+#ifdef _OPENMP
 static bool passes_match_reference(const conv_case *c)
 {
     rn_conv2d_geometry g = geometry_of(c, false);
@@ -331,6 +332,7 @@ static bool passes_match_reference(const conv_case *c)
     free(ry), free(rdx), free(rdw), free(rdb);
     return ok;
 }
+#endif
 
 static void conv_inside_a_parallel_region(void **state)
 {
