@@ -288,50 +288,33 @@ static long count_correct(const float *logits, const int *labels, int count, int
     return correct;
 }
 
-/* The gradient of the batch's mean loss on one tape: into the model's
- * gradients; *loss is the mean loss. */
-static rn_status tape_gradient(rn_trainer *t, int count, double *loss_value, long *correct)
+/* The gradient of the mean loss over examples [first, first + size) of the
+ * batch of `count` in t->batch_x / batch_y, scaled by size / count (1 for
+ * the whole batch; a shard's share otherwise), into `model`'s gradients,
+ * recorded on `tape` with dropout drawn from `rng`.  *loss is the mean loss
+ * over those examples; when it is not finite nothing is propagated and
+ * train_step reports the divergence. */
+static rn_status batch_gradient(rn_trainer *t, rn_tape *tape, rn_model *model, rn_rng *rng, int first, int size,
+                                int count, double *loss_value, long *correct)
 {
-    rn_model *model = t->model;
-    rn_tape_reset(t->tape);
-    rn_tape_set_training(t->tape, true);
-    rn_tape_set_grad_enabled(t->tape, true);
-    rn_var *x = input_node(model, t->tape, t->batch_x, count);
-    rn_var *logits = rn_model_forward(model, t->tape, x, &t->dropout_rng);
-    rn_var *loss = rn_cross_entropy_loss(t->tape, logits, t->batch_y);
-    if (!loss) return rn_error(rn_tape_status(t->tape), "%s", rn_tape_error(t->tape));
-    rn_model_begin_gradients(model);
-    rn_status s = rn_backward(t->tape, loss);
-    rn_model_end_gradients(model);
-    if (s != RN_OK) return s;
+    rn_tape_reset(tape);
+    rn_tape_set_training(tape, true);
+    rn_tape_set_grad_enabled(tape, true);
+    rn_var *x = input_node(model, tape, t->batch_x + (size_t)first * model->n_inputs, size);
+    rn_var *logits = rn_model_forward(model, tape, x, rng);
+    rn_var *loss = rn_cross_entropy_loss(tape, logits, t->batch_y + first);
+    if (!loss) return rn_error(rn_tape_status(tape), "%s", rn_tape_error(tape));
     *loss_value = loss->value.data[0];
-    *correct = count_correct(logits->value.data, t->batch_y, count, model->n_classes);
-    return RN_OK;
-}
-
-/* Shard k's part: examples [first, first + size) of the batch of `count`,
- * its gradient (scaled by size / count) into its model's gradients (the
- * model's own for shard 0, the shard's buffer for the others). */
-static rn_status shard_gradient(rn_trainer *t, rn_shard *s, rn_model *model, int first, int size, int count)
-{
-    rn_tape_reset(s->tape);
-    rn_tape_set_training(s->tape, true);
-    rn_tape_set_grad_enabled(s->tape, true);
-    rn_var *x = input_node(model, s->tape, t->batch_x + (size_t)first * model->n_inputs, size);
-    rn_var *logits = rn_model_forward(model, s->tape, x, &s->rng);
-    rn_var *loss = rn_cross_entropy_loss(s->tape, logits, t->batch_y + first);
-    if (!loss) return rn_error(rn_tape_status(s->tape), "%s", rn_tape_error(s->tape));
+    *correct = count_correct(logits->value.data, t->batch_y + first, size, model->n_classes);
+    if (!isfinite(*loss_value)) return RN_OK;
     float weight = (float)size / (float)count;
     rn_model_begin_gradients(model);
-    rn_status status = rn_backward_seed(s->tape, loss, &weight);
+    rn_status status = rn_backward_seed(tape, loss, &weight);
     rn_model_end_gradients(model);
-    if (status != RN_OK) return status;
-    s->loss = loss->value.data[0];
-    s->correct = count_correct(logits->value.data, t->batch_y + first, size, model->n_classes);
-    return RN_OK;
+    return status;
 }
 
-/* The same gradient as tape_gradient, by shards (see above). */
+/* The batch's gradient by shards (see above). */
 static rn_status sharded_gradient(rn_trainer *t, int count, double *loss_value, long *correct)
 {
     rn_model *model = t->model;
@@ -346,7 +329,8 @@ static rn_status sharded_gradient(rn_trainer *t, int count, double *loss_value, 
         for (int k = rn_thread_index(); k < n; k += rn_team_size()) {
             rn_shard *s = &t->shards[k];
             int first = (int)((long)count * k / n), last = (int)((long)count * (k + 1) / n);
-            s->status = shard_gradient(t, s, k == 0 ? model : &s->replica, first, last - first, count);
+            s->status = batch_gradient(t, s->tape, k == 0 ? model : &s->replica, &s->rng, first, last - first,
+                                       count, &s->loss, &s->correct);
             if (s->status != RN_OK) snprintf(s->message, sizeof s->message, "%s", rn_error_message());
         }
 #pragma omp barrier
@@ -385,7 +369,7 @@ static rn_status train_step(rn_trainer *t, int count, double learning_rate, doub
     if (t->n_shards > 1 && count >= 2 * SHARD_MIN_EXAMPLES)
         RN_CHECK(sharded_gradient(t, count, &value, &right));
     else
-        RN_CHECK(tape_gradient(t, count, &value, &right));
+        RN_CHECK(batch_gradient(t, t->tape, model, &t->dropout_rng, 0, count, count, &value, &right));
     if (!isfinite(value))
         return rn_error(RN_ERR_NUMERIC, "the loss became %g (diverged; try a smaller --lr)", value);
     *loss_sum += value * count;
