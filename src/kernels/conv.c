@@ -978,15 +978,9 @@ static void forward_direct(const rn_conv2d_geometry *g, const float *x, const fl
             place_inside(x + (size_t)b * in_image_floats(g), g->in_channels, g->in_height, g->in_width, x_pad,
                          plane, columns, g->pad_height, g->pad_width);
             float *y_image = y + (size_t)b * out_image_floats(g);
-            for (int o = 0; o < g->out_channels; o++) {
-                float *plane_o = y_image + (size_t)o * out_plane, value = bias ? bias[o] : 0.0f;
-                if (accumulate)
-                    for (size_t k = 0; k < out_plane; k++)
-                        plane_o[k] += value;
-                else
-                    for (size_t k = 0; k < out_plane; k++)
-                        plane_o[k] = value;
-            }
+            /* the kernel adds into y: start from the bias (or add it) */
+            if (!accumulate) memset(y_image, 0, sizeof(float) * out_image_floats(g));
+            if (bias) add_bias(g, bias, y_image);
             rn_conv_direct_rows(g->out_channels, g->in_channels, g->kernel_height, g->kernel_width,
                                 g->out_height, g->out_width, x_pad, columns, plane, g->pad_height,
                                 g->pad_height + g->in_height, w_t, y_image, out_plane);
